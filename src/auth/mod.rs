@@ -1,0 +1,10 @@
+//! Accounts and credentials: passwords, sessions, access tokens, API keys, and the
+//! extractors that decide who may call what.
+
+pub mod db;
+pub mod keys;
+pub mod model;
+pub mod password;
+pub mod principal;
+pub mod routes;
+pub mod tokens;

@@ -1,0 +1,190 @@
+//! Who is calling, as extractors named after what they require. A handler's signature
+//! says who may call it (`_: Editor`), and this file is the only place that decides.
+
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use super::db;
+use super::model::{Role, Scope};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// API keys start with this, so one header carries either kind of credential.
+pub const API_KEY_PREFIX: &str = "dl_";
+
+/// A signed-in user, as checked against the database on this request.
+#[derive(Debug, Clone)]
+pub struct UserPrincipal {
+    pub id: String,
+    pub role: Role,
+    pub session_id: String,
+}
+
+/// An API key in use.
+#[derive(Debug, Clone)]
+pub struct KeyPrincipal {
+    pub id: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(UserPrincipal),
+    Key(KeyPrincipal),
+}
+
+impl Principal {
+    /// The user behind the call, if it is a user rather than a key.
+    pub fn user(&self) -> Option<&UserPrincipal> {
+        match self {
+            Principal::User(u) => Some(u),
+            Principal::Key(_) => None,
+        }
+    }
+
+    /// True for a user of at least `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.user().is_some_and(|u| u.role >= role)
+    }
+
+    /// True for a key holding `scope`.
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        matches!(self, Principal::Key(k) if k.scopes.contains(&scope))
+    }
+}
+
+/// A rule an extractor enforces.
+pub trait Requirement {
+    /// Whether the caller passes.
+    fn allows(principal: &Principal) -> bool;
+    /// What the 403 says is needed.
+    const NEEDS: &'static str;
+}
+
+/// Admins only (users, API keys, webhooks).
+pub struct AdminRule;
+impl Requirement for AdminRule {
+    fn allows(p: &Principal) -> bool {
+        p.has_role(Role::Admin)
+    }
+    const NEEDS: &'static str = "the admin role";
+}
+
+/// Editors and up, or a key with `content:write` (sections, tags, authors).
+pub struct EditorRule;
+impl Requirement for EditorRule {
+    fn allows(p: &Principal) -> bool {
+        p.has_role(Role::Editor) || p.has_scope(Scope::ContentWrite)
+    }
+    const NEEDS: &'static str = "the editor role or an API key with content:write";
+}
+
+/// Any signed-in user (not an API key).
+pub struct UserRule;
+impl Requirement for UserRule {
+    fn allows(p: &Principal) -> bool {
+        p.user().is_some()
+    }
+    const NEEDS: &'static str = "a user's access token (API keys cannot do this)";
+}
+
+/// A caller that meets `R`; 401 without credentials, 403 when they fall short.
+pub struct Auth<R: Requirement> {
+    pub principal: Principal,
+    rule: PhantomData<R>,
+}
+
+/// Requires an admin user.
+pub type Admin = Auth<AdminRule>;
+/// Requires an editor (or a `content:write` key).
+pub type Editor = Auth<EditorRule>;
+/// Requires any signed-in user.
+pub type AnyUser = Auth<UserRule>;
+
+impl<R: Requirement> Auth<R> {
+    /// The signed-in user; present for every rule that only admits users.
+    pub fn user(&self) -> AppResult<&UserPrincipal> {
+        self.principal
+            .user()
+            .ok_or_else(|| AppError::Forbidden(UserRule::NEEDS.into()))
+    }
+}
+
+impl<R: Requirement + 'static> FromRequest for Auth<R> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = authenticate(&req)
+                .await?
+                .ok_or_else(|| AppError::Unauthorized("sign in: send Authorization: Bearer <token>".into()))?;
+            if !R::allows(&principal) {
+                return Err(AppError::Forbidden(format!("this needs {}", R::NEEDS)));
+            }
+            Ok(Auth { principal, rule: PhantomData })
+        })
+    }
+}
+
+/// Anyone; credentials are checked if sent (a bad token is still a 401).
+pub struct MaybeAuth(pub Option<Principal>);
+
+impl FromRequest for MaybeAuth {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await.map(MaybeAuth) })
+    }
+}
+
+/// Reads and checks the caller's credentials once per request.
+async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
+    if let Some(cached) = req.extensions().get::<Principal>() {
+        return Ok(Some(cached.clone()));
+    }
+    let Some(raw) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = raw
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let principal = if token.starts_with(API_KEY_PREFIX) {
+        let hash = super::tokens::hash_secret(token);
+        let key = state.db.read(move |conn| db::find_active_key(conn, &hash)).await?;
+        let key = key.ok_or_else(|| AppError::Unauthorized("the API key is unknown or revoked".into()))?;
+        if key.stale_last_used {
+            let id = key.principal.id.clone();
+            state.db.write(move |conn| db::touch_key(conn, &id)).await?;
+        }
+        Principal::Key(key.principal)
+    } else {
+        let claims = state.jwt.verify(token)?;
+        let (user_id, session_id) = (claims.sub, claims.sid);
+        let found = {
+            let (u, s) = (user_id.clone(), session_id.clone());
+            state.db.read(move |conn| db::live_session_role(conn, &u, &s)).await?
+        };
+        let role = found.ok_or_else(|| {
+            AppError::Unauthorized("the session has ended or the account is disabled".into())
+        })?;
+        Principal::User(UserPrincipal { id: user_id, role, session_id })
+    };
+    req.extensions_mut().insert(principal.clone());
+    Ok(Some(principal))
+}

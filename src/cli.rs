@@ -1,0 +1,107 @@
+//! The command line: `dateline [serve]`, `migrate`, `openapi`, `user create`.
+
+use std::process::ExitCode;
+
+use crate::auth::model::Role;
+use crate::config::Settings;
+use crate::startup::{Application, prepare};
+use crate::store::Db;
+
+const USAGE: &str = "\
+dateline: a headless newsroom CMS
+
+USAGE:
+    dateline [serve]        migrate the database and serve the API
+    dateline migrate        apply pending database migrations and exit
+    dateline openapi        print the OpenAPI document (JSON)
+    dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
+                            create a user; without --password, reads one line from stdin
+
+Configuration comes from the environment and .env (see .env.example).";
+
+/// Runs the command named on the command line.
+pub fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["-h" | "--help" | "help", ..] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["openapi"] => {
+            println!("{}", crate::http::openapi::ApiDoc::build().json);
+            ExitCode::SUCCESS
+        }
+        [] | ["serve"] => run(serve),
+        ["migrate"] => run(migrate),
+        ["user", "create", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            run(move |settings| create_user(settings, &rest))
+        }
+        _ => {
+            eprintln!("unknown command: {}\n\n{USAGE}", args.join(" "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads settings and runs `command`, printing any failure as one line.
+fn run(command: impl FnOnce(Settings) -> Result<(), String>) -> ExitCode {
+    crate::telemetry::init();
+    let outcome = Settings::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(command);
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dateline: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    tracing::info!(database = ?settings.database_url, listen = %settings.listen, "starting");
+    let state = prepare(settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(state)?;
+        tracing::info!(port = app.port(), "serving; docs at /docs");
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn migrate(settings: Settings) -> Result<(), String> {
+    let db = Db::connect(&settings.database_url, 1)?;
+    let ran = db.migrate()?;
+    println!("applied {ran} migration(s)");
+    Ok(())
+}
+
+fn create_user(settings: Settings, args: &[String]) -> Result<(), String> {
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let email = flag("--email").ok_or("user create: --email is required")?;
+    let role = Role::parse(&flag("--role").ok_or("user create: --role is required")?)
+        .map_err(|e| format!("user create: --role: {e}"))?;
+    let password = match flag("--password") {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("user create: reading the password from stdin: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = Db::connect(&settings.database_url, 1)?;
+    db.migrate()?;
+    let user = crate::users::create_blocking(&db, &email, flag("--name").as_deref(), role, &password)
+        .map_err(|e| format!("user create: {e}"))?;
+    println!("created {} {} ({})", user.role, user.email, user.id);
+    Ok(())
+}

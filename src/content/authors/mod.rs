@@ -1,0 +1,2 @@
+//! authors
+pub mod routes;

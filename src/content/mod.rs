@@ -1,0 +1,45 @@
+//! Editorial content: authors (bylines), sections and tags; articles build on these.
+
+pub mod authors;
+pub mod sections;
+pub mod slug;
+pub mod tags;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A compact reference to a related record, as lists and relations show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Summary {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Optional free text (descriptions, bios): trimmed, at most `max` characters.
+pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(text.to_owned())
+}
+
+/// A display name for content (author, section, tag): trimmed, 1–120 characters.
+pub fn parse_label(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("must not be empty".into()),
+        121.. => Err("must be at most 120 characters".into()),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+/// 412 unless the caller edited the current version.
+pub fn check_version(current: i64, expected: i64) -> crate::error::AppResult<()> {
+    if current == expected {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::PreconditionFailed { current_version: current })
+    }
+}

@@ -1,0 +1,2 @@
+//! sections
+pub mod routes;

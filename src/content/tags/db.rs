@@ -1,0 +1,91 @@
+//! Tag queries.
+
+use diesel::prelude::*;
+
+use super::model::{TagInput, TagRow};
+use crate::content::check_version;
+use crate::content::slug::{self, Slug};
+use crate::error::{AppError, AppResult};
+use crate::store::schema::tags;
+use crate::store::{DbConn, new_id, now};
+
+/// A tag by id or slug, or 404.
+pub fn get(conn: &mut DbConn, key: &str) -> AppResult<TagRow> {
+    tags::table
+        .filter(tags::id.eq(key).or(tags::slug.eq(key)))
+        .select(TagRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("tag"))
+}
+
+fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
+    let n: i64 = tags::table
+        .filter(tags::slug.eq(slug))
+        .filter(tags::id.ne(except))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Creates a tag.
+pub fn insert(conn: &mut DbConn, name: &str, input: TagInput) -> AppResult<TagRow> {
+    let derived = Slug::derive(name).map_err(|m| AppError::invalid("name", m))?;
+    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(tags::table)
+        .values((
+            tags::id.eq(&id),
+            tags::slug.eq(slug.as_str()),
+            tags::name.eq(name),
+            tags::description.eq(input.description.unwrap_or_default()),
+            tags::version.eq(1),
+            tags::created_at.eq(at),
+            tags::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+/// Tags in slug order, after `after`.
+pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<Vec<TagRow>> {
+    let mut query = tags::table
+        .select(TagRow::as_select())
+        .order(tags::slug.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(tags::slug.gt(after));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Applies an edit if the tag is still at `expected`.
+pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> AppResult<TagRow> {
+    let current = get(conn, key)?;
+    check_version(current.version, expected)?;
+    if let Some(slug) = &input.slug {
+        if slug_taken(conn, slug.as_str(), &current.id)? {
+            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
+        }
+    }
+    diesel::update(tags::table.find(&current.id))
+        .filter(tags::version.eq(expected))
+        .set((
+            tags::name.eq(input.name.unwrap_or(current.name)),
+            tags::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+            tags::description.eq(input.description.unwrap_or(current.description)),
+            tags::version.eq(expected + 1),
+            tags::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, &current.id)
+}
+
+/// Deletes a tag.
+pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    let current = get(conn, key)?;
+    diesel::delete(tags::table.find(&current.id)).execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! `/tags`: public reads, editor writes.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+
+use super::db;
+use super::model::{CreateTag, TagResponse, UpdateTag};
+use crate::auth::principal::{Editor, MaybeAuth};
+use crate::error::AppResult;
+use crate::http::cache::{self, Visibility};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{self, Page, PageParams};
+use crate::state::AppState;
+
+/// Lists tags alphabetically by slug.
+#[utoipa::path(
+    tag = "tags",
+    params(PageParams),
+    responses((status = 200, description = "A page of tags", body = Page<TagResponse>)),
+    security((), ("bearer" = []))
+)]
+#[get("/tags")]
+pub async fn list_tags(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let limit = params.0.limit()?;
+    let after: Option<String> = params.0.after()?;
+    let rows = state.db.read(move |conn| db::list(conn, after, limit)).await?;
+    let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| TagResponse::new(r, 0));
+    Ok(pagination::respond(&req, &page, Visibility::for_request(&req, true)))
+}
+
+/// One tag, by slug or id.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "Tag slug or id")),
+    responses(
+        (status = 200, description = "The tag", body = TagResponse),
+        (status = 404, description = "No such tag"),
+    ),
+    security((), ("bearer" = []))
+)]
+#[get("/tags/{slug}")]
+pub async fn get_tag(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let key = slug.into_inner();
+    let row = state.db.read(move |conn| db::get(conn, &key)).await?;
+    let version = row.version;
+    let body = TagResponse::new(row, 0);
+    Ok(cache::json(&req, StatusCode::OK, &body, Visibility::for_request(&req, true), Some(version)))
+}
+
+/// Creates a tag; the slug is derived from the name unless given.
+#[utoipa::path(
+    tag = "tags",
+    request_body = CreateTag,
+    responses(
+        (status = 201, description = "Created", body = TagResponse),
+        (status = 409, description = "The slug is taken"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/tags")]
+pub async fn create_tag(_: Editor, req: HttpRequest, body: Json<CreateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let (name, input) = body.0.parse()?;
+    let row = state.db.write(move |conn| db::insert(conn, &name, input)).await?;
+    let version = row.version;
+    Ok(cache::json(&req, StatusCode::CREATED, &TagResponse::new(row, 0), Visibility::Private, Some(version)))
+}
+
+/// Renames a tag or changes its slug or description (versioned).
+#[utoipa::path(
+    tag = "tags",
+    params(
+        ("slug" = String, Path, description = "Tag slug or id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read, instead of `version`"),
+    ),
+    request_body = UpdateTag,
+    responses(
+        (status = 200, description = "Updated", body = TagResponse),
+        (status = 404, description = "No such tag"),
+        (status = 409, description = "The slug is taken"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+        (status = 428, description = "No version sent"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/tags/{slug}")]
+pub async fn update_tag(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(&req, body.0.version)?;
+    let input = body.0.parse()?;
+    let key = slug.into_inner();
+    let row = state.db.write(move |conn| db::update(conn, &key, expected, input)).await?;
+    let version = row.version;
+    Ok(cache::json(&req, StatusCode::OK, &TagResponse::new(row, 0), Visibility::Private, Some(version)))
+}
+
+/// Deletes a tag.
+#[utoipa::path(
+    tag = "tags",
+    params(("slug" = String, Path, description = "Tag slug or id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such tag"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/tags/{slug}")]
+pub async fn delete_tag(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let key = slug.into_inner();
+    state.db.write(move |conn| db::delete(conn, &key)).await?;
+    Ok(cache::no_content())
+}
+
+/// Registers the tag routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tags)
+        .service(get_tag)
+        .service(create_tag)
+        .service(update_tag)
+        .service(delete_tag);
+}

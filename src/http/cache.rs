@@ -1,0 +1,128 @@
+//! Conditional requests and caching: strong ETags over the exact bytes sent,
+//! `If-None-Match` → 304, and `Cache-Control` chosen by who is asking.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, AppResult};
+
+/// Who may cache a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// Public content read anonymously: shared caches and CDNs may keep it.
+    Public,
+    /// Anything authenticated or unpublished.
+    Private,
+}
+
+impl Visibility {
+    /// Public only when the content is public and the caller sent no credentials.
+    pub fn for_request(req: &HttpRequest, content_is_public: bool) -> Self {
+        if content_is_public && !req.headers().contains_key(header::AUTHORIZATION) {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        }
+    }
+
+    fn cache_control(self) -> &'static str {
+        match self {
+            Visibility::Public => "public, max-age=60, stale-while-revalidate=300",
+            Visibility::Private => "private, no-store",
+        }
+    }
+}
+
+/// A JSON response with an ETag; answers 304 when the client already has these bytes.
+/// `version` (for versioned resources) leads the ETag so it doubles as `If-Match`.
+pub fn json<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: &T,
+    visibility: Visibility,
+    version: Option<i64>,
+) -> HttpResponse {
+    let bytes = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes,
+        Err(e) => return actix_web::ResponseError::error_response(&AppError::internal(e)),
+    };
+    let digest = hex::encode(&Sha256::digest(&bytes)[..12]);
+    let etag = etag_of(version, &digest);
+    let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
+    let not_modified = is_read && none_match(req, &etag);
+    let mut builder = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::build(status)
+    };
+    builder
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, visibility.cache_control()))
+        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
+    if not_modified {
+        builder.finish()
+    } else {
+        builder.content_type("application/json").body(bytes)
+    }
+}
+
+fn etag_of(version: Option<i64>, digest: &str) -> String {
+    match version {
+        Some(v) => format!("\"{v}.{digest}\""),
+        None => format!("\"{digest}\""),
+    }
+}
+
+/// True when `If-None-Match` lists `etag` (weakly compared, as RFC 9110 asks) or `*`.
+fn none_match(req: &HttpRequest, etag: &str) -> bool {
+    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    value
+        .split(',')
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == "*" || t == etag)
+}
+
+/// The version a write was based on: `If-Match` first, else the body's `version`.
+/// A versioned write must carry one (428 otherwise).
+pub fn expected_version(req: &HttpRequest, body_version: Option<i64>) -> AppResult<i64> {
+    if let Some(raw) = req.headers().get(header::IF_MATCH) {
+        return raw
+            .to_str()
+            .ok()
+            .and_then(parse_if_match)
+            .ok_or_else(|| {
+                AppError::invalid("If-Match", "must be an ETag this API sent, e.g. \"3\" or \"3.ab12…\"")
+            });
+    }
+    body_version.ok_or(AppError::PreconditionRequired)
+}
+
+fn parse_if_match(value: &str) -> Option<i64> {
+    let tag = value.trim().trim_start_matches("W/").trim_matches('"');
+    tag.split('.').next()?.parse().ok()
+}
+
+/// An empty 204 for deletes and revocations.
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_if_match;
+
+    #[test]
+    fn if_match_accepts_our_etags_and_bare_versions() {
+        assert_eq!(parse_if_match("\"3.ab12cd\""), Some(3));
+        assert_eq!(parse_if_match("\"7\""), Some(7));
+        assert_eq!(parse_if_match("W/\"2.x\""), Some(2));
+        assert_eq!(parse_if_match("\"abc\""), None);
+    }
+}

@@ -1,0 +1,16 @@
+//! The HTTP layer: routing, extractors, errors, caching, pagination, telemetry.
+
+pub mod cache;
+pub mod extract;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+pub mod problem;
+pub mod routes;
+
+/// A stored UTC time as the API shows it.
+pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
+}

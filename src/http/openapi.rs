@@ -1,0 +1,160 @@
+//! The OpenAPI document, generated from the handlers themselves (utoipa), finished
+//! with the conventions every operation shares: problem+json errors and security.
+
+use actix_web::App;
+use actix_web::dev::ResourceDef;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa_actix_web::AppExt;
+
+use super::problem::{PROBLEM_JSON, Problem};
+use crate::error::FieldError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Dateline",
+        description = "A headless newsroom CMS. Errors are RFC 9457 problem+json; lists are keyset-paged \
+            (`limit`, `cursor`, `next_cursor`, `Link: rel=\"next\"`); writes to existing resources \
+            take their `version` (or `If-Match`) and answer 412 when it is stale.",
+        license(name = "MIT")
+    ),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Signing in, tokens and the current user"),
+        (name = "users", description = "User accounts (admin)"),
+        (name = "api-keys", description = "API keys with scopes (admin)"),
+        (name = "authors", description = "Bylines"),
+        (name = "sections", description = "The section tree"),
+        (name = "tags", description = "The tag vocabulary"),
+        (name = "operations", description = "Health, readiness and metrics"),
+    )
+)]
+struct BaseDoc;
+
+/// The finished document, its JSON, and a route table for 405 answers.
+pub struct ApiDoc {
+    pub spec: utoipa::openapi::OpenApi,
+    pub json: String,
+    routes: Vec<(ResourceDef, Vec<&'static str>)>,
+}
+
+impl ApiDoc {
+    /// Builds the document from the registered routes.
+    pub fn build() -> Self {
+        let spec = document();
+        let json = spec.to_pretty_json().unwrap_or_default();
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        ApiDoc { spec, json, routes }
+    }
+
+    /// The methods allowed at `path`, if it is a known route.
+    pub fn allowed_methods(&self, path: &str) -> Option<&[&'static str]> {
+        self.routes
+            .iter()
+            .find(|(def, _)| def.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// The OpenAPI document for every route `http::routes` registers.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut spec) = App::new()
+        .into_utoipa_app()
+        .openapi(BaseDoc::openapi())
+        .configure(super::routes::register)
+        .split_for_parts();
+    finish(&mut spec);
+    spec
+}
+
+/// Adds the security schemes, and to every operation the problem responses it can give.
+fn finish(spec: &mut utoipa::openapi::OpenApi) {
+    if let Some(components) = spec.components.as_mut() {
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dl_…")
+                    .description(Some("An API key from POST /api/v1/api-keys, sent as a bearer token"))
+                    .build(),
+            ),
+        );
+    }
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+            .build()
+    };
+    for item in spec.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut extra: Vec<(&str, &str)> = vec![("500", "Internal error (details are logged under the request id)")];
+            let takes_input = operation.request_body.is_some() || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            if takes_input {
+                extra.push(("422", "Invalid input; `errors` names each field"));
+            }
+            if operation.request_body.is_some() {
+                extra.push(("400", "The body is not valid JSON"));
+                extra.push(("415", "The body is not JSON"));
+            }
+            let requirements = operation.security.as_deref().unwrap_or_default();
+            let secured = requirements.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})));
+            let optional = requirements.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})));
+            if secured {
+                extra.push(("401", "Missing, invalid, expired or revoked credentials"));
+                if !optional {
+                    extra.push(("403", "Signed in, but not allowed to do this"));
+                }
+            }
+            let responses = &mut operation.responses.responses;
+            for (status, description) in extra {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+            }
+            for (status, response) in responses.iter_mut() {
+                if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {
+                    if response.content.is_empty() {
+                        response.content.insert(PROBLEM_JSON.to_owned(), RefOr::T(problem()));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Keyset pagination: `limit` + an opaque `cursor`, answered with `next_cursor` and a
+//! `Link: <...>; rel="next"` header. Keysets, unlike offsets, neither skip nor repeat
+//! items when stories are inserted while a client is paging.
+
+use actix_web::HttpRequest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{AppError, AppResult};
+
+/// Default and maximum page sizes.
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+
+/// Paging parameters shared by every list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    /// The validated limit.
+    pub fn limit(&self) -> AppResult<i64> {
+        match self.limit {
+            None => Ok(DEFAULT_LIMIT),
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(_) => Err(AppError::invalid("limit", format!("must be from 1 to {MAX_LIMIT}"))),
+        }
+    }
+
+    /// The decoded keyset position, if any.
+    pub fn after<K: for<'de> Deserialize<'de>>(&self) -> AppResult<Option<K>> {
+        let Some(cursor) = &self.cursor else { return Ok(None) };
+        URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items, in the list's order.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only proves there is
+    /// a next page, whose cursor is the key of the last row kept.
+    pub fn from_rows<R, K: Serialize>(
+        mut rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> K,
+        item: impl FnMut(R) -> T,
+    ) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        let next_cursor = more
+            .then(|| rows.last().map(|r| encode_cursor(&key(r))))
+            .flatten();
+        Page {
+            data: rows.into_iter().map(item).collect(),
+            next_cursor,
+        }
+    }
+
+    /// The `Link` header value pointing at the next page, if there is one.
+    pub fn link_header(&self, req: &HttpRequest) -> Option<String> {
+        let cursor = self.next_cursor.as_ref()?;
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            if k != "cursor" {
+                query.append_pair(&k, &v);
+            }
+        }
+        query.append_pair("cursor", cursor);
+        Some(format!("<{}?{}>; rel=\"next\"", req.path(), query.finish()))
+    }
+}
+
+fn encode_cursor<K: Serialize>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+/// A list response: the page as JSON (with ETag) plus its `Link` header.
+pub fn respond<T: Serialize>(req: &HttpRequest, page: &Page<T>, visibility: super::cache::Visibility) -> actix_web::HttpResponse {
+    let mut response = super::cache::json(req, actix_web::http::StatusCode::OK, page, visibility, None);
+    if let Some(link) = page.link_header(req) {
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&link) {
+            response.headers_mut().insert(actix_web::http::header::LINK, value);
+        }
+    }
+    response
+}

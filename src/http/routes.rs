@@ -1,0 +1,32 @@
+//! Every route, in one place; the OpenAPI document is generated from this list.
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::ops;
+use crate::auth::{keys, routes as auth};
+use crate::content::{authors, sections, tags};
+use crate::users::routes as users;
+
+/// Registers the API under `/api/v1` and the operations endpoints at the root.
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics);
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(users::list_users)
+            .service(users::create_user)
+            .service(users::get_user)
+            .service(users::update_user)
+            .service(users::delete_user)
+            .service(keys::create_api_key)
+            .service(keys::list_api_keys)
+            .service(keys::revoke_api_key)
+            .configure(authors::routes::register)
+            .configure(sections::routes::register)
+            .configure(tags::routes::register),
+    );
+}

@@ -1,0 +1,17 @@
+//! Dateline: a headless newsroom CMS.
+//!
+//! Rooms: `config` (settings), `store` (database), `http` (routing, errors, caching,
+//! paging), `auth` (credentials and permissions), `users`, `content` (authors,
+//! sections, tags), `startup` (the app as tests and the binary run it), `cli`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod users;

@@ -1,0 +1,127 @@
+//! Building and running the application: the same code path for the binary and tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{Compress, ErrorHandlers, from_fn};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::tokens::{JwtKeys, load_or_create_secret};
+use crate::config::Settings;
+use crate::error::AppError;
+use crate::http::extract::JSON_LIMIT;
+use crate::http::metrics::Metrics;
+use crate::http::middleware::{observe, problem_fallback};
+use crate::http::openapi::ApiDoc;
+use crate::http::problem::Problem;
+use crate::http::routes;
+use crate::state::AppState;
+use crate::store::Db;
+
+/// Opens the database, migrates it, creates the first admin if configured, and loads
+/// the signing key: everything a server (or a test) needs before taking requests.
+pub fn prepare(settings: Settings) -> Result<AppState, String> {
+    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    let ran = db.migrate()?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "database migrated");
+    }
+    if let (Some(email), Some(password)) = (&settings.admin_email, &settings.admin_password) {
+        let created = crate::users::bootstrap_admin(&db, email, &password.0)
+            .map_err(|e| format!("DATELINE_ADMIN_EMAIL/DATELINE_ADMIN_PASSWORD: {e}"))?;
+        if created {
+            tracing::info!(%email, "created the first admin");
+        }
+    }
+    let secret = load_or_create_secret(&settings)?;
+    Ok(AppState {
+        jwt: JwtKeys::new(&secret, &settings),
+        db,
+        settings: Arc::new(settings),
+        metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
+        openapi: Arc::new(ApiDoc::build()),
+    })
+}
+
+/// The whole service as an actix `App`: routes, docs, middleware, error shapes.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let spec = state.openapi.spec.clone();
+    let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
+    app.app_data(Data::new(state))
+        .app_data(web::PayloadConfig::new(JSON_LIMIT))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(no_route))
+        .wrap(ErrorHandlers::new().default_handler(problem_fallback))
+        .wrap(Compress::default())
+        .wrap(from_fn(observe))
+}
+
+/// 405 with `Allow` for a known path and a method it does not take; 404 otherwise.
+async fn no_route(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    match state.openapi.allowed_methods(req.path()) {
+        Some(methods) => {
+            let problem = Problem::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                format!("{} is not allowed here; use {}", req.method(), methods.join(", ")),
+            );
+            let mut res = problem.response();
+            if let Ok(allow) = header::HeaderValue::from_str(&methods.join(", ")) {
+                res.headers_mut().insert(header::ALLOW, allow);
+            }
+            res
+        }
+        None => actix_web::ResponseError::error_response(&AppError::NotFound("route")),
+    }
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one, for tests) and builds the server.
+    pub fn build(state: AppState) -> Result<Self, String> {
+        let settings = state.settings.clone();
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|e| format!("DATELINE_LISTEN: cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let server = HttpServer::new(move || app(state.clone()))
+            .workers(settings.workers)
+            // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, then exit.
+            .shutdown_timeout(30)
+            .listen(listener)
+            .map_err(|e| format!("DATELINE_LISTEN: {e}"))?
+            .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until a shutdown signal.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,19 @@
+//! What every handler can reach: the database, settings, keys, metrics and the spec.
+
+use std::sync::Arc;
+
+use crate::auth::tokens::JwtKeys;
+use crate::config::Settings;
+use crate::http::metrics::Metrics;
+use crate::store::Db;
+
+/// Shared application state, cloned into each worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub jwt: JwtKeys,
+    pub metrics: Metrics,
+    /// The OpenAPI document, rendered once.
+    pub openapi: Arc<crate::http::openapi::ApiDoc>,
+}

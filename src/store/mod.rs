@@ -1,0 +1,200 @@
+//! The database: one connection type over SQLite and PostgreSQL, a pool, migrations,
+//! and the helpers that keep blocking work off the async workers.
+
+pub mod schema;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::config::DatabaseUrl;
+use crate::error::{AppError, AppResult};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection to whichever backend is configured. Queries written against it run
+/// on both; the few that differ match on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Opens connections for the pool, choosing the backend by URL scheme so that a
+/// refused PostgreSQL connection reports its real cause.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+                .map(DbConn::Postgres)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                // busy_timeout first: switching to WAL itself needs the lock.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The pooled database handle shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    backend: Backend,
+    /// SQLite allows one writer. Taking turns in-process before `BEGIN` means a write
+    /// transaction never has to upgrade a read lock, which is where SQLite would answer
+    /// "database is locked" regardless of the busy timeout.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Opens a pool of `size` connections, creating a SQLite file's folder if needed.
+    pub fn connect(url: &DatabaseUrl, size: u32) -> Result<Self, String> {
+        let backend = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                Backend::Sqlite
+            }
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        };
+        let pool = Pool::builder()
+            .max_size(size)
+            .min_idle(Some(size.min(2)))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url: url.clone() })
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        Ok(Db {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// The backend behind this pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        let ran = match &mut *conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        };
+        ran.map_err(|e| format!("migration failed: {e}"))
+    }
+
+    /// Runs read-only work on a blocking thread.
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `work` in one transaction on a blocking thread; an error rolls it back.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        blocking(move || db.write_blocking(work)).await
+    }
+
+    /// The synchronous form of [`Db::write`], for the CLI and start-up.
+    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+        let _turn = match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.pool.get()?;
+        let conn: &mut DbConn = &mut conn;
+        conn.transaction(work)
+    }
+
+    /// Borrows a pooled connection directly (start-up, CLI, health checks).
+    pub fn conn(&self) -> AppResult<PooledConnection<Manager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+    actix_web::rt::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// The current time as stored: UTC, truncated to microseconds so both backends agree.
+pub fn now() -> chrono::NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
+}
+
+/// A new time-ordered opaque id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// The migration names of each tree (SQLite, PostgreSQL); a test keeps them equal.
+pub fn migration_names() -> (Vec<String>, Vec<String>) {
+    (
+        names::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS),
+        names::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS),
+    )
+}
+
+fn names<DB: diesel::backend::Backend>(source: &EmbeddedMigrations) -> Vec<String>
+where
+    EmbeddedMigrations: diesel::migration::MigrationSource<DB>,
+{
+    diesel::migration::MigrationSource::<DB>::migrations(source)
+        .map(|list| list.iter().map(|m| m.name().to_string()).collect())
+        .unwrap_or_default()
+}
