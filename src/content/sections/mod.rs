@@ -1,2 +1,5 @@
-//! sections
+//! Sections: the site's hierarchy ("World" > "Europe"), ordered by editors.
+
+pub mod db;
+pub mod model;
 pub mod routes;

@@ -1,2 +1,137 @@
-/// Registers the routes.
-pub fn register(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+//! `/sections`: the tree for readers, edits for editors.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+
+use super::db;
+use super::model::{CreateSection, SectionResponse, SectionTree, Tree, UpdateSection};
+use crate::auth::principal::{Editor, MaybeAuth};
+use crate::error::AppResult;
+use crate::http::cache::{self, Visibility};
+use crate::http::extract::Json;
+use crate::state::AppState;
+use crate::store::DbConn;
+
+/// The whole section tree, each level ordered by position.
+#[utoipa::path(
+    tag = "sections",
+    responses((status = 200, description = "Top-level sections with their subsections", body = SectionTree)),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/sections")]
+pub async fn list_sections(_: MaybeAuth, req: HttpRequest, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let rows = state.db.read(db::all).await?;
+    let tree = Tree::new(&rows).nodes();
+    Ok(cache::json(&req, StatusCode::OK, &tree, Visibility::for_request(&req, true), None))
+}
+
+/// Loads a section and renders it with its breadcrumb and subsections.
+fn load(conn: &mut DbConn, key: &str) -> AppResult<SectionResponse> {
+    let row = db::get(conn, key)?;
+    let rows = db::all(conn)?;
+    Ok(Tree::new(&rows).response(&row))
+}
+
+fn found(req: &HttpRequest, status: StatusCode, section: &SectionResponse, visibility: Visibility) -> HttpResponse {
+    cache::json(req, status, section, visibility, Some(section.version))
+}
+
+/// One section, by slug or id, with its ancestors and children.
+#[utoipa::path(
+    tag = "sections",
+    params(("slug" = String, Path, description = "Section slug or id")),
+    responses(
+        (status = 200, description = "The section", body = SectionResponse),
+        (status = 404, description = "No such section"),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/sections/{slug}")]
+pub async fn get_section(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let key = slug.into_inner();
+    let section = state.db.read(move |conn| load(conn, &key)).await?;
+    Ok(found(&req, StatusCode::OK, &section, Visibility::for_request(&req, true)))
+}
+
+/// Creates a section, at the top level or under `parent`.
+#[utoipa::path(
+    tag = "sections",
+    request_body = CreateSection,
+    responses(
+        (status = 201, description = "Created", body = SectionResponse),
+        (status = 409, description = "The slug is taken"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/sections")]
+pub async fn create_section(_: Editor, req: HttpRequest, body: Json<CreateSection>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let input = body.0.parse()?;
+    let section = state
+        .db
+        .write(move |conn| {
+            let row = db::insert(conn, input)?;
+            load(conn, &row.id)
+        })
+        .await?;
+    Ok(found(&req, StatusCode::CREATED, &section, Visibility::Private))
+}
+
+/// Renames, re-slugs, moves or reorders a section (versioned; cycles are refused).
+#[utoipa::path(
+    tag = "sections",
+    params(
+        ("slug" = String, Path, description = "Section slug or id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read, instead of `version`"),
+    ),
+    request_body = UpdateSection,
+    responses(
+        (status = 200, description = "Updated", body = SectionResponse),
+        (status = 404, description = "No such section"),
+        (status = 409, description = "The slug is taken"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+        (status = 428, description = "No version sent"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[patch("/sections/{slug}")]
+pub async fn update_section(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateSection>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(&req, body.0.version)?;
+    let input = body.0.parse()?;
+    let key = slug.into_inner();
+    let section = state
+        .db
+        .write(move |conn| {
+            let row = db::update(conn, &key, expected, input)?;
+            load(conn, &row.id)
+        })
+        .await?;
+    Ok(found(&req, StatusCode::OK, &section, Visibility::Private))
+}
+
+/// Deletes a section without subsections.
+#[utoipa::path(
+    tag = "sections",
+    params(("slug" = String, Path, description = "Section slug or id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such section"),
+        (status = 409, description = "It still has subsections"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[delete("/sections/{slug}")]
+pub async fn delete_section(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+    let key = slug.into_inner();
+    state.db.write(move |conn| db::delete(conn, &key)).await?;
+    Ok(cache::no_content())
+}
+
+/// Registers the section routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_sections)
+        .service(get_section)
+        .service(create_section)
+        .service(update_section)
+        .service(delete_section);
+}

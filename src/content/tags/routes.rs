@@ -18,7 +18,7 @@ use crate::state::AppState;
     tag = "tags",
     params(PageParams),
     responses((status = 200, description = "A page of tags", body = Page<TagResponse>)),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/tags")]
 pub async fn list_tags(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
@@ -37,7 +37,7 @@ pub async fn list_tags(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>
         (status = 200, description = "The tag", body = TagResponse),
         (status = 404, description = "No such tag"),
     ),
-    security((), ("bearer" = []))
+    security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/tags/{slug}")]
 pub async fn get_tag(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
@@ -56,7 +56,7 @@ pub async fn get_tag(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: 
         (status = 201, description = "Created", body = TagResponse),
         (status = 409, description = "The slug is taken"),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[post("/tags")]
 pub async fn create_tag(_: Editor, req: HttpRequest, body: Json<CreateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
@@ -81,7 +81,7 @@ pub async fn create_tag(_: Editor, req: HttpRequest, body: Json<CreateTag>, stat
         (status = 412, description = "Stale version; carries `current_version`"),
         (status = 428, description = "No version sent"),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[patch("/tags/{slug}")]
 pub async fn update_tag(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
@@ -101,7 +101,7 @@ pub async fn update_tag(_: Editor, req: HttpRequest, slug: Path<String>, body: J
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such tag"),
     ),
-    security(("bearer" = []))
+    security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[delete("/tags/{slug}")]
 pub async fn delete_tag(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {

@@ -1,0 +1,94 @@
+//! Author queries.
+
+use diesel::prelude::*;
+
+use super::model::{AuthorInput, AuthorRow};
+use crate::content::check_version;
+use crate::content::slug::{self, Slug};
+use crate::error::{AppError, AppResult};
+use crate::store::schema::authors;
+use crate::store::{DbConn, new_id, now};
+
+/// An author by id or slug, or 404.
+pub fn get(conn: &mut DbConn, key: &str) -> AppResult<AuthorRow> {
+    authors::table
+        .filter(authors::id.eq(key).or(authors::slug.eq(key)))
+        .select(AuthorRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("author"))
+}
+
+fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
+    let n: i64 = authors::table
+        .filter(authors::slug.eq(slug))
+        .filter(authors::id.ne(except))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Creates an author. Two reporters may share a name, so a derived slug is numbered.
+pub fn insert(conn: &mut DbConn, input: AuthorInput) -> AppResult<AuthorRow> {
+    let name = input.name.unwrap_or_default();
+    let derived = Slug::derive(&name).map_err(|m| AppError::invalid("name", m))?;
+    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(authors::table)
+        .values((
+            authors::id.eq(&id),
+            authors::slug.eq(slug.as_str()),
+            authors::name.eq(&name),
+            authors::bio.eq(input.bio.unwrap_or_default()),
+            authors::links.eq(input.links.unwrap_or_else(|| "{}".into())),
+            authors::version.eq(1),
+            authors::created_at.eq(at),
+            authors::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+/// Authors in slug order, after `after`.
+pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<Vec<AuthorRow>> {
+    let mut query = authors::table
+        .select(AuthorRow::as_select())
+        .order(authors::slug.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(authors::slug.gt(after));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Applies an edit if the author is still at `expected`.
+pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: AuthorInput) -> AppResult<AuthorRow> {
+    let current = get(conn, key)?;
+    check_version(current.version, expected)?;
+    if let Some(slug) = &input.slug {
+        if slug_taken(conn, slug.as_str(), &current.id)? {
+            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
+        }
+    }
+    diesel::update(authors::table.find(&current.id))
+        .filter(authors::version.eq(expected))
+        .set((
+            authors::name.eq(input.name.unwrap_or(current.name)),
+            authors::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+            authors::bio.eq(input.bio.unwrap_or(current.bio)),
+            authors::links.eq(input.links.unwrap_or(current.links)),
+            authors::version.eq(expected + 1),
+            authors::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, &current.id)
+}
+
+/// Deletes an author.
+pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    let current = get(conn, key)?;
+    diesel::delete(authors::table.find(&current.id)).execute(conn)?;
+    Ok(())
+}

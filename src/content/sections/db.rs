@@ -1,0 +1,164 @@
+//! Section queries. Tree changes are serialised so concurrent moves cannot form a cycle.
+
+use diesel::prelude::*;
+
+use super::model::{SectionInput, SectionRow, Tree};
+use crate::content::check_version;
+use crate::content::slug::{self, Slug};
+use crate::error::{AppError, AppResult};
+use crate::store::schema::sections;
+use crate::store::{DbConn, new_id, now};
+
+/// Every section (a site has tens to hundreds; the tree is read whole).
+pub fn all(conn: &mut DbConn) -> AppResult<Vec<SectionRow>> {
+    Ok(sections::table.select(SectionRow::as_select()).load(conn)?)
+}
+
+/// A section by id or slug, or 404.
+pub fn get(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
+    sections::table
+        .filter(sections::id.eq(key).or(sections::slug.eq(key)))
+        .select(SectionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("section"))
+}
+
+/// Two moves checked concurrently could each pass the cycle check and together form a
+/// loop; PostgreSQL serialises tree writes with a transaction-scoped advisory lock
+/// (SQLite writers already take turns).
+fn lock_tree(conn: &mut DbConn) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(2026112801)").execute(pg)?;
+    }
+    Ok(())
+}
+
+fn resolve_parent(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
+    get(conn, key).map_err(|e| match e {
+        AppError::NotFound(_) => AppError::invalid("parent", format!("no section '{key}'")),
+        other => other,
+    })
+}
+
+fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
+    let n: i64 = sections::table
+        .filter(sections::slug.eq(slug))
+        .filter(sections::id.ne(except))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+fn next_position(conn: &mut DbConn, parent: Option<&str>) -> AppResult<i32> {
+    let max: Option<i32> = match parent {
+        Some(p) => sections::table
+            .filter(sections::parent_id.eq(p))
+            .select(diesel::dsl::max(sections::position))
+            .first(conn)?,
+        None => sections::table
+            .filter(sections::parent_id.is_null())
+            .select(diesel::dsl::max(sections::position))
+            .first(conn)?,
+    };
+    Ok(max.map_or(0, |m| m + 1))
+}
+
+/// Creates a section under `parent` (or at the top level).
+pub fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
+    lock_tree(conn)?;
+    let name = input.name.unwrap_or_default();
+    let derived = Slug::derive(&name).map_err(|m| AppError::invalid("name", m))?;
+    let parent_id = match input.parent.flatten() {
+        Some(key) => Some(resolve_parent(conn, &key)?.id),
+        None => None,
+    };
+    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    let position = match input.position {
+        Some(p) => p,
+        None => next_position(conn, parent_id.as_deref())?,
+    };
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(sections::table)
+        .values((
+            sections::id.eq(&id),
+            sections::slug.eq(slug.as_str()),
+            sections::name.eq(&name),
+            sections::description.eq(input.description.unwrap_or_default()),
+            sections::parent_id.eq(parent_id),
+            sections::position.eq(position),
+            sections::version.eq(1),
+            sections::created_at.eq(at),
+            sections::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+/// Applies an edit if the section is still at `expected`; refuses cycles.
+pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: SectionInput) -> AppResult<SectionRow> {
+    lock_tree(conn)?;
+    let current = get(conn, key)?;
+    check_version(current.version, expected)?;
+    if let Some(slug) = &input.slug {
+        if slug_taken(conn, slug.as_str(), &current.id)? {
+            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
+        }
+    }
+    let parent_id = match &input.parent {
+        None => current.parent_id.clone(),
+        Some(None) => None,
+        Some(Some(parent_key)) => {
+            let parent = resolve_parent(conn, parent_key)?;
+            let rows = all(conn)?;
+            let tree = Tree::new(&rows);
+            let under_itself =
+                parent.id == current.id || tree.ancestors(&parent.id).iter().any(|a| a.id == current.id);
+            if under_itself {
+                return Err(AppError::invalid(
+                    "parent",
+                    format!("'{}' is this section or one of its subsections; a section cannot be its own ancestor", parent.slug),
+                ));
+            }
+            Some(parent.id)
+        }
+    };
+    let moved = parent_id != current.parent_id;
+    let position = match input.position {
+        Some(p) => p,
+        None if moved => next_position(conn, parent_id.as_deref())?,
+        None => current.position,
+    };
+    diesel::update(sections::table.find(&current.id))
+        .filter(sections::version.eq(expected))
+        .set((
+            sections::name.eq(input.name.unwrap_or(current.name)),
+            sections::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+            sections::description.eq(input.description.unwrap_or(current.description)),
+            sections::parent_id.eq(parent_id),
+            sections::position.eq(position),
+            sections::version.eq(expected + 1),
+            sections::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    get(conn, &current.id)
+}
+
+/// Deletes a section that has no subsections.
+pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    lock_tree(conn)?;
+    let current = get(conn, key)?;
+    let children: i64 = sections::table
+        .filter(sections::parent_id.eq(&current.id))
+        .count()
+        .get_result(conn)?;
+    if children > 0 {
+        return Err(AppError::Conflict {
+            detail: format!("'{}' has {children} subsection(s); move or delete them first", current.slug),
+            field: None,
+        });
+    }
+    diesel::delete(sections::table.find(&current.id)).execute(conn)?;
+    Ok(())
+}
