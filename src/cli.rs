@@ -100,8 +100,9 @@ fn create_user(settings: Settings, args: &[String]) -> Result<(), String> {
     };
     let db = Db::connect(&settings.database_url, 1)?;
     db.migrate()?;
-    let user = crate::users::create_blocking(&db, &email, flag("--name").as_deref(), role, &password)
-        .map_err(|e| format!("user create: {e}"))?;
+    let user =
+        crate::users::create_blocking(&db, &email, flag("--name").as_deref(), role, &password)
+            .map_err(|e| format!("user create: {e}"))?;
     println!("created {} {} ({})", user.role, user.email, user.id);
     Ok(())
 }

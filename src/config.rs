@@ -105,7 +105,10 @@ impl Settings {
             .map_err(|m| fail("DATABASE_URL", m))?;
         let listen_raw = var("DATELINE_LISTEN", "127.0.0.1:8080");
         let listen: SocketAddr = listen_raw.parse().map_err(|_| {
-            fail("DATELINE_LISTEN", format!("'{listen_raw}' is not host:port, e.g. 127.0.0.1:8080"))
+            fail(
+                "DATELINE_LISTEN",
+                format!("'{listen_raw}' is not host:port, e.g. 127.0.0.1:8080"),
+            )
         })?;
         let public_url = var("DATELINE_PUBLIC_URL", &format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
@@ -150,7 +153,12 @@ impl Settings {
             jwt_issuer: var("DATELINE_JWT_ISSUER", "dateline"),
             jwt_audience: var("DATELINE_JWT_AUDIENCE", "dateline-api"),
             access_token_ttl: secs(&get, "DATELINE_ACCESS_TOKEN_TTL", 900, 30..=86_400)?,
-            refresh_token_ttl: secs(&get, "DATELINE_REFRESH_TOKEN_TTL", 30 * 86_400, 60..=365 * 86_400)?,
+            refresh_token_ttl: secs(
+                &get,
+                "DATELINE_REFRESH_TOKEN_TTL",
+                30 * 86_400,
+                60..=365 * 86_400,
+            )?,
             media: var("DATELINE_MEDIA", "data/media"),
             admin_email,
             admin_password,
@@ -210,7 +218,10 @@ mod tests {
     fn defaults_serve_sqlite_on_loopback_8080() {
         let s = settings(&[]).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database_url, DatabaseUrl::Sqlite("data/dateline.db".into()));
+        assert_eq!(
+            s.database_url,
+            DatabaseUrl::Sqlite("data/dateline.db".into())
+        );
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
     }
 

@@ -22,7 +22,10 @@ pub enum AppError {
     /// The named kind of thing does not exist (404).
     NotFound(&'static str),
     /// The change clashes with existing state, e.g. a taken slug (409).
-    Conflict { detail: String, field: Option<String> },
+    Conflict {
+        detail: String,
+        field: Option<String>,
+    },
     /// The caller's `version` is stale (412); carries the current one.
     PreconditionFailed { current_version: i64 },
     /// A versioned write came without `version` or `If-Match` (428).
@@ -32,7 +35,10 @@ pub enum AppError {
     /// Authenticated, but not allowed to do this (403).
     Forbidden(String),
     /// Throttled (429); the client may retry after this many seconds.
-    TooManyRequests { detail: String, retry_after_secs: u64 },
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     /// The request body is not JSON (415).
     UnsupportedMediaType(String),
     /// The request body is too large (413).

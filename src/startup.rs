@@ -62,7 +62,10 @@ pub fn app(
     >,
 > {
     let spec = state.openapi.spec.clone();
-    let (app, _) = App::new().into_utoipa_app().configure(routes::register).split_for_parts();
+    let (app, _) = App::new()
+        .into_utoipa_app()
+        .configure(routes::register)
+        .split_for_parts();
     app.app_data(Data::new(state))
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
@@ -80,7 +83,11 @@ async fn no_route(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
             let problem = Problem::new(
                 actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",
-                format!("{} is not allowed here; use {}", req.method(), methods.join(", ")),
+                format!(
+                    "{} is not allowed here; use {}",
+                    req.method(),
+                    methods.join(", ")
+                ),
             );
             let mut res = problem.response();
             if let Ok(allow) = header::HeaderValue::from_str(&methods.join(", ")) {

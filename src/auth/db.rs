@@ -11,7 +11,11 @@ use crate::store::schema::{api_keys, login_failures, refresh_tokens, sessions, u
 use crate::store::{DbConn, new_id, now};
 
 /// The role of a live user in a live session, or `None` if either has ended.
-pub fn live_session_role(conn: &mut DbConn, user_id: &str, session_id: &str) -> AppResult<Option<Role>> {
+pub fn live_session_role(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+) -> AppResult<Option<Role>> {
     let role: Option<String> = users::table
         .inner_join(sessions::table)
         .filter(users::id.eq(user_id))
@@ -59,7 +63,11 @@ pub fn touch_key(conn: &mut DbConn, id: &str) -> AppResult<()> {
 }
 
 /// Failed logins for `email` since `since`: how many, and the oldest.
-pub fn recent_failures(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> AppResult<(i64, Option<NaiveDateTime>)> {
+pub fn recent_failures(
+    conn: &mut DbConn,
+    email: &str,
+    since: NaiveDateTime,
+) -> AppResult<(i64, Option<NaiveDateTime>)> {
     let query = login_failures::table
         .filter(login_failures::email.eq(email))
         .filter(login_failures::failed_at.gt(since));
@@ -74,7 +82,8 @@ pub fn recent_failures(conn: &mut DbConn, email: &str, since: NaiveDateTime) -> 
 
 /// Remembers a failed login (kept in the database so every instance sees it).
 pub fn record_failure(conn: &mut DbConn, email: &str, older_than: NaiveDateTime) -> AppResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::failed_at.le(older_than))).execute(conn)?;
+    diesel::delete(login_failures::table.filter(login_failures::failed_at.le(older_than)))
+        .execute(conn)?;
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(new_id()),
@@ -92,7 +101,11 @@ pub fn clear_failures(conn: &mut DbConn, email: &str) -> AppResult<()> {
 }
 
 /// Starts a session for a user and returns `(session_id, refresh_token)`.
-pub fn start_session(conn: &mut DbConn, user_id: &str, ttl: TimeDelta) -> AppResult<(String, String)> {
+pub fn start_session(
+    conn: &mut DbConn,
+    user_id: &str,
+    ttl: TimeDelta,
+) -> AppResult<(String, String)> {
     let session_id = new_id();
     let at = now();
     diesel::insert_into(sessions::table)
@@ -140,8 +153,14 @@ pub fn rotate_refresh(conn: &mut DbConn, token: &str) -> AppResult<Result<Rotate
         .select((refresh_tokens::session_id, refresh_tokens::used_at))
         .first(conn)
         .optional()?;
-    let unknown = || Err(AppError::Unauthorized("the refresh token is invalid or expired".into()));
-    let Some((session_id, used_at)) = found else { return Ok(unknown()) };
+    let unknown = || {
+        Err(AppError::Unauthorized(
+            "the refresh token is invalid or expired".into(),
+        ))
+    };
+    let Some((session_id, used_at)) = found else {
+        return Ok(unknown());
+    };
     // Spend it atomically: of two concurrent uses, exactly one wins.
     let spent = diesel::update(refresh_tokens::table.find(&hash))
         .filter(refresh_tokens::used_at.is_null())
@@ -150,7 +169,8 @@ pub fn rotate_refresh(conn: &mut DbConn, token: &str) -> AppResult<Result<Rotate
     if used_at.is_some() || spent == 0 {
         revoke_session(conn, &session_id)?;
         return Ok(Err(AppError::Unauthorized(
-            "this refresh token was already used; the session has been revoked, sign in again".into(),
+            "this refresh token was already used; the session has been revoked, sign in again"
+                .into(),
         )));
     }
     let live: Option<(String, String)> = sessions::table
@@ -163,7 +183,9 @@ pub fn rotate_refresh(conn: &mut DbConn, token: &str) -> AppResult<Result<Rotate
         .select((users::id, users::role))
         .first(conn)
         .optional()?;
-    let Some((user_id, role)) = live else { return Ok(unknown()) };
+    let Some((user_id, role)) = live else {
+        return Ok(unknown());
+    };
     let refresh_token = issue_refresh(conn, &session_id)?;
     Ok(Ok(Rotated {
         user_id,

@@ -91,7 +91,12 @@ fn get_key(conn: &mut DbConn, id: &str) -> AppResult<KeyRow> {
     security(("bearer" = []))
 )]
 #[post("/api-keys")]
-pub async fn create_api_key(admin: Admin, req: HttpRequest, body: Json<CreateApiKey>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn create_api_key(
+    admin: Admin,
+    req: HttpRequest,
+    body: Json<CreateApiKey>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let CreateApiKey { name, mut scopes } = body.0;
     let mut errors = Errors::default();
     let name = errors.check("name", parse_name(&name));
@@ -104,7 +109,11 @@ pub async fn create_api_key(admin: Admin, req: HttpRequest, body: Json<CreateApi
     scopes.dedup();
     let secret = format!("{API_KEY_PREFIX}{}", random_secret(32));
     let prefix: String = secret.chars().take(API_KEY_PREFIX.len() + 6).collect();
-    let stored_scopes = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let stored_scopes = scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let hash = hash_secret(&secret);
     let creator = admin.user()?.id.clone();
     let row = state
@@ -127,7 +136,13 @@ pub async fn create_api_key(admin: Admin, req: HttpRequest, body: Json<CreateApi
         .await?;
     let mut body = ApiKeyResponse::from(row);
     body.secret = Some(secret);
-    Ok(cache::json(&req, StatusCode::CREATED, &body, Visibility::Private, None))
+    Ok(cache::json(
+        &req,
+        StatusCode::CREATED,
+        &body,
+        Visibility::Private,
+        None,
+    ))
 }
 
 /// Lists API keys, newest first, revoked ones included.
@@ -138,7 +153,12 @@ pub async fn create_api_key(admin: Admin, req: HttpRequest, body: Json<CreateApi
     security(("bearer" = []))
 )]
 #[get("/api-keys")]
-pub async fn list_api_keys(_: Admin, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list_api_keys(
+    _: Admin,
+    req: HttpRequest,
+    params: Query<PageParams>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let limit = params.0.limit()?;
     let after: Option<(NaiveDateTime, String)> = params.0.after()?;
     let rows = state
@@ -150,12 +170,21 @@ pub async fn list_api_keys(_: Admin, req: HttpRequest, params: Query<PageParams>
                 .limit(limit + 1)
                 .into_boxed();
             if let Some((at, id)) = after {
-                query = query.filter(api_keys::created_at.lt(at).or(api_keys::created_at.eq(at).and(api_keys::id.lt(id))));
+                query = query.filter(
+                    api_keys::created_at
+                        .lt(at)
+                        .or(api_keys::created_at.eq(at).and(api_keys::id.lt(id))),
+                );
             }
             Ok(query.load(conn)?)
         })
         .await?;
-    let page = Page::from_rows(rows, limit, |r| (r.created_at, r.id.clone()), ApiKeyResponse::from);
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| (r.created_at, r.id.clone()),
+        ApiKeyResponse::from,
+    );
     Ok(pagination::respond(&req, &page, Visibility::Private))
 }
 
@@ -170,7 +199,11 @@ pub async fn list_api_keys(_: Admin, req: HttpRequest, params: Query<PageParams>
     security(("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]
-pub async fn revoke_api_key(_: Admin, id: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn revoke_api_key(
+    _: Admin,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     state
         .db

@@ -37,7 +37,9 @@ impl Role {
             "author" => Ok(Role::Author),
             "editor" => Ok(Role::Editor),
             "admin" => Ok(Role::Admin),
-            _ => Err(format!("'{s}' is not one of admin, editor, author, contributor")),
+            _ => Err(format!(
+                "'{s}' is not one of admin, editor, author, contributor"
+            )),
         }
     }
 }
@@ -160,8 +162,19 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
-        for bad in ["", "ana", "ana@", "@x.com", "ana@localhost", "a b@x.com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse(" Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@x.com",
+            "ana@localhost",
+            "a b@x.com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -22,12 +22,18 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
         return false;
     };
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// Runs CPU-heavy hashing on the blocking pool.
-pub async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+pub async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
     actix_web::rt::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal(format!("hashing task failed: {e}")))

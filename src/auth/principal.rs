@@ -122,13 +122,16 @@ impl<R: Requirement + 'static> FromRequest for Auth<R> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let principal = authenticate(&req)
-                .await?
-                .ok_or_else(|| AppError::Unauthorized("sign in: send Authorization: Bearer <token>".into()))?;
+            let principal = authenticate(&req).await?.ok_or_else(|| {
+                AppError::Unauthorized("sign in: send Authorization: Bearer <token>".into())
+            })?;
             if !R::allows(&principal) {
                 return Err(AppError::Forbidden(format!("this needs {}", R::NEEDS)));
             }
-            Ok(Auth { principal, rule: PhantomData })
+            Ok(Auth {
+                principal,
+                rule: PhantomData,
+            })
         })
     }
 }
@@ -157,17 +160,26 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
     let token = raw
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
+        .ok_or_else(|| {
+            AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+        })?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state missing"))?;
     let principal = if token.starts_with(API_KEY_PREFIX) {
         let hash = super::tokens::hash_secret(token);
-        let key = state.db.read(move |conn| db::find_active_key(conn, &hash)).await?;
-        let key = key.ok_or_else(|| AppError::Unauthorized("the API key is unknown or revoked".into()))?;
+        let key = state
+            .db
+            .read(move |conn| db::find_active_key(conn, &hash))
+            .await?;
+        let key =
+            key.ok_or_else(|| AppError::Unauthorized("the API key is unknown or revoked".into()))?;
         if key.stale_last_used {
             let id = key.principal.id.clone();
             state.db.write(move |conn| db::touch_key(conn, &id)).await?;
@@ -178,12 +190,19 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
         let (user_id, session_id) = (claims.sub, claims.sid);
         let found = {
             let (u, s) = (user_id.clone(), session_id.clone());
-            state.db.read(move |conn| db::live_session_role(conn, &u, &s)).await?
+            state
+                .db
+                .read(move |conn| db::live_session_role(conn, &u, &s))
+                .await?
         };
         let role = found.ok_or_else(|| {
             AppError::Unauthorized("the session has ended or the account is disabled".into())
         })?;
-        Principal::User(UserPrincipal { id: user_id, role, session_id })
+        Principal::User(UserPrincipal {
+            id: user_id,
+            role,
+            session_id,
+        })
     };
     req.extensions_mut().insert(principal.clone());
     Ok(Some(principal))

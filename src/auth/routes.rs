@@ -58,10 +58,19 @@ pub struct TokenResponse {
     security(())
 )]
 #[post("/auth/login")]
-pub async fn login(req: HttpRequest, body: Json<LoginRequest>, state: Data<AppState>) -> AppResult<HttpResponse> {
-    let LoginRequest { email, password: secret } = body.0;
+pub async fn login(
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let LoginRequest {
+        email,
+        password: secret,
+    } = body.0;
     // An unparseable address cannot match an account; treat it like any wrong login.
-    let email = Email::parse(&email).map(|e| e.as_str().to_owned()).unwrap_or(email);
+    let email = Email::parse(&email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or(email);
     let settings = state.settings.clone();
     let window = TimeDelta::from_std(settings.login_window).map_err(AppError::internal)?;
 
@@ -83,7 +92,8 @@ pub async fn login(req: HttpRequest, body: Json<LoginRequest>, state: Data<AppSt
     }
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = password::off_thread(move || password::verify(&secret, stored.as_deref())).await?;
+    let matches =
+        password::off_thread(move || password::verify(&secret, stored.as_deref())).await?;
     let user = user.filter(|u| matches && !u.disabled);
     let Some(user) = user else {
         state
@@ -117,11 +127,25 @@ pub async fn login(req: HttpRequest, body: Json<LoginRequest>, state: Data<AppSt
     security(())
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(req: HttpRequest, body: Json<RefreshRequest>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn refresh(
+    req: HttpRequest,
+    body: Json<RefreshRequest>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let token = body.0.refresh_token;
     // The revocation on reuse must commit, so the rejection travels inside Ok.
-    let rotated = state.db.write(move |conn| db::rotate_refresh(conn, &token)).await??;
-    tokens_response(&req, &state, &rotated.user_id, rotated.role, &rotated.session_id, rotated.refresh_token)
+    let rotated = state
+        .db
+        .write(move |conn| db::rotate_refresh(conn, &token))
+        .await??;
+    tokens_response(
+        &req,
+        &state,
+        &rotated.user_id,
+        rotated.role,
+        &rotated.session_id,
+        rotated.refresh_token,
+    )
 }
 
 fn tokens_response(
@@ -138,7 +162,13 @@ fn tokens_response(
         expires_in: state.jwt.ttl_secs(),
         refresh_token,
     };
-    Ok(cache::json(req, StatusCode::OK, &body, Visibility::Private, None))
+    Ok(cache::json(
+        req,
+        StatusCode::OK,
+        &body,
+        Visibility::Private,
+        None,
+    ))
 }
 
 /// Signs out: the session's access and refresh tokens stop working at once.
@@ -150,7 +180,10 @@ fn tokens_response(
 #[post("/auth/logout")]
 pub async fn logout(user: AnyUser, state: Data<AppState>) -> AppResult<HttpResponse> {
     let session_id = user.user()?.session_id.clone();
-    state.db.write(move |conn| db::revoke_session(conn, &session_id)).await?;
+    state
+        .db
+        .write(move |conn| db::revoke_session(conn, &session_id))
+        .await?;
     Ok(cache::no_content())
 }
 
@@ -165,5 +198,11 @@ pub async fn me(user: AnyUser, req: HttpRequest, state: Data<AppState>) -> AppRe
     let id = user.user()?.id.clone();
     let row = state.db.read(move |conn| users_db::get(conn, &id)).await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::OK, &UserResponse::from(row), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &UserResponse::from(row),
+        Visibility::Private,
+        Some(version),
+    ))
 }

@@ -40,6 +40,8 @@ pub fn check_version(current: i64, expected: i64) -> crate::error::AppResult<()>
     if current == expected {
         Ok(())
     } else {
-        Err(crate::error::AppError::PreconditionFailed { current_version: current })
+        Err(crate::error::AppError::PreconditionFailed {
+            current_version: current,
+        })
     }
 }

@@ -16,7 +16,9 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Slug, String> {
         let ok = !raw.is_empty()
             && raw.len() <= MAX_LEN
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !raw.starts_with('-')
             && !raw.ends_with('-')
             && !raw.contains("--");
@@ -33,7 +35,10 @@ impl Slug {
     pub fn derive(name: &str) -> Result<Slug, String> {
         let ascii = deunicode::deunicode(name).to_lowercase();
         let mut slug = String::with_capacity(ascii.len());
-        for word in ascii.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        for word in ascii
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
             if slug.len() + word.len() + 1 > MAX_LEN {
                 break;
             }
@@ -76,7 +81,10 @@ pub fn choose(
 ) -> AppResult<Slug> {
     if let Some(slug) = explicit {
         if taken(slug.as_str())? {
-            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
+            return Err(AppError::conflict(
+                "slug",
+                format!("the slug '{slug}' is already in use"),
+            ));
         }
         return Ok(slug);
     }
@@ -89,7 +97,10 @@ pub fn choose(
             return Ok(candidate);
         }
     }
-    Err(AppError::conflict("slug", "no free slug could be derived from the name; send a `slug`"))
+    Err(AppError::conflict(
+        "slug",
+        "no free slug could be derived from the name; send a `slug`",
+    ))
 }
 
 #[cfg(test)]
@@ -101,7 +112,10 @@ mod tests {
         assert_eq!(Slug::derive("Zürich Büro").unwrap().as_str(), "zurich-buro");
         assert_eq!(Slug::derive("  Top  News! ").unwrap().as_str(), "top-news");
         assert_eq!(Slug::derive("Москва").unwrap().as_str(), "moskva");
-        assert_eq!(Slug::derive("World > Europe").unwrap().as_str(), "world-europe");
+        assert_eq!(
+            Slug::derive("World > Europe").unwrap().as_str(),
+            "world-europe"
+        );
         assert!(Slug::derive("!!!").is_err());
         assert!(Slug::derive(&"word ".repeat(60)).unwrap().as_str().len() <= MAX_LEN);
     }
@@ -117,11 +131,16 @@ mod tests {
     #[test]
     fn derived_slugs_get_a_number_when_taken() {
         let taken = ["john-smith", "john-smith-2"];
-        let chosen = choose(None, Slug::derive("John Smith").unwrap(), |s| Ok(taken.contains(&s))).unwrap();
-        assert_eq!(chosen.as_str(), "john-smith-3");
-        let explicit = choose(Some(Slug::parse("john-smith").unwrap()), Slug::derive("x").unwrap(), |s| {
+        let chosen = choose(None, Slug::derive("John Smith").unwrap(), |s| {
             Ok(taken.contains(&s))
-        });
+        })
+        .unwrap();
+        assert_eq!(chosen.as_str(), "john-smith-3");
+        let explicit = choose(
+            Some(Slug::parse("john-smith").unwrap()),
+            Slug::derive("x").unwrap(),
+            |s| Ok(taken.contains(&s)),
+        );
         assert!(matches!(explicit, Err(AppError::Conflict { .. })));
     }
 }

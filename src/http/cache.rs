@@ -78,7 +78,11 @@ fn etag_of(version: Option<i64>, digest: &str) -> String {
 
 /// True when `If-None-Match` lists `etag` (weakly compared, as RFC 9110 asks) or `*`.
 fn none_match(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(value) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
     value
@@ -91,13 +95,12 @@ fn none_match(req: &HttpRequest, etag: &str) -> bool {
 /// A versioned write must carry one (428 otherwise).
 pub fn expected_version(req: &HttpRequest, body_version: Option<i64>) -> AppResult<i64> {
     if let Some(raw) = req.headers().get(header::IF_MATCH) {
-        return raw
-            .to_str()
-            .ok()
-            .and_then(parse_if_match)
-            .ok_or_else(|| {
-                AppError::invalid("If-Match", "must be an ETag this API sent, e.g. \"3\" or \"3.ab12…\"")
-            });
+        return raw.to_str().ok().and_then(parse_if_match).ok_or_else(|| {
+            AppError::invalid(
+                "If-Match",
+                "must be an ETag this API sent, e.g. \"3\" or \"3.ab12…\"",
+            )
+        });
     }
     body_version.ok_or(AppError::PreconditionRequired)
 }

@@ -25,7 +25,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let essence = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let essence = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 essence == "application/json" || essence.ends_with("+json")
             });
         let body = web::Bytes::from_request(req, payload);
@@ -35,10 +40,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     "send the body as JSON with Content-Type: application/json".into(),
                 ));
             }
-            let bytes = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
-                413 => AppError::PayloadTooLarge(format!("the body is over {JSON_LIMIT} bytes")),
-                _ => AppError::BadRequest(format!("could not read the body: {e}")),
-            })?;
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => AppError::PayloadTooLarge(format!(
+                            "the body is over {JSON_LIMIT} bytes"
+                        )),
+                        _ => AppError::BadRequest(format!("could not read the body: {e}")),
+                    })?;
             parse_json(&bytes).map(Json)
         })
     }
@@ -47,7 +56,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 /// Parses JSON, mapping syntax errors to 400 and shape errors to a 422 naming the field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("the request body is empty; send a JSON object".into()));
+        return Err(AppError::BadRequest(
+            "the request body is empty; send a JSON object".into(),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
@@ -113,11 +124,17 @@ macro_rules! parse_as {
 impl<'de> serde::de::Deserializer<'de> for QueryValueDe {
     type Error = serde::de::value::Error;
 
-    fn deserialize_any<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_any<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         visitor.visit_string(self.0)
     }
 
-    fn deserialize_option<V: serde::de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_option<V: serde::de::Visitor<'de>>(
+        self,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         visitor.visit_some(self)
     }
 
@@ -148,17 +165,29 @@ impl<'de> serde::de::Deserializer<'de> for QueryValueDe {
 /// `.` becomes `("name", "is required")`.
 fn field_and_message(path: &str, raw: &str) -> (String, String) {
     let message = raw.split(" at line ").next().unwrap_or(raw).to_owned();
-    let prefix = if path == "." { String::new() } else { format!("{path}.") };
+    let prefix = if path == "." {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
     let quoted = message.split('`').nth(1).map(str::to_owned);
     if let (Some(name), true) = (&quoted, message.starts_with("missing field")) {
         return (format!("{prefix}{name}"), "is required".into());
     }
     if let (Some(name), true) = (&quoted, message.starts_with("unknown field")) {
         // serde_path_to_error already puts the unknown key on the path.
-        let field = if path.ends_with(name.as_str()) { path.to_owned() } else { format!("{prefix}{name}") };
+        let field = if path.ends_with(name.as_str()) {
+            path.to_owned()
+        } else {
+            format!("{prefix}{name}")
+        };
         return (field, format!("is not a known field ({message})"));
     }
-    let field = if path == "." { "body".to_owned() } else { path.to_owned() };
+    let field = if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
     (field, message)
 }
 
@@ -191,7 +220,13 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_bad_requests() {
-        assert!(matches!(parse_json::<Body>(b"{"), Err(AppError::BadRequest(_))));
-        assert!(matches!(parse_json::<Body>(b""), Err(AppError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<Body>(b"{"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            parse_json::<Body>(b""),
+            Err(AppError::BadRequest(_))
+        ));
     }
 }

@@ -21,7 +21,10 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct RequestId(pub String);
 
 /// Wraps each request in a tracing span with its id, and records metrics.
-pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let id = req
         .headers()
         .get(&REQUEST_ID)
@@ -37,12 +40,17 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody>) -> Resul
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "served")
     });
     if let Some(state) = state {
-        state.metrics.observe(&method, &route, status, elapsed.as_secs_f64());
+        state
+            .metrics
+            .observe(&method, &route, status, elapsed.as_secs_f64());
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);
@@ -52,7 +60,9 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody>) -> Resul
 
 /// Turns any error response that is not already problem+json (actix's own 404, 405,
 /// payload and routing errors) into one, so clients parse a single error shape.
-pub fn problem_fallback<B: MessageBody + 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn problem_fallback<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -78,5 +88,7 @@ pub fn problem_fallback<B: MessageBody + 'static>(res: ServiceResponse<B>) -> ac
             new.headers_mut().insert(name, value.clone());
         }
     }
-    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, new).map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
 }

@@ -105,7 +105,9 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("dl_…")
-                    .description(Some("An API key from POST /api/v1/api-keys, sent as a bearer token"))
+                    .description(Some(
+                        "An API key from POST /api/v1/api-keys, sent as a bearer token",
+                    ))
                     .build(),
             ),
         );
@@ -124,8 +126,12 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
-            let mut extra: Vec<(&str, &str)> = vec![("500", "Internal error (details are logged under the request id)")];
-            let takes_input = operation.request_body.is_some() || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let mut extra: Vec<(&str, &str)> = vec![(
+                "500",
+                "Internal error (details are logged under the request id)",
+            )];
+            let takes_input = operation.request_body.is_some()
+                || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             if takes_input {
                 extra.push(("422", "Invalid input; `errors` names each field"));
             }
@@ -134,8 +140,12 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                 extra.push(("415", "The body is not JSON"));
             }
             let requirements = operation.security.as_deref().unwrap_or_default();
-            let secured = requirements.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})));
-            let optional = requirements.iter().any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})));
+            let secured = requirements
+                .iter()
+                .any(|r| serde_json::to_value(r).is_ok_and(|v| v != serde_json::json!({})));
+            let optional = requirements
+                .iter()
+                .any(|r| serde_json::to_value(r).is_ok_and(|v| v == serde_json::json!({})));
             if secured {
                 extra.push(("401", "Missing, invalid, expired or revoked credentials"));
                 if !optional {
@@ -144,15 +154,17 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
             }
             let responses = &mut operation.responses.responses;
             for (status, description) in extra {
-                responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| RefOr::T(ResponseBuilder::new().description(description).build()));
+                responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(ResponseBuilder::new().description(description).build())
+                });
             }
             for (status, response) in responses.iter_mut() {
-                if let (true, RefOr::T(response)) = (status.as_str() >= "400", response) {
-                    if response.content.is_empty() {
-                        response.content.insert(PROBLEM_JSON.to_owned(), RefOr::T(problem()));
-                    }
+                if let (true, RefOr::T(response)) = (status.as_str() >= "400", response)
+                    && response.content.is_empty()
+                {
+                    response
+                        .content
+                        .insert(PROBLEM_JSON.to_owned(), RefOr::T(problem()));
                 }
             }
         }

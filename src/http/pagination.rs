@@ -30,13 +30,18 @@ impl PageParams {
         match self.limit {
             None => Ok(DEFAULT_LIMIT),
             Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(AppError::invalid("limit", format!("must be from 1 to {MAX_LIMIT}"))),
+            Some(_) => Err(AppError::invalid(
+                "limit",
+                format!("must be from 1 to {MAX_LIMIT}"),
+            )),
         }
     }
 
     /// The decoded keyset position, if any.
     pub fn after<K: for<'de> Deserialize<'de>>(&self) -> AppResult<Option<K>> {
-        let Some(cursor) = &self.cursor else { return Ok(None) };
+        let Some(cursor) = &self.cursor else {
+            return Ok(None);
+        };
         URL_SAFE_NO_PAD
             .decode(cursor)
             .ok()
@@ -94,12 +99,19 @@ fn encode_cursor<K: Serialize>(key: &K) -> String {
 }
 
 /// A list response: the page as JSON (with ETag) plus its `Link` header.
-pub fn respond<T: Serialize>(req: &HttpRequest, page: &Page<T>, visibility: super::cache::Visibility) -> actix_web::HttpResponse {
-    let mut response = super::cache::json(req, actix_web::http::StatusCode::OK, page, visibility, None);
-    if let Some(link) = page.link_header(req) {
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&link) {
-            response.headers_mut().insert(actix_web::http::header::LINK, value);
-        }
+pub fn respond<T: Serialize>(
+    req: &HttpRequest,
+    page: &Page<T>,
+    visibility: super::cache::Visibility,
+) -> actix_web::HttpResponse {
+    let mut response =
+        super::cache::json(req, actix_web::http::StatusCode::OK, page, visibility, None);
+    if let Some(link) = page.link_header(req)
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&link)
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LINK, value);
     }
     response
 }

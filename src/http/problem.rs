@@ -89,20 +89,29 @@ impl AppError {
             }
             // Never leak internals; the cause is in the log under the request id.
             AppError::Internal(_) => "something went wrong on our side".into(),
-            AppError::Unavailable(_) => "the service is busy or its database is unreachable; retry shortly".into(),
+            AppError::Unavailable(_) => {
+                "the service is busy or its database is unreachable; retry shortly".into()
+            }
             other => other.to_string(),
         };
         let mut problem = Problem::new(status, self.code(), detail);
         match self {
             AppError::Validation(errors) => problem.errors = errors.clone(),
-            AppError::Conflict { field: Some(field), detail } => problem.errors = vec![FieldError {
-                field: field.clone(),
-                message: detail.clone(),
-            }],
-            AppError::PreconditionRequired => problem.errors = vec![FieldError {
-                field: "version".into(),
-                message: "required".into(),
-            }],
+            AppError::Conflict {
+                field: Some(field),
+                detail,
+            } => {
+                problem.errors = vec![FieldError {
+                    field: field.clone(),
+                    message: detail.clone(),
+                }]
+            }
+            AppError::PreconditionRequired => {
+                problem.errors = vec![FieldError {
+                    field: "version".into(),
+                    message: "required".into(),
+                }]
+            }
             AppError::PreconditionFailed { current_version } => {
                 problem.current_version = Some(*current_version)
             }
@@ -141,7 +150,9 @@ impl ResponseError for AppError {
         let mut response = self.problem().response();
         let headers = response.headers_mut();
         match self {
-            AppError::TooManyRequests { retry_after_secs, .. } => {
+            AppError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
             AppError::Unauthorized(_) => {

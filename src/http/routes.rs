@@ -10,7 +10,9 @@ use crate::users::routes as users;
 
 /// Registers the API under `/api/v1` and the operations endpoints at the root.
 pub fn register(cfg: &mut ServiceConfig) {
-    cfg.service(ops::healthz).service(ops::readyz).service(ops::metrics);
+    cfg.service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics);
     cfg.service(
         scope::scope("/api/v1")
             .service(auth::login)

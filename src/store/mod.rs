@@ -119,7 +119,9 @@ impl Db {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let ran = match &mut *conn {
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+            DbConn::Postgres(c) => c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len()),
         };
         ran.map_err(|e| format!("migration failed: {e}"))
     }
@@ -149,7 +151,10 @@ impl Db {
     }
 
     /// The synchronous form of [`Db::write`], for the CLI and start-up.
-    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    pub fn write_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> AppResult<T>,
+    ) -> AppResult<T> {
         let _turn = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
@@ -165,7 +170,9 @@ impl Db {
     }
 }
 
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
     actix_web::rt::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?

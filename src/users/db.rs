@@ -36,9 +36,18 @@ pub fn any(conn: &mut DbConn) -> AppResult<bool> {
 }
 
 /// Creates a user; a live account with the same e-mail is a 409.
-pub fn insert(conn: &mut DbConn, email: &str, name: &str, role: Role, password_hash: &str) -> AppResult<UserRow> {
+pub fn insert(
+    conn: &mut DbConn,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> AppResult<UserRow> {
     if find_by_email(conn, email)?.is_some() {
-        return Err(AppError::conflict("email", "an account with this e-mail already exists"));
+        return Err(AppError::conflict(
+            "email",
+            "an account with this e-mail already exists",
+        ));
     }
     let id = new_id();
     let at = now();
@@ -59,7 +68,11 @@ pub fn insert(conn: &mut DbConn, email: &str, name: &str, role: Role, password_h
 }
 
 /// Live users oldest first, after the keyset `(created_at, id)`.
-pub fn list(conn: &mut DbConn, after: Option<(NaiveDateTime, String)>, limit: i64) -> AppResult<Vec<UserRow>> {
+pub fn list(
+    conn: &mut DbConn,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> AppResult<Vec<UserRow>> {
     let mut query = users::table
         .filter(users::deleted_at.is_null())
         .select(UserRow::as_select())
@@ -67,7 +80,11 @@ pub fn list(conn: &mut DbConn, after: Option<(NaiveDateTime, String)>, limit: i6
         .limit(limit + 1)
         .into_boxed();
     if let Some((at, id)) = after {
-        query = query.filter(users::created_at.gt(at).or(users::created_at.eq(at).and(users::id.gt(id))));
+        query = query.filter(
+            users::created_at
+                .gt(at)
+                .or(users::created_at.eq(at).and(users::id.gt(id))),
+        );
     }
     Ok(query.load(conn)?)
 }
@@ -84,27 +101,47 @@ pub struct UserChanges {
 }
 
 /// Applies `changes` if the user is still at `expected` version.
-pub fn update(conn: &mut DbConn, id: &str, expected: i64, changes: UserChanges) -> AppResult<UserRow> {
+pub fn update(
+    conn: &mut DbConn,
+    id: &str,
+    expected: i64,
+    changes: UserChanges,
+) -> AppResult<UserRow> {
     let current = get(conn, id)?;
     if current.version != expected {
-        return Err(AppError::PreconditionFailed { current_version: current.version });
+        return Err(AppError::PreconditionFailed {
+            current_version: current.version,
+        });
     }
-    if let Some(email) = &changes.email {
-        if find_by_email(conn, email)?.is_some_and(|other| other.id != id) {
-            return Err(AppError::conflict("email", "an account with this e-mail already exists"));
-        }
+    if let Some(email) = &changes.email
+        && find_by_email(conn, email)?.is_some_and(|other| other.id != id)
+    {
+        return Err(AppError::conflict(
+            "email",
+            "an account with this e-mail already exists",
+        ));
     }
     let loses_admin = current.role == Role::Admin.as_str()
-        && (changes.role.as_deref().is_some_and(|r| r != Role::Admin.as_str()) || changes.disabled == Some(true));
+        && (changes
+            .role
+            .as_deref()
+            .is_some_and(|r| r != Role::Admin.as_str())
+            || changes.disabled == Some(true));
     if loses_admin {
         ensure_another_admin(conn, id)?;
     }
     let updated = diesel::update(users::table.find(id))
         .filter(users::version.eq(expected))
-        .set((changes, users::version.eq(expected + 1), users::updated_at.eq(now())))
+        .set((
+            changes,
+            users::version.eq(expected + 1),
+            users::updated_at.eq(now()),
+        ))
         .execute(conn)?;
     if updated == 0 {
-        return Err(AppError::PreconditionFailed { current_version: get(conn, id)?.version });
+        return Err(AppError::PreconditionFailed {
+            current_version: get(conn, id)?.version,
+        });
     }
     get(conn, id)
 }
@@ -116,7 +153,10 @@ pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
         ensure_another_admin(conn, id)?;
     }
     diesel::update(users::table.find(id))
-        .set((users::deleted_at.eq(now()), users::version.eq(current.version + 1)))
+        .set((
+            users::deleted_at.eq(now()),
+            users::version.eq(current.version + 1),
+        ))
         .execute(conn)?;
     Ok(())
 }

@@ -90,7 +90,12 @@ impl CreateUser {
         let password = errors.check("password", NewPassword::parse(&self.password));
         errors.finish()?;
         match (email, name, password) {
-            (Some(email), Some(name), Some(password)) => Ok(NewUser { email, name, role: self.role, password }),
+            (Some(email), Some(name), Some(password)) => Ok(NewUser {
+                email,
+                name,
+                role: self.role,
+                password,
+            }),
             _ => unreachable_validation(),
         }
     }
@@ -125,10 +130,14 @@ impl UpdateUser {
     pub fn parse(self) -> AppResult<UserEdit> {
         let mut errors = Errors::default();
         let edit = UserEdit {
-            email: self.email.and_then(|e| errors.check("email", Email::parse(&e))),
+            email: self
+                .email
+                .and_then(|e| errors.check("email", Email::parse(&e))),
             name: self.name.and_then(|n| errors.check("name", parse_name(&n))),
             role: self.role,
-            password: self.password.and_then(|p| errors.check("password", NewPassword::parse(&p))),
+            password: self
+                .password
+                .and_then(|p| errors.check("password", NewPassword::parse(&p))),
             disabled: self.disabled,
         };
         errors.finish()?;
@@ -139,5 +148,7 @@ impl UpdateUser {
 /// `Errors::finish` returned Ok, so every checked field is present; kept as an
 /// error rather than a panic all the same.
 fn unreachable_validation<T>() -> AppResult<T> {
-    Err(crate::error::AppError::internal("validation passed with a missing field"))
+    Err(crate::error::AppError::internal(
+        "validation passed with a missing field",
+    ))
 }

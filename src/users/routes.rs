@@ -22,12 +22,25 @@ use crate::state::AppState;
     security(("bearer" = []))
 )]
 #[get("/users")]
-pub async fn list_users(_: Admin, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list_users(
+    _: Admin,
+    req: HttpRequest,
+    params: Query<PageParams>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let params = params.0;
     let limit = params.limit()?;
     let after: Option<(chrono::NaiveDateTime, String)> = params.after()?;
-    let rows = state.db.read(move |conn| db::list(conn, after, limit)).await?;
-    let page = Page::from_rows(rows, limit, |r| (r.created_at, r.id.clone()), UserResponse::from);
+    let rows = state
+        .db
+        .read(move |conn| db::list(conn, after, limit))
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| (r.created_at, r.id.clone()),
+        UserResponse::from,
+    );
     Ok(pagination::respond(&req, &page, Visibility::Private))
 }
 
@@ -42,7 +55,12 @@ pub async fn list_users(_: Admin, req: HttpRequest, params: Query<PageParams>, s
     security(("bearer" = []))
 )]
 #[post("/users")]
-pub async fn create_user(_: Admin, req: HttpRequest, body: Json<CreateUser>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn create_user(
+    _: Admin,
+    req: HttpRequest,
+    body: Json<CreateUser>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let new = body.0.parse()?;
     let secret = new.password.expose().to_owned();
     let hash = password::off_thread(move || password::hash(&secret)).await??;
@@ -51,7 +69,13 @@ pub async fn create_user(_: Admin, req: HttpRequest, body: Json<CreateUser>, sta
         .write(move |conn| db::insert(conn, new.email.as_str(), &new.name, new.role, &hash))
         .await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::CREATED, &UserResponse::from(row), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::CREATED,
+        &UserResponse::from(row),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// One user account.
@@ -65,11 +89,22 @@ pub async fn create_user(_: Admin, req: HttpRequest, body: Json<CreateUser>, sta
     security(("bearer" = []))
 )]
 #[get("/users/{id}")]
-pub async fn get_user(_: Admin, req: HttpRequest, id: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn get_user(
+    _: Admin,
+    req: HttpRequest,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &id)).await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::OK, &UserResponse::from(row), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &UserResponse::from(row),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Changes a user's e-mail, name, role, password or disabled flag (versioned).
@@ -90,7 +125,13 @@ pub async fn get_user(_: Admin, req: HttpRequest, id: Path<String>, state: Data<
     security(("bearer" = []))
 )]
 #[patch("/users/{id}")]
-pub async fn update_user(_: Admin, req: HttpRequest, id: Path<String>, body: Json<UpdateUser>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn update_user(
+    _: Admin,
+    req: HttpRequest,
+    id: Path<String>,
+    body: Json<UpdateUser>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let edit = body.0.parse()?;
     let password_hash = match edit.password {
@@ -120,7 +161,13 @@ pub async fn update_user(_: Admin, req: HttpRequest, id: Path<String>, body: Jso
         })
         .await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::OK, &UserResponse::from(row), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &UserResponse::from(row),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Deletes a user: they can no longer sign in and their tokens stop working at once.
@@ -135,7 +182,11 @@ pub async fn update_user(_: Admin, req: HttpRequest, id: Path<String>, body: Jso
     security(("bearer" = []))
 )]
 #[delete("/users/{id}")]
-pub async fn delete_user(_: Admin, id: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn delete_user(
+    _: Admin,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     state
         .db

@@ -1,1 +1,15 @@
+//! The API test suite: one binary, a module per capability. Tests named with
+//! `both_backends!` run on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod authors;
+mod conventions;
+mod openapi;
+mod ops;
+mod sections;
+mod tags;
+mod users;

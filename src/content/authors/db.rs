@@ -64,13 +64,21 @@ pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<V
 }
 
 /// Applies an edit if the author is still at `expected`.
-pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: AuthorInput) -> AppResult<AuthorRow> {
+pub fn update(
+    conn: &mut DbConn,
+    key: &str,
+    expected: i64,
+    input: AuthorInput,
+) -> AppResult<AuthorRow> {
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug {
-        if slug_taken(conn, slug.as_str(), &current.id)? {
-            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
-        }
+    if let Some(slug) = &input.slug
+        && slug_taken(conn, slug.as_str(), &current.id)?
+    {
+        return Err(AppError::conflict(
+            "slug",
+            format!("the slug '{slug}' is already in use"),
+        ));
     }
     diesel::update(authors::table.find(&current.id))
         .filter(authors::version.eq(expected))

@@ -115,9 +115,15 @@ impl UpdateAuthor {
     pub fn parse(self) -> AppResult<AuthorInput> {
         let mut errors = Errors::default();
         let input = AuthorInput {
-            name: self.name.and_then(|n| errors.check("name", parse_label(&n))),
-            slug: self.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            bio: self.bio.and_then(|b| errors.check("bio", parse_text(&b, 5000))),
+            name: self
+                .name
+                .and_then(|n| errors.check("name", parse_label(&n))),
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            bio: self
+                .bio
+                .and_then(|b| errors.check("bio", parse_text(&b, 5000))),
             links: self.links.map(|links| check_links(&links, &mut errors)),
         };
         errors.finish()?;
@@ -134,9 +140,14 @@ fn check_links(links: &BTreeMap<String, String>, errors: &mut Errors) -> String 
         let field = format!("links.{kind}");
         let kind_ok = !kind.is_empty()
             && kind.len() <= 32
-            && kind.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && kind
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !kind_ok {
-            errors.add(&field, "link kinds are 1–32 lower-case letters, digits or _ (e.g. website, x)");
+            errors.add(
+                &field,
+                "link kinds are 1–32 lower-case letters, digits or _ (e.g. website, x)",
+            );
         }
         if !is_http_url(url) {
             errors.add(&field, "must be an absolute http(s) URL");
@@ -146,10 +157,14 @@ fn check_links(links: &BTreeMap<String, String>, errors: &mut Errors) -> String 
 }
 
 fn is_http_url(url: &str) -> bool {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|r| {
         let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && url.len() <= 2048 && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        !host.is_empty()
+            && url.len() <= 2048
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
     })
 }
 
@@ -161,7 +176,13 @@ mod tests {
     fn only_absolute_web_urls_are_links() {
         assert!(is_http_url("https://example.com/ana"));
         assert!(is_http_url("http://x.com"));
-        for bad in ["javascript:alert(1)", "https://", "ftp://x.com", "https://a b.com", "example.com"] {
+        for bad in [
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x.com",
+            "https://a b.com",
+            "example.com",
+        ] {
             assert!(!is_http_url(bad), "{bad} accepted");
         }
     }

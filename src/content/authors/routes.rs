@@ -5,7 +5,7 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db;
-use super::model::{CreateAuthor, AuthorResponse, UpdateAuthor};
+use super::model::{AuthorResponse, CreateAuthor, UpdateAuthor};
 use crate::auth::principal::{Editor, MaybeAuth};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
@@ -21,12 +21,29 @@ use crate::state::AppState;
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/authors")]
-pub async fn list_authors(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list_authors(
+    _: MaybeAuth,
+    req: HttpRequest,
+    params: Query<PageParams>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let limit = params.0.limit()?;
     let after: Option<String> = params.0.after()?;
-    let rows = state.db.read(move |conn| db::list(conn, after, limit)).await?;
-    let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| AuthorResponse::new(r, 0));
-    Ok(pagination::respond(&req, &page, Visibility::for_request(&req, true)))
+    let rows = state
+        .db
+        .read(move |conn| db::list(conn, after, limit))
+        .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.slug.clone(),
+        |r| AuthorResponse::new(r, 0),
+    );
+    Ok(pagination::respond(
+        &req,
+        &page,
+        Visibility::for_request(&req, true),
+    ))
 }
 
 /// One author, by slug or id.
@@ -40,12 +57,23 @@ pub async fn list_authors(_: MaybeAuth, req: HttpRequest, params: Query<PagePara
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/authors/{slug}")]
-pub async fn get_author(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn get_author(
+    _: MaybeAuth,
+    req: HttpRequest,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &key)).await?;
     let version = row.version;
     let body = AuthorResponse::new(row, 0);
-    Ok(cache::json(&req, StatusCode::OK, &body, Visibility::for_request(&req, true), Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &body,
+        Visibility::for_request(&req, true),
+        Some(version),
+    ))
 }
 
 /// Creates an author; the slug is derived from the name unless given.
@@ -59,11 +87,22 @@ pub async fn get_author(_: MaybeAuth, req: HttpRequest, slug: Path<String>, stat
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[post("/authors")]
-pub async fn create_author(_: Editor, req: HttpRequest, body: Json<CreateAuthor>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn create_author(
+    _: Editor,
+    req: HttpRequest,
+    body: Json<CreateAuthor>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let input = body.0.parse()?;
     let row = state.db.write(move |conn| db::insert(conn, input)).await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::CREATED, &AuthorResponse::new(row, 0), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::CREATED,
+        &AuthorResponse::new(row, 0),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Renames an author or changes its slug or description (versioned).
@@ -84,13 +123,28 @@ pub async fn create_author(_: Editor, req: HttpRequest, body: Json<CreateAuthor>
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[patch("/authors/{slug}")]
-pub async fn update_author(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateAuthor>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn update_author(
+    _: Editor,
+    req: HttpRequest,
+    slug: Path<String>,
+    body: Json<UpdateAuthor>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
     let key = slug.into_inner();
-    let row = state.db.write(move |conn| db::update(conn, &key, expected, input)).await?;
+    let row = state
+        .db
+        .write(move |conn| db::update(conn, &key, expected, input))
+        .await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::OK, &AuthorResponse::new(row, 0), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &AuthorResponse::new(row, 0),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Deletes an author.
@@ -104,7 +158,11 @@ pub async fn update_author(_: Editor, req: HttpRequest, slug: Path<String>, body
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[delete("/authors/{slug}")]
-pub async fn delete_author(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn delete_author(
+    _: Editor,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     state.db.write(move |conn| db::delete(conn, &key)).await?;
     Ok(cache::no_content())

@@ -97,14 +97,22 @@ pub fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
 }
 
 /// Applies an edit if the section is still at `expected`; refuses cycles.
-pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: SectionInput) -> AppResult<SectionRow> {
+pub fn update(
+    conn: &mut DbConn,
+    key: &str,
+    expected: i64,
+    input: SectionInput,
+) -> AppResult<SectionRow> {
     lock_tree(conn)?;
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug {
-        if slug_taken(conn, slug.as_str(), &current.id)? {
-            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
-        }
+    if let Some(slug) = &input.slug
+        && slug_taken(conn, slug.as_str(), &current.id)?
+    {
+        return Err(AppError::conflict(
+            "slug",
+            format!("the slug '{slug}' is already in use"),
+        ));
     }
     let parent_id = match &input.parent {
         None => current.parent_id.clone(),
@@ -113,12 +121,18 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: SectionInput) 
             let parent = resolve_parent(conn, parent_key)?;
             let rows = all(conn)?;
             let tree = Tree::new(&rows);
-            let under_itself =
-                parent.id == current.id || tree.ancestors(&parent.id).iter().any(|a| a.id == current.id);
+            let under_itself = parent.id == current.id
+                || tree
+                    .ancestors(&parent.id)
+                    .iter()
+                    .any(|a| a.id == current.id);
             if under_itself {
                 return Err(AppError::invalid(
                     "parent",
-                    format!("'{}' is this section or one of its subsections; a section cannot be its own ancestor", parent.slug),
+                    format!(
+                        "'{}' is this section or one of its subsections; a section cannot be its own ancestor",
+                        parent.slug
+                    ),
                 ));
             }
             Some(parent.id)
@@ -155,7 +169,10 @@ pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
         .get_result(conn)?;
     if children > 0 {
         return Err(AppError::Conflict {
-            detail: format!("'{}' has {children} subsection(s); move or delete them first", current.slug),
+            detail: format!(
+                "'{}' has {children} subsection(s); move or delete them first",
+                current.slug
+            ),
             field: None,
         });
     }

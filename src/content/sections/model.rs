@@ -102,7 +102,10 @@ impl<'a> Tree<'a> {
     pub fn new(rows: &'a [SectionRow]) -> Self {
         let mut children: HashMap<Option<&str>, Vec<&SectionRow>> = HashMap::new();
         for row in rows {
-            children.entry(row.parent_id.as_deref()).or_default().push(row);
+            children
+                .entry(row.parent_id.as_deref())
+                .or_default()
+                .push(row);
         }
         Tree {
             by_id: rows.iter().map(|r| (r.id.as_str(), r)).collect(),
@@ -112,7 +115,9 @@ impl<'a> Tree<'a> {
 
     /// The nested tree from the top-level sections down.
     pub fn nodes(&self) -> SectionTree {
-        SectionTree { data: self.nodes_under(None, 0) }
+        SectionTree {
+            data: self.nodes_under(None, 0),
+        }
     }
 
     fn nodes_under(&self, parent: Option<&str>, depth: usize) -> Vec<SectionNode> {
@@ -153,7 +158,11 @@ impl<'a> Tree<'a> {
 
     /// The full response for one section.
     pub fn response(&self, row: &SectionRow) -> SectionResponse {
-        let children = self.children.get(&Some(row.id.as_str())).cloned().unwrap_or_default();
+        let children = self
+            .children
+            .get(&Some(row.id.as_str()))
+            .cloned()
+            .unwrap_or_default();
         SectionResponse {
             id: row.id.clone(),
             slug: row.slug.clone(),
@@ -165,8 +174,15 @@ impl<'a> Tree<'a> {
                 .and_then(|p| self.by_id.get(p))
                 .map(|p| p.summary()),
             position: row.position,
-            ancestors: self.ancestors(&row.id).into_iter().map(SectionRow::summary).collect(),
-            children: sorted(children).into_iter().map(SectionRow::summary).collect(),
+            ancestors: self
+                .ancestors(&row.id)
+                .into_iter()
+                .map(SectionRow::summary)
+                .collect(),
+            children: sorted(children)
+                .into_iter()
+                .map(SectionRow::summary)
+                .collect(),
             article_count: 0,
             version: row.version,
             created_at: utc(row.created_at),
@@ -243,9 +259,15 @@ impl UpdateSection {
     pub fn parse(self) -> AppResult<SectionInput> {
         let mut errors = Errors::default();
         let input = SectionInput {
-            name: self.name.and_then(|n| errors.check("name", parse_label(&n))),
-            slug: self.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            description: self.description.and_then(|d| errors.check("description", parse_text(&d, 2000))),
+            name: self
+                .name
+                .and_then(|n| errors.check("name", parse_label(&n))),
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            description: self
+                .description
+                .and_then(|d| errors.check("description", parse_text(&d, 2000))),
             parent: self.parent,
             position: self.position,
         };

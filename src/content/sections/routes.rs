@@ -20,10 +20,20 @@ use crate::store::DbConn;
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/sections")]
-pub async fn list_sections(_: MaybeAuth, req: HttpRequest, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list_sections(
+    _: MaybeAuth,
+    req: HttpRequest,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let rows = state.db.read(db::all).await?;
     let tree = Tree::new(&rows).nodes();
-    Ok(cache::json(&req, StatusCode::OK, &tree, Visibility::for_request(&req, true), None))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &tree,
+        Visibility::for_request(&req, true),
+        None,
+    ))
 }
 
 /// Loads a section and renders it with its breadcrumb and subsections.
@@ -33,7 +43,12 @@ fn load(conn: &mut DbConn, key: &str) -> AppResult<SectionResponse> {
     Ok(Tree::new(&rows).response(&row))
 }
 
-fn found(req: &HttpRequest, status: StatusCode, section: &SectionResponse, visibility: Visibility) -> HttpResponse {
+fn found(
+    req: &HttpRequest,
+    status: StatusCode,
+    section: &SectionResponse,
+    visibility: Visibility,
+) -> HttpResponse {
     cache::json(req, status, section, visibility, Some(section.version))
 }
 
@@ -48,10 +63,20 @@ fn found(req: &HttpRequest, status: StatusCode, section: &SectionResponse, visib
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/sections/{slug}")]
-pub async fn get_section(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn get_section(
+    _: MaybeAuth,
+    req: HttpRequest,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let section = state.db.read(move |conn| load(conn, &key)).await?;
-    Ok(found(&req, StatusCode::OK, &section, Visibility::for_request(&req, true)))
+    Ok(found(
+        &req,
+        StatusCode::OK,
+        &section,
+        Visibility::for_request(&req, true),
+    ))
 }
 
 /// Creates a section, at the top level or under `parent`.
@@ -65,7 +90,12 @@ pub async fn get_section(_: MaybeAuth, req: HttpRequest, slug: Path<String>, sta
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[post("/sections")]
-pub async fn create_section(_: Editor, req: HttpRequest, body: Json<CreateSection>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn create_section(
+    _: Editor,
+    req: HttpRequest,
+    body: Json<CreateSection>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let input = body.0.parse()?;
     let section = state
         .db
@@ -74,7 +104,12 @@ pub async fn create_section(_: Editor, req: HttpRequest, body: Json<CreateSectio
             load(conn, &row.id)
         })
         .await?;
-    Ok(found(&req, StatusCode::CREATED, &section, Visibility::Private))
+    Ok(found(
+        &req,
+        StatusCode::CREATED,
+        &section,
+        Visibility::Private,
+    ))
 }
 
 /// Renames, re-slugs, moves or reorders a section (versioned; cycles are refused).
@@ -95,7 +130,13 @@ pub async fn create_section(_: Editor, req: HttpRequest, body: Json<CreateSectio
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[patch("/sections/{slug}")]
-pub async fn update_section(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateSection>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn update_section(
+    _: Editor,
+    req: HttpRequest,
+    slug: Path<String>,
+    body: Json<UpdateSection>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
     let key = slug.into_inner();
@@ -121,7 +162,11 @@ pub async fn update_section(_: Editor, req: HttpRequest, slug: Path<String>, bod
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[delete("/sections/{slug}")]
-pub async fn delete_section(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn delete_section(
+    _: Editor,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     state.db.write(move |conn| db::delete(conn, &key)).await?;
     Ok(cache::no_content())

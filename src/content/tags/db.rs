@@ -65,10 +65,13 @@ pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<V
 pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> AppResult<TagRow> {
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug {
-        if slug_taken(conn, slug.as_str(), &current.id)? {
-            return Err(AppError::conflict("slug", format!("the slug '{slug}' is already in use")));
-        }
+    if let Some(slug) = &input.slug
+        && slug_taken(conn, slug.as_str(), &current.id)?
+    {
+        return Err(AppError::conflict(
+            "slug",
+            format!("the slug '{slug}' is already in use"),
+        ));
     }
     diesel::update(tags::table.find(&current.id))
         .filter(tags::version.eq(expected))

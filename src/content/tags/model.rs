@@ -92,8 +92,12 @@ impl CreateTag {
         let name = errors.check("name", parse_label(&self.name));
         let input = TagInput {
             name: name.clone(),
-            slug: self.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            description: self.description.and_then(|d| errors.check("description", parse_text(&d, 2000))),
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            description: self
+                .description
+                .and_then(|d| errors.check("description", parse_text(&d, 2000))),
         };
         errors.finish()?;
         Ok((name.unwrap_or_default(), input))
@@ -105,9 +109,15 @@ impl UpdateTag {
     pub fn parse(self) -> AppResult<TagInput> {
         let mut errors = Errors::default();
         let input = TagInput {
-            name: self.name.and_then(|n| errors.check("name", parse_label(&n))),
-            slug: self.slug.and_then(|s| errors.check("slug", Slug::parse(&s))),
-            description: self.description.and_then(|d| errors.check("description", parse_text(&d, 2000))),
+            name: self
+                .name
+                .and_then(|n| errors.check("name", parse_label(&n))),
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            description: self
+                .description
+                .and_then(|d| errors.check("description", parse_text(&d, 2000))),
         };
         errors.finish()?;
         Ok(input)

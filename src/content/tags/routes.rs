@@ -21,12 +21,24 @@ use crate::state::AppState;
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/tags")]
-pub async fn list_tags(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn list_tags(
+    _: MaybeAuth,
+    req: HttpRequest,
+    params: Query<PageParams>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let limit = params.0.limit()?;
     let after: Option<String> = params.0.after()?;
-    let rows = state.db.read(move |conn| db::list(conn, after, limit)).await?;
+    let rows = state
+        .db
+        .read(move |conn| db::list(conn, after, limit))
+        .await?;
     let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| TagResponse::new(r, 0));
-    Ok(pagination::respond(&req, &page, Visibility::for_request(&req, true)))
+    Ok(pagination::respond(
+        &req,
+        &page,
+        Visibility::for_request(&req, true),
+    ))
 }
 
 /// One tag, by slug or id.
@@ -40,12 +52,23 @@ pub async fn list_tags(_: MaybeAuth, req: HttpRequest, params: Query<PageParams>
     security((), ("bearer" = []), ("api_key" = []))
 )]
 #[get("/tags/{slug}")]
-pub async fn get_tag(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn get_tag(
+    _: MaybeAuth,
+    req: HttpRequest,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &key)).await?;
     let version = row.version;
     let body = TagResponse::new(row, 0);
-    Ok(cache::json(&req, StatusCode::OK, &body, Visibility::for_request(&req, true), Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &body,
+        Visibility::for_request(&req, true),
+        Some(version),
+    ))
 }
 
 /// Creates a tag; the slug is derived from the name unless given.
@@ -59,11 +82,25 @@ pub async fn get_tag(_: MaybeAuth, req: HttpRequest, slug: Path<String>, state: 
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[post("/tags")]
-pub async fn create_tag(_: Editor, req: HttpRequest, body: Json<CreateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn create_tag(
+    _: Editor,
+    req: HttpRequest,
+    body: Json<CreateTag>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let (name, input) = body.0.parse()?;
-    let row = state.db.write(move |conn| db::insert(conn, &name, input)).await?;
+    let row = state
+        .db
+        .write(move |conn| db::insert(conn, &name, input))
+        .await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::CREATED, &TagResponse::new(row, 0), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::CREATED,
+        &TagResponse::new(row, 0),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Renames a tag or changes its slug or description (versioned).
@@ -84,13 +121,28 @@ pub async fn create_tag(_: Editor, req: HttpRequest, body: Json<CreateTag>, stat
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[patch("/tags/{slug}")]
-pub async fn update_tag(_: Editor, req: HttpRequest, slug: Path<String>, body: Json<UpdateTag>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn update_tag(
+    _: Editor,
+    req: HttpRequest,
+    slug: Path<String>,
+    body: Json<UpdateTag>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
     let key = slug.into_inner();
-    let row = state.db.write(move |conn| db::update(conn, &key, expected, input)).await?;
+    let row = state
+        .db
+        .write(move |conn| db::update(conn, &key, expected, input))
+        .await?;
     let version = row.version;
-    Ok(cache::json(&req, StatusCode::OK, &TagResponse::new(row, 0), Visibility::Private, Some(version)))
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &TagResponse::new(row, 0),
+        Visibility::Private,
+        Some(version),
+    ))
 }
 
 /// Deletes a tag.
@@ -104,7 +156,11 @@ pub async fn update_tag(_: Editor, req: HttpRequest, slug: Path<String>, body: J
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
 #[delete("/tags/{slug}")]
-pub async fn delete_tag(_: Editor, slug: Path<String>, state: Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn delete_tag(
+    _: Editor,
+    slug: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     state.db.write(move |conn| db::delete(conn, &key)).await?;
     Ok(cache::no_content())

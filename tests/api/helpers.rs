@@ -1,0 +1,366 @@
+//! The test harness: every test gets a fresh database on each backend and drives the
+//! real application (routes, middleware, extractors, database) through actix's
+//! in-process HTTP stack.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::dev::Service;
+use actix_web::http::header::HeaderMap;
+use actix_web::test::{self as actix_test, TestRequest};
+use actix_web::web::Bytes;
+use dateline::config::Settings;
+use dateline::startup::{app, prepare};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@dateline.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+pub const PASSWORD: &str = "correct-horse-42";
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend (as two test functions, `…::sqlite` and `…::postgres`).
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await {
+                    super::$name(app).await;
+                }
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+type Call = Rc<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Res>>>>;
+
+/// A running application on a fresh database.
+pub struct TestApp {
+    pub settings: Settings,
+    call: Call,
+    pub admin: String,
+    cleanup: Option<std::path::PathBuf>,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestApp {
+    /// A fresh app, or `None` for PostgreSQL when no server is configured or reachable
+    /// outside CI (CI sets `DATELINE_TEST_POSTGRES_URL`, and then any failure is loud).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let (database_url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+                    .join(format!("dateline-{}-{n}.db", std::process::id()));
+                (format!("sqlite://{}", path.display()), Some(path))
+            }
+            Backend::Postgres => (postgres_schema_url(n)?, None),
+        };
+        let data_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("data");
+        let env: HashMap<&str, String> = HashMap::from([
+            ("DATABASE_URL", database_url),
+            ("DATELINE_LISTEN", "127.0.0.1:0".into()),
+            ("DATELINE_JWT_SECRET", JWT_SECRET.into()),
+            ("DATELINE_ADMIN_EMAIL", ADMIN_EMAIL.into()),
+            ("DATELINE_ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
+            ("DATELINE_DATA_DIR", data_dir.display().to_string()),
+            ("DATELINE_DB_POOL_SIZE", "4".into()),
+            ("DATELINE_WORKERS", "1".into()),
+        ]);
+        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
+        let state = actix_web::rt::task::spawn_blocking({
+            let settings = settings.clone();
+            move || prepare(settings)
+        })
+        .await
+        .expect("prepare task")
+        .expect("prepare the app");
+        let service = Rc::new(actix_test::init_service(app(state)).await);
+        let call: Call = Rc::new(move |req: TestRequest| {
+            let service = service.clone();
+            Box::pin(async move {
+                let response = match service.call(req.to_request()).await {
+                    Ok(response) => response.map_into_boxed_body(),
+                    Err(err) => panic!("the service itself failed: {err}"),
+                };
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let body = actix_test::read_body(response).await;
+                Res {
+                    status,
+                    headers,
+                    body,
+                }
+            })
+        });
+        let mut app = TestApp {
+            settings,
+            call,
+            admin: String::new(),
+            cleanup,
+        };
+        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        Some(app)
+    }
+
+    /// Starts a request.
+    pub fn req(&self, method: &str, path: &str) -> Req {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
+        Req {
+            call: self.call.clone(),
+            inner: TestRequest::default().method(method).uri(path),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req {
+        self.req("GET", path)
+    }
+    pub fn post(&self, path: &str) -> Req {
+        self.req("POST", path)
+    }
+    pub fn patch(&self, path: &str) -> Req {
+        self.req("PATCH", path)
+    }
+    pub fn delete(&self, path: &str) -> Req {
+        self.req("DELETE", path)
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self
+            .post("/api/v1/auth/login")
+            .json(json!({"email": email, "password": password}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "login {email}: {}", res.text());
+        res.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Creates a user with `role` (as the admin) and returns `(id, access token)`.
+    pub async fn user(&self, role: &str) -> (String, String) {
+        let email = format!(
+            "{role}-{}@dateline.test",
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let res = self
+            .post("/api/v1/users")
+            .bearer(&self.admin)
+            .json(json!({"email": email, "name": format!("A {role}"), "role": role, "password": PASSWORD}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "create {role}: {}", res.text());
+        let id = res.json()["id"].as_str().expect("id").to_owned();
+        (id, self.login(&email, PASSWORD).await)
+    }
+
+    /// Creates something as the admin and returns its JSON.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let res = self.post(path).bearer(&self.admin).json(body).send().await;
+        assert_eq!(res.status, 201, "POST {path}: {}", res.text());
+        res.json()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(path) = &self.cleanup {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+    }
+}
+
+/// A request being built.
+pub struct Req {
+    call: Call,
+    inner: TestRequest,
+}
+
+impl Req {
+    pub fn bearer(self, token: &str) -> Req {
+        self.header("Authorization", &format!("Bearer {token}"))
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.inner = self
+            .inner
+            .insert_header((name.to_owned(), value.to_owned()));
+        self
+    }
+    pub fn json(mut self, body: Value) -> Req {
+        self.inner = self.inner.set_json(body);
+        self
+    }
+    pub fn raw(mut self, content_type: &str, body: &'static str) -> Req {
+        self.inner = self
+            .inner
+            .insert_header(("content-type", content_type))
+            .set_payload(body);
+        self
+    }
+    pub async fn send(self) -> Res {
+        (self.call)(self.inner).await
+    }
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Res {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+    /// Asserts a problem+json error of `status` and returns it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "expected {status}, got {}: {}",
+            self.status,
+            self.text()
+        );
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "error without problem+json: {}",
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert!(
+            body["type"].is_string() && body["title"].is_string() && body["detail"].is_string()
+        );
+        body
+    }
+    /// The fields a validation problem names.
+    pub fn fields(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The PostgreSQL URL tests use: `DATELINE_TEST_POSTGRES_URL`, or the local default.
+fn admin_url() -> (String, bool) {
+    match std::env::var("DATELINE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => (url, true),
+        _ => ("postgres://postgres@127.0.0.1:5432/postgres".into(), false),
+    }
+}
+
+/// One throwaway database per test run; each test gets its own schema in it.
+fn postgres_schema_url(n: usize) -> Option<String> {
+    static RUN_DB: OnceLock<Option<String>> = OnceLock::new();
+    let base = RUN_DB
+        .get_or_init(|| {
+            let (url, required) = admin_url();
+            let mut admin = match PgConnection::establish(&url) {
+                Ok(conn) => conn,
+                Err(e) if required || std::env::var("CI").is_ok() => {
+                    panic!("PostgreSQL at DATELINE_TEST_POSTGRES_URL is unreachable: {e}")
+                }
+                Err(e) => {
+                    eprintln!(
+                        "note: PostgreSQL tests skipped (set DATELINE_TEST_POSTGRES_URL): {e}"
+                    );
+                    return None;
+                }
+            };
+            drop_stale_databases(&mut admin);
+            let name = format!(
+                "dateline_test_{}_{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis())
+            );
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create the test database");
+            Some(replace_database(&url, &name))
+        })
+        .clone()?;
+    let mut conn = PgConnection::establish(&base).expect("connect to the test database");
+    conn.batch_execute(&format!("CREATE SCHEMA t{n}"))
+        .expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-csearch_path%3Dt{n}"))
+}
+
+/// Drops test databases left by runs whose process is gone.
+fn drop_stale_databases(admin: &mut PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'dateline_test_%'")
+            .load(admin)
+            .unwrap_or_default();
+    for Name { datname } in names {
+        let pid = datname.split('_').nth(2).unwrap_or("");
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"));
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (head, query) = url
+        .split_once('?')
+        .map_or((url, None), |(h, q)| (h, Some(q)));
+    let without_db = match head.rfind('/') {
+        Some(i) if i > "postgres://".len() => &head[..i],
+        _ => head,
+    };
+    match query {
+        Some(q) => format!("{without_db}/{name}?{q}"),
+        None => format!("{without_db}/{name}"),
+    }
+}
