@@ -118,6 +118,9 @@ impl From<diesel::result::Error> for AppError {
                 detail: "the change refers to, or is referred to by, another record".into(),
                 field: None,
             },
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                AppError::BadRequest("text must not contain NUL characters".into())
+            }
             other => AppError::Internal(format!("database: {other}")),
         }
     }

@@ -39,9 +39,13 @@ pub struct FoundKey {
 
 /// An unrevoked API key by the hash of its secret.
 pub fn find_active_key(conn: &mut DbConn, secret_hash: &str) -> AppResult<Option<FoundKey>> {
+    // A key acts for the admin who made it: it stops when their account does.
     let row: Option<(String, String, Option<NaiveDateTime>)> = api_keys::table
+        .inner_join(users::table)
         .filter(api_keys::secret_hash.eq(secret_hash))
         .filter(api_keys::revoked_at.is_null())
+        .filter(users::deleted_at.is_null())
+        .filter(users::disabled.eq(false))
         .select((api_keys::id, api_keys::scopes, api_keys::last_used_at))
         .first(conn)
         .optional()?;
@@ -62,14 +66,14 @@ pub fn touch_key(conn: &mut DbConn, id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Failed logins for `email` since `since`: how many, and the oldest.
+/// Sign-in attempts for an account since `since`: how many, and the oldest.
 pub fn recent_failures(
     conn: &mut DbConn,
-    email: &str,
+    email_hash: &str,
     since: NaiveDateTime,
 ) -> AppResult<(i64, Option<NaiveDateTime>)> {
     let query = login_failures::table
-        .filter(login_failures::email.eq(email))
+        .filter(login_failures::email_hash.eq(email_hash))
         .filter(login_failures::failed_at.gt(since));
     let count = query.count().get_result(conn)?;
     let oldest = query
@@ -80,23 +84,29 @@ pub fn recent_failures(
     Ok((count, oldest))
 }
 
-/// Remembers a failed login (kept in the database so every instance sees it).
-pub fn record_failure(conn: &mut DbConn, email: &str, older_than: NaiveDateTime) -> AppResult<()> {
+/// Records a sign-in attempt (in the database, so every instance sees it); expired ones
+/// are swept on the way.
+pub fn record_attempt(
+    conn: &mut DbConn,
+    email_hash: &str,
+    older_than: NaiveDateTime,
+) -> AppResult<()> {
     diesel::delete(login_failures::table.filter(login_failures::failed_at.le(older_than)))
         .execute(conn)?;
     diesel::insert_into(login_failures::table)
         .values((
             login_failures::id.eq(new_id()),
-            login_failures::email.eq(email),
+            login_failures::email_hash.eq(email_hash),
             login_failures::failed_at.eq(now()),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// Forgets failures after a successful login.
-pub fn clear_failures(conn: &mut DbConn, email: &str) -> AppResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::email.eq(email))).execute(conn)?;
+/// Forgets an account's attempts after a successful sign-in.
+pub fn clear_attempts(conn: &mut DbConn, email_hash: &str) -> AppResult<()> {
+    diesel::delete(login_failures::table.filter(login_failures::email_hash.eq(email_hash)))
+        .execute(conn)?;
     Ok(())
 }
 

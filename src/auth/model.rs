@@ -102,7 +102,9 @@ impl Email {
                     && domain.contains('.')
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
-                    && !email.chars().any(|c| c.is_whitespace() || c == ',')
+                    && !email
+                        .chars()
+                        .any(|c| c.is_whitespace() || c.is_control() || c == ',')
                     && !domain.contains('@')
             });
         if valid {
@@ -140,6 +142,9 @@ impl NewPassword {
 /// A person's display name: trimmed, 1–200 characters.
 pub fn parse_name(raw: &str) -> Result<String, String> {
     let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
     match name.chars().count() {
         0 => Err("must not be empty".into()),
         201.. => Err("must be at most 200 characters".into()),

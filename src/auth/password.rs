@@ -30,10 +30,18 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
         .unwrap_or(false)
 }
 
-/// Runs CPU-heavy hashing on the blocking pool.
+/// argon2id takes ~19 MiB and a core per hash: without a bound, a burst of sign-ins
+/// (any e-mail, so the per-account throttle does not apply) could exhaust memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs CPU-heavy hashing on the blocking pool, a few at a time.
 pub async fn off_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> AppResult<T> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::internal(format!("hashing gate closed: {e}")))?;
     actix_web::rt::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal(format!("hashing task failed: {e}")))

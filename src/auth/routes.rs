@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::model::Email;
 use super::principal::AnyUser;
+use super::tokens::hash_secret;
 use super::{db, password};
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
@@ -67,39 +68,41 @@ pub async fn login(
         email,
         password: secret,
     } = body.0;
-    // An unparseable address cannot match an account; treat it like any wrong login.
-    let email = Email::parse(&email)
-        .map(|e| e.as_str().to_owned())
-        .unwrap_or(email);
+    // An address that does not parse cannot match an account; it still counts as an attempt.
+    let email = Email::parse(&email).ok();
+    let attempts_key = hash_secret(email.as_ref().map_or("invalid-address", Email::as_str));
     let settings = state.settings.clone();
     let window = TimeDelta::from_std(settings.login_window).map_err(AppError::internal)?;
+    let max = i64::from(settings.login_max_failures);
 
-    let since = crate::store::now() - window;
-    let lookup = email.clone();
-    let (failures, oldest, user) = state
+    // Count and record the attempt in one transaction, before the password check, so
+    // that parallel guesses cannot all slip in under the limit.
+    let key = attempts_key.clone();
+    let user = state
         .db
-        .read(move |conn| {
-            let (failures, oldest) = db::recent_failures(conn, &lookup, since)?;
-            Ok((failures, oldest, users_db::find_by_email(conn, &lookup)?))
+        .write(move |conn| {
+            crate::store::lock(conn, &format!("login:{key}"))?;
+            let since = crate::store::now() - window;
+            let (attempts, oldest) = db::recent_failures(conn, &key, since)?;
+            if attempts >= max {
+                let retry = oldest.map_or(window, |t| t + window - crate::store::now());
+                return Err(AppError::TooManyRequests {
+                    detail: "too many failed sign-ins for this account; wait and try again".into(),
+                    retry_after_secs: retry.num_seconds().max(1) as u64,
+                });
+            }
+            db::record_attempt(conn, &key, since)?;
+            match &email {
+                Some(email) => users_db::find_by_email(conn, email.as_str()),
+                None => Ok(None),
+            }
         })
         .await?;
-    if failures >= i64::from(settings.login_max_failures) {
-        let retry = oldest.map_or(window, |t| t + window - crate::store::now());
-        return Err(AppError::TooManyRequests {
-            detail: "too many failed sign-ins for this account; wait and try again".into(),
-            retry_after_secs: retry.num_seconds().max(1) as u64,
-        });
-    }
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches =
         password::off_thread(move || password::verify(&secret, stored.as_deref())).await?;
-    let user = user.filter(|u| matches && !u.disabled);
-    let Some(user) = user else {
-        state
-            .db
-            .write(move |conn| db::record_failure(conn, &email, since))
-            .await?;
+    let Some(user) = user.filter(|u| matches && !u.disabled) else {
         return Err(AppError::Unauthorized("wrong e-mail or password".into()));
     };
 
@@ -108,7 +111,7 @@ pub async fn login(
     let (session_id, refresh_token) = state
         .db
         .write(move |conn| {
-            db::clear_failures(conn, &email)?;
+            db::clear_attempts(conn, &attempts_key)?;
             db::start_session(conn, &user_id, ttl)
         })
         .await?;

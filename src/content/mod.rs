@@ -19,6 +19,12 @@ pub struct Summary {
 /// Optional free text (descriptions, bios): trimmed, at most `max` characters.
 pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
     let text = raw.trim();
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err("must not contain control characters".into());
+    }
     if text.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
@@ -28,6 +34,9 @@ pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
 /// A display name for content (author, section, tag): trimmed, 1–120 characters.
 pub fn parse_label(raw: &str) -> Result<String, String> {
     let name = raw.trim();
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
     match name.chars().count() {
         0 => Err("must not be empty".into()),
         121.. => Err("must be at most 120 characters".into()),

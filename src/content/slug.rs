@@ -39,13 +39,15 @@ impl Slug {
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|w| !w.is_empty())
         {
-            if slug.len() + word.len() + 1 > MAX_LEN {
+            let room = MAX_LEN.saturating_sub(slug.len() + usize::from(!slug.is_empty()));
+            if room == 0 {
                 break;
             }
             if !slug.is_empty() {
                 slug.push('-');
             }
-            slug.push_str(word);
+            // A single over-long word is cut rather than dropped.
+            slug.push_str(&word[..word.len().min(room)]);
         }
         if slug.is_empty() {
             return Err("has no letters or digits to make a slug from; send a `slug`".into());
@@ -72,11 +74,11 @@ impl fmt::Display for Slug {
     }
 }
 
-/// The slug a write should use: an explicit one must be free (409 otherwise); a derived
-/// one takes the first free of `base`, `base-2`, `base-3`, ….
+/// The slug a write should use: an explicit one must be free (409 otherwise); without
+/// one, the slug derived from `name` takes the first free of `base`, `base-2`, ….
 pub fn choose(
     explicit: Option<Slug>,
-    derived: Slug,
+    name: &str,
     mut taken: impl FnMut(&str) -> AppResult<bool>,
 ) -> AppResult<Slug> {
     if let Some(slug) = explicit {
@@ -88,6 +90,7 @@ pub fn choose(
         }
         return Ok(slug);
     }
+    let derived = Slug::derive(name).map_err(|m| AppError::invalid("name", m))?;
     if !taken(derived.as_str())? {
         return Ok(derived);
     }
@@ -101,6 +104,20 @@ pub fn choose(
         "slug",
         "no free slug could be derived from the name; send a `slug`",
     ))
+}
+
+/// 409 when an edit renames onto a slug another record holds.
+pub fn ensure_free(
+    slug: Option<&Slug>,
+    taken: impl FnOnce(&str) -> AppResult<bool>,
+) -> AppResult<()> {
+    match slug {
+        Some(slug) if taken(slug.as_str())? => Err(AppError::conflict(
+            "slug",
+            format!("the slug '{slug}' is already in use"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -118,6 +135,10 @@ mod tests {
         );
         assert!(Slug::derive("!!!").is_err());
         assert!(Slug::derive(&"word ".repeat(60)).unwrap().as_str().len() <= MAX_LEN);
+        assert_eq!(
+            Slug::derive(&"x".repeat(150)).unwrap().as_str().len(),
+            MAX_LEN
+        );
     }
 
     #[test]
@@ -131,16 +152,14 @@ mod tests {
     #[test]
     fn derived_slugs_get_a_number_when_taken() {
         let taken = ["john-smith", "john-smith-2"];
-        let chosen = choose(None, Slug::derive("John Smith").unwrap(), |s| {
-            Ok(taken.contains(&s))
-        })
-        .unwrap();
+        let chosen = choose(None, "John Smith", |s| Ok(taken.contains(&s))).unwrap();
         assert_eq!(chosen.as_str(), "john-smith-3");
-        let explicit = choose(
-            Some(Slug::parse("john-smith").unwrap()),
-            Slug::derive("x").unwrap(),
-            |s| Ok(taken.contains(&s)),
-        );
+        let explicit = choose(Some(Slug::parse("john-smith").unwrap()), "x", |s| {
+            Ok(taken.contains(&s))
+        });
         assert!(matches!(explicit, Err(AppError::Conflict { .. })));
+        // A name with nothing to derive from is fine when a slug is given.
+        let given = choose(Some(Slug::parse("bang").unwrap()), "!!!", |_| Ok(false)).unwrap();
+        assert_eq!(given.as_str(), "bang");
     }
 }

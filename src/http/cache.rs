@@ -110,6 +110,17 @@ fn parse_if_match(value: &str) -> Option<i64> {
     tag.split('.').next()?.parse().ok()
 }
 
+/// Tags a public response with the keys a CDN purges it by (`Surrogate-Key`), e.g.
+/// `tags tag:<id>`: a change to that tag purges its page and every tag list.
+pub fn surrogate_keys(mut response: HttpResponse, keys: &str) -> HttpResponse {
+    if let Ok(value) = HeaderValue::from_str(keys) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("surrogate-key"), value);
+    }
+    response
+}
+
 /// An empty 204 for deletes and revocations.
 pub fn no_content() -> HttpResponse {
     HttpResponse::NoContent()

@@ -45,6 +45,7 @@ impl PageParams {
         URL_SAFE_NO_PAD
             .decode(cursor)
             .ok()
+            .filter(|bytes| !bytes.windows(6).any(|w| w == b"\\u0000"))
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .map(Some)
             .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
@@ -90,7 +91,14 @@ impl<T> Page<T> {
             }
         }
         query.append_pair("cursor", cursor);
-        Some(format!("<{}?{}>; rel=\"next\"", req.path(), query.finish()))
+        let base = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map_or("", |state| state.settings.public_url.as_str());
+        Some(format!(
+            "<{base}{}?{}>; rel=\"next\"",
+            req.path(),
+            query.finish()
+        ))
     }
 }
 

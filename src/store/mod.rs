@@ -205,3 +205,16 @@ where
         .map(|list| list.iter().map(|m| m.name().to_string()).collect())
         .unwrap_or_default()
 }
+
+/// Serialises transactions that check-then-write the same logical thing (a slug, the
+/// section tree, the set of admins). SQLite writers already take turns; PostgreSQL
+/// takes a transaction-scoped advisory lock on the key.
+pub fn lock(conn: &mut DbConn, key: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(key)
+            .execute(pg)?;
+    }
+    Ok(())
+}

@@ -39,7 +39,7 @@ diesel::table! {
 diesel::table! {
     login_failures (id) {
         id -> Text,
-        email -> Text,
+        email_hash -> Text,
         failed_at -> Timestamp,
     }
 }

@@ -107,6 +107,8 @@ pub fn update(
     expected: i64,
     changes: UserChanges,
 ) -> AppResult<UserRow> {
+    // Serialised so two admins demoting each other cannot both pass the last-admin check.
+    crate::store::lock(conn, "users")?;
     let current = get(conn, id)?;
     if current.version != expected {
         return Err(AppError::PreconditionFailed {
@@ -148,6 +150,7 @@ pub fn update(
 
 /// Soft-deletes a user: their history stays attributable, their e-mail is freed.
 pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    crate::store::lock(conn, "users")?;
     let current = get(conn, id)?;
     if current.role == Role::Admin.as_str() {
         ensure_another_admin(conn, id)?;

@@ -139,3 +139,33 @@ async fn key_requests_are_validated(app: TestApp) {
     unknown.problem(422);
     assert_eq!(unknown.fields(), ["scopes[0]"]);
 }
+
+both_backends!(keys_stop_working_when_their_creator_loses_access);
+
+async fn keys_stop_working_when_their_creator_loses_access(app: TestApp) {
+    let (admin_id, second_admin) = app.user("admin").await;
+    let res = app
+        .post("/api/v1/api-keys")
+        .bearer(&second_admin)
+        .json(json!({"name": "Made by a leaver", "scopes": ["content:write"]}))
+        .send()
+        .await;
+    assert_eq!(res.status, 201);
+    let secret = res.json()["secret"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get("/api/v1/tags").bearer(&secret).send().await.status,
+        200
+    );
+    let disabled = app
+        .patch(&format!("/api/v1/users/{admin_id}"))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "disabled": true}))
+        .send()
+        .await;
+    assert_eq!(disabled.status, 200);
+    app.get("/api/v1/tags")
+        .bearer(&secret)
+        .send()
+        .await
+        .problem(401);
+}

@@ -328,3 +328,20 @@ async fn roles_decide_who_may_do_what(app: TestApp) {
         "contributor"
     );
 }
+
+both_backends!(parallel_guesses_cannot_exceed_the_limit);
+
+/// Twelve wrong passwords at once: the limit (5) holds even when the guesses race.
+async fn parallel_guesses_cannot_exceed_the_limit(app: TestApp) {
+    let guesses = (0..12).map(|i| {
+        app.post("/api/v1/auth/login")
+            .json(json!({"email": ADMIN_EMAIL, "password": format!("guess-number-{i}")}))
+            .send()
+    });
+    let results = futures_util::future::join_all(guesses).await;
+    let checked = results.iter().filter(|r| r.status == 401).count();
+    let throttled = results.iter().filter(|r| r.status == 429).count();
+    assert_eq!(checked + throttled, 12);
+    assert!(checked <= 5, "{checked} guesses were checked");
+    assert!(throttled >= 7);
+}

@@ -209,3 +209,141 @@ async fn concurrent_writes_all_succeed(app: TestApp) {
     let all = app.get("/api/v1/tags?limit=100").send().await.json();
     assert_eq!(all["data"].as_array().unwrap().len(), 24);
 }
+
+both_backends!(
+    concurrent_edits_of_one_version_let_exactly_one_win,
+    nul_bytes_and_control_characters_are_refused_cleanly,
+    head_requests_answer_like_get,
+    public_reads_carry_surrogate_keys_and_absolute_links,
+);
+
+/// Eight editors save the same version of the same record at once: one wins, the rest
+/// get 412, and the stored state is the winner's.
+async fn concurrent_edits_of_one_version_let_exactly_one_win(app: TestApp) {
+    app.create("/api/v1/tags", json!({"name": "Contested"}))
+        .await;
+    app.create("/api/v1/authors", json!({"name": "Contested Author"}))
+        .await;
+    app.create("/api/v1/sections", json!({"name": "Contested Section"}))
+        .await;
+    for path in [
+        "/api/v1/tags/contested",
+        "/api/v1/authors/contested-author",
+        "/api/v1/sections/contested-section",
+    ] {
+        let edits = (0..8).map(|i| {
+            app.patch(path)
+                .bearer(&app.admin)
+                .json(
+                    json!({"version": 1, "description": format!("edit {i}")})
+                        .as_object()
+                        .map(|o| {
+                            let mut o = o.clone();
+                            if path.contains("authors") {
+                                o.remove("description");
+                                o.insert("bio".into(), json!(format!("edit {i}")));
+                            }
+                            serde_json::Value::Object(o)
+                        })
+                        .unwrap(),
+                )
+                .send()
+        });
+        let results = futures_util::future::join_all(edits).await;
+        let winners: Vec<_> = results.iter().filter(|r| r.status == 200).collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "{path}: {:?}",
+            results.iter().map(|r| r.status).collect::<Vec<_>>()
+        );
+        for loser in results.iter().filter(|r| r.status != 200) {
+            assert_eq!(loser.problem(412)["current_version"], 2, "{path}");
+        }
+        let stored = app.get(path).send().await.json();
+        assert_eq!(stored["version"], 2);
+        let winner = winners[0].json();
+        let field = if path.contains("authors") {
+            "bio"
+        } else {
+            "description"
+        };
+        assert_eq!(
+            stored[field], winner[field],
+            "{path}: the winner's edit is what is stored"
+        );
+    }
+}
+
+async fn nul_bytes_and_control_characters_are_refused_cleanly(app: TestApp) {
+    let res = app
+        .post("/api/v1/tags")
+        .bearer(&app.admin)
+        .json(json!({"name": "bad\u{0}name"}))
+        .send()
+        .await;
+    res.problem(422);
+    assert_eq!(res.fields(), ["name"]);
+    let res = app
+        .post("/api/v1/authors")
+        .bearer(&app.admin)
+        .json(json!({"name": "Ok", "bio": "bad\u{0}bio"}))
+        .send()
+        .await;
+    res.problem(422);
+    assert_eq!(res.fields(), ["bio"]);
+
+    let by_path = app.get("/api/v1/tags/a%00b").send().await;
+    assert!(
+        by_path.status == 404 || by_path.status == 400,
+        "{}",
+        by_path.text()
+    );
+    by_path.problem(by_path.status);
+
+    let login = app
+        .post("/api/v1/auth/login")
+        .json(json!({"email": "a\u{0}@b.co", "password": "x"}))
+        .send()
+        .await;
+    login.problem(401);
+
+    use base64::Engine;
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("\"a\\u0000\"");
+    let res = app
+        .get(&format!("/api/v1/tags?cursor={cursor}"))
+        .send()
+        .await;
+    res.problem(422);
+    assert_eq!(res.fields(), ["cursor"]);
+}
+
+async fn head_requests_answer_like_get(app: TestApp) {
+    app.create("/api/v1/tags", json!({"name": "Heads"})).await;
+    let get = app.get("/api/v1/tags/heads").send().await;
+    let head = app.req("HEAD", "/api/v1/tags/heads").send().await;
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("etag"), get.header("etag"));
+    assert_eq!(app.req("HEAD", "/healthz").send().await.status, 200);
+}
+
+async fn public_reads_carry_surrogate_keys_and_absolute_links(app: TestApp) {
+    let tag = app.create("/api/v1/tags", json!({"name": "Keyed"})).await;
+    app.create("/api/v1/tags", json!({"name": "Keyed too"}))
+        .await;
+    let one = app.get("/api/v1/tags/keyed").send().await;
+    assert_eq!(
+        one.header("surrogate-key"),
+        Some(format!("tags tag:{}", tag["id"].as_str().unwrap()))
+    );
+    let list = app.get("/api/v1/tags?limit=1").send().await;
+    assert_eq!(list.header("surrogate-key").as_deref(), Some("tags"));
+    let link = list.header("link").unwrap();
+    assert!(
+        link.starts_with(&format!(
+            "<{}/api/v1/tags?limit=1&cursor=",
+            app.settings.public_url
+        )),
+        "{link}"
+    );
+}

@@ -171,3 +171,52 @@ async fn moving_a_section_changes_the_tree(app: TestApp) {
         ["world", "europe"]
     );
 }
+
+both_backends!(sections_nest_at_most_eight_levels);
+
+async fn sections_nest_at_most_eight_levels(app: TestApp) {
+    let mut parent: Option<String> = None;
+    for level in 1..=8 {
+        let body = match &parent {
+            Some(p) => json!({"name": format!("Level {level}"), "parent": p}),
+            None => json!({"name": format!("Level {level}")}),
+        };
+        parent = Some(
+            app.create("/api/v1/sections", body).await["slug"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let too_deep = app
+        .post("/api/v1/sections")
+        .bearer(&app.admin)
+        .json(json!({"name": "Level 9", "parent": parent}))
+        .send()
+        .await;
+    too_deep.problem(422);
+    assert_eq!(too_deep.fields(), ["parent"]);
+
+    // Moving a two-level branch under level 7 would also make nine.
+    app.create("/api/v1/sections", json!({"name": "Branch"}))
+        .await;
+    app.create(
+        "/api/v1/sections",
+        json!({"name": "Leaf", "parent": "branch"}),
+    )
+    .await;
+    let res = app
+        .patch("/api/v1/sections/branch")
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "parent": "level-7"}))
+        .send()
+        .await;
+    res.problem(422);
+    let ok = app
+        .patch("/api/v1/sections/branch")
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "parent": "level-6"}))
+        .send()
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+}

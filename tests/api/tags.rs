@@ -103,3 +103,23 @@ async fn paging_neither_skips_nor_repeats_under_concurrent_inserts(app: TestApp)
     sorted.sort();
     assert_eq!(seen, sorted, "pages follow slug order");
 }
+
+both_backends!(a_slug_may_be_given_when_the_name_has_no_letters);
+
+async fn a_slug_may_be_given_when_the_name_has_no_letters(app: TestApp) {
+    let tag = app
+        .create(
+            "/api/v1/tags",
+            json!({"name": "!!!", "slug": "exclamations"}),
+        )
+        .await;
+    assert_eq!(tag["slug"], "exclamations");
+    let res = app
+        .post("/api/v1/tags")
+        .bearer(&app.admin)
+        .json(json!({"name": "???"}))
+        .send()
+        .await;
+    res.problem(422);
+    assert_eq!(res.fields(), ["name"]);
+}

@@ -35,12 +35,14 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id);
 
+-- Sign-in attempts per account (keyed by a hash of the address), counted before the
+-- password check so that parallel guesses cannot slip past the limit.
 CREATE TABLE login_failures (
     id TEXT PRIMARY KEY NOT NULL,
-    email TEXT COLLATE "C" NOT NULL,
+    email_hash TEXT COLLATE "C" NOT NULL,
     failed_at TIMESTAMP NOT NULL
 );
-CREATE INDEX login_failures_email ON login_failures (email, failed_at);
+CREATE INDEX login_failures_email ON login_failures (email_hash, failed_at);
 
 CREATE TABLE api_keys (
     id TEXT PRIMARY KEY NOT NULL,

@@ -4,19 +4,28 @@ use diesel::prelude::*;
 
 use super::model::{AuthorInput, AuthorRow};
 use crate::content::check_version;
-use crate::content::slug::{self, Slug};
+use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::schema::authors;
-use crate::store::{DbConn, new_id, now};
+use crate::store::{DbConn, lock, new_id, now};
 
 /// An author by id or slug, or 404.
 pub fn get(conn: &mut DbConn, key: &str) -> AppResult<AuthorRow> {
-    authors::table
-        .filter(authors::id.eq(key).or(authors::slug.eq(key)))
+    // By id first: a slug could look like another record's id.
+    let by_id = authors::table
+        .find(key)
         .select(AuthorRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound("author"))
+        .optional()?;
+    let found = match by_id {
+        Some(row) => Some(row),
+        None => authors::table
+            .filter(authors::slug.eq(key))
+            .select(AuthorRow::as_select())
+            .first(conn)
+            .optional()?,
+    };
+    found.ok_or(AppError::NotFound("author"))
 }
 
 fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
@@ -30,9 +39,9 @@ fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
 
 /// Creates an author. Two reporters may share a name, so a derived slug is numbered.
 pub fn insert(conn: &mut DbConn, input: AuthorInput) -> AppResult<AuthorRow> {
+    lock(conn, "authors")?;
     let name = input.name.unwrap_or_default();
-    let derived = Slug::derive(&name).map_err(|m| AppError::invalid("name", m))?;
-    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    let slug = slug::choose(input.slug, &name, |s| slug_taken(conn, s, ""))?;
     let id = new_id();
     let at = now();
     diesel::insert_into(authors::table)
@@ -70,17 +79,11 @@ pub fn update(
     expected: i64,
     input: AuthorInput,
 ) -> AppResult<AuthorRow> {
+    lock(conn, "authors")?;
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug
-        && slug_taken(conn, slug.as_str(), &current.id)?
-    {
-        return Err(AppError::conflict(
-            "slug",
-            format!("the slug '{slug}' is already in use"),
-        ));
-    }
-    diesel::update(authors::table.find(&current.id))
+    slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
+    let updated = diesel::update(authors::table.find(&current.id))
         .filter(authors::version.eq(expected))
         .set((
             authors::name.eq(input.name.unwrap_or(current.name)),
@@ -91,6 +94,11 @@ pub fn update(
             authors::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::PreconditionFailed {
+            current_version: get(conn, &current.id)?.version,
+        });
+    }
     get(conn, &current.id)
 }
 

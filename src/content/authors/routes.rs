@@ -39,11 +39,8 @@ pub async fn list_authors(
         |r| r.slug.clone(),
         |r| AuthorResponse::new(r, 0),
     );
-    Ok(pagination::respond(
-        &req,
-        &page,
-        Visibility::for_request(&req, true),
-    ))
+    let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
+    Ok(cache::surrogate_keys(response, "authors"))
 }
 
 /// One author, by slug or id.
@@ -67,13 +64,15 @@ pub async fn get_author(
     let row = state.db.read(move |conn| db::get(conn, &key)).await?;
     let version = row.version;
     let body = AuthorResponse::new(row, 0);
-    Ok(cache::json(
+    let keys = format!("authors author:{}", body.id);
+    let response = cache::json(
         &req,
         StatusCode::OK,
         &body,
         Visibility::for_request(&req, true),
         Some(version),
-    ))
+    );
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// Creates an author; the slug is derived from the name unless given.

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::model::{SectionInput, SectionRow, Tree};
 use crate::content::check_version;
-use crate::content::slug::{self, Slug};
+use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::schema::sections;
 use crate::store::{DbConn, new_id, now};
@@ -16,22 +16,27 @@ pub fn all(conn: &mut DbConn) -> AppResult<Vec<SectionRow>> {
 
 /// A section by id or slug, or 404.
 pub fn get(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
-    sections::table
-        .filter(sections::id.eq(key).or(sections::slug.eq(key)))
+    // By id first: a slug could look like another record's id.
+    let by_id = sections::table
+        .find(key)
         .select(SectionRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound("section"))
+        .optional()?;
+    let found = match by_id {
+        Some(row) => Some(row),
+        None => sections::table
+            .filter(sections::slug.eq(key))
+            .select(SectionRow::as_select())
+            .first(conn)
+            .optional()?,
+    };
+    found.ok_or(AppError::NotFound("section"))
 }
 
 /// Two moves checked concurrently could each pass the cycle check and together form a
-/// loop; PostgreSQL serialises tree writes with a transaction-scoped advisory lock
-/// (SQLite writers already take turns).
+/// loop, so tree writes take turns.
 fn lock_tree(conn: &mut DbConn) -> AppResult<()> {
-    if let DbConn::Postgres(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(2026112801)").execute(pg)?;
-    }
-    Ok(())
+    crate::store::lock(conn, "sections")
 }
 
 fn resolve_parent(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
@@ -68,12 +73,16 @@ fn next_position(conn: &mut DbConn, parent: Option<&str>) -> AppResult<i32> {
 pub fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
     lock_tree(conn)?;
     let name = input.name.unwrap_or_default();
-    let derived = Slug::derive(&name).map_err(|m| AppError::invalid("name", m))?;
     let parent_id = match input.parent.flatten() {
-        Some(key) => Some(resolve_parent(conn, &key)?.id),
+        Some(key) => {
+            let parent = resolve_parent(conn, &key)?;
+            let rows = all(conn)?;
+            Tree::new(&rows).check_depth(&parent, 1)?;
+            Some(parent.id)
+        }
         None => None,
     };
-    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    let slug = slug::choose(input.slug, &name, |s| slug_taken(conn, s, ""))?;
     let position = match input.position {
         Some(p) => p,
         None => next_position(conn, parent_id.as_deref())?,
@@ -106,14 +115,7 @@ pub fn update(
     lock_tree(conn)?;
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug
-        && slug_taken(conn, slug.as_str(), &current.id)?
-    {
-        return Err(AppError::conflict(
-            "slug",
-            format!("the slug '{slug}' is already in use"),
-        ));
-    }
+    slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
     let parent_id = match &input.parent {
         None => current.parent_id.clone(),
         Some(None) => None,
@@ -135,6 +137,7 @@ pub fn update(
                     ),
                 ));
             }
+            tree.check_depth(&parent, tree.height(&current.id))?;
             Some(parent.id)
         }
     };
@@ -144,7 +147,7 @@ pub fn update(
         None if moved => next_position(conn, parent_id.as_deref())?,
         None => current.position,
     };
-    diesel::update(sections::table.find(&current.id))
+    let updated = diesel::update(sections::table.find(&current.id))
         .filter(sections::version.eq(expected))
         .set((
             sections::name.eq(input.name.unwrap_or(current.name)),
@@ -156,6 +159,11 @@ pub fn update(
             sections::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::PreconditionFailed {
+            current_version: get(conn, &current.id)?.version,
+        });
+    }
     get(conn, &current.id)
 }
 

@@ -13,6 +13,9 @@ use crate::error::{AppResult, Errors};
 use crate::http::utc;
 use crate::store::schema::sections;
 
+/// How deep sections may nest (World > Europe > France > Paris > … ).
+pub const MAX_DEPTH: usize = 8;
+
 /// A section as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sections)]
@@ -146,7 +149,7 @@ impl<'a> Tree<'a> {
         let mut chain = Vec::new();
         let mut next = self.by_id.get(id).and_then(|r| r.parent_id.as_deref());
         while let Some(parent) = next.and_then(|p| self.by_id.get(p)) {
-            if chain.len() > 64 || chain.iter().any(|c: &&SectionRow| c.id == parent.id) {
+            if chain.iter().any(|c: &&SectionRow| c.id == parent.id) {
                 break;
             }
             chain.push(*parent);
@@ -154,6 +157,39 @@ impl<'a> Tree<'a> {
         }
         chain.reverse();
         chain
+    }
+
+    /// How many levels `id` and its subsections span (1 for a leaf).
+    pub fn height(&self, id: &str) -> usize {
+        self.height_below(id, 0)
+    }
+
+    fn height_below(&self, id: &str, depth: usize) -> usize {
+        let kids = self.children.get(&Some(id)).map_or(&[][..], Vec::as_slice);
+        if depth > MAX_DEPTH {
+            return depth;
+        }
+        1 + kids
+            .iter()
+            .map(|k| self.height_below(&k.id, depth + 1))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Refuses a placement under `parent` that would nest deeper than [`MAX_DEPTH`].
+    pub fn check_depth(
+        &self,
+        parent: &SectionRow,
+        moving_height: usize,
+    ) -> crate::error::AppResult<()> {
+        let depth = self.ancestors(&parent.id).len() + 1 + moving_height;
+        if depth > MAX_DEPTH {
+            return Err(crate::error::AppError::invalid(
+                "parent",
+                format!("sections nest at most {MAX_DEPTH} levels deep; this would make {depth}"),
+            ));
+        }
+        Ok(())
     }
 
     /// The full response for one section.

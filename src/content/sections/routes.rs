@@ -27,13 +27,14 @@ pub async fn list_sections(
 ) -> AppResult<HttpResponse> {
     let rows = state.db.read(db::all).await?;
     let tree = Tree::new(&rows).nodes();
-    Ok(cache::json(
+    let response = cache::json(
         &req,
         StatusCode::OK,
         &tree,
         Visibility::for_request(&req, true),
         None,
-    ))
+    );
+    Ok(cache::surrogate_keys(response, "sections"))
 }
 
 /// Loads a section and renders it with its breadcrumb and subsections.
@@ -71,12 +72,14 @@ pub async fn get_section(
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let section = state.db.read(move |conn| load(conn, &key)).await?;
-    Ok(found(
+    let keys = format!("sections section:{}", section.id);
+    let response = found(
         &req,
         StatusCode::OK,
         &section,
         Visibility::for_request(&req, true),
-    ))
+    );
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// Creates a section, at the top level or under `parent`.

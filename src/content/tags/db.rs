@@ -4,19 +4,28 @@ use diesel::prelude::*;
 
 use super::model::{TagInput, TagRow};
 use crate::content::check_version;
-use crate::content::slug::{self, Slug};
+use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::schema::tags;
-use crate::store::{DbConn, new_id, now};
+use crate::store::{DbConn, lock, new_id, now};
 
 /// A tag by id or slug, or 404.
 pub fn get(conn: &mut DbConn, key: &str) -> AppResult<TagRow> {
-    tags::table
-        .filter(tags::id.eq(key).or(tags::slug.eq(key)))
+    // By id first: a slug could look like another record's id.
+    let by_id = tags::table
+        .find(key)
         .select(TagRow::as_select())
         .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound("tag"))
+        .optional()?;
+    let found = match by_id {
+        Some(row) => Some(row),
+        None => tags::table
+            .filter(tags::slug.eq(key))
+            .select(TagRow::as_select())
+            .first(conn)
+            .optional()?,
+    };
+    found.ok_or(AppError::NotFound("tag"))
 }
 
 fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
@@ -30,8 +39,8 @@ fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
 
 /// Creates a tag.
 pub fn insert(conn: &mut DbConn, name: &str, input: TagInput) -> AppResult<TagRow> {
-    let derived = Slug::derive(name).map_err(|m| AppError::invalid("name", m))?;
-    let slug = slug::choose(input.slug, derived, |s| slug_taken(conn, s, ""))?;
+    lock(conn, "tags")?;
+    let slug = slug::choose(input.slug, name, |s| slug_taken(conn, s, ""))?;
     let id = new_id();
     let at = now();
     diesel::insert_into(tags::table)
@@ -63,17 +72,11 @@ pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<V
 
 /// Applies an edit if the tag is still at `expected`.
 pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> AppResult<TagRow> {
+    lock(conn, "tags")?;
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
-    if let Some(slug) = &input.slug
-        && slug_taken(conn, slug.as_str(), &current.id)?
-    {
-        return Err(AppError::conflict(
-            "slug",
-            format!("the slug '{slug}' is already in use"),
-        ));
-    }
-    diesel::update(tags::table.find(&current.id))
+    slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
+    let updated = diesel::update(tags::table.find(&current.id))
         .filter(tags::version.eq(expected))
         .set((
             tags::name.eq(input.name.unwrap_or(current.name)),
@@ -83,6 +86,11 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> A
             tags::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::PreconditionFailed {
+            current_version: get(conn, &current.id)?.version,
+        });
+    }
     get(conn, &current.id)
 }
 

@@ -34,11 +34,8 @@ pub async fn list_tags(
         .read(move |conn| db::list(conn, after, limit))
         .await?;
     let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| TagResponse::new(r, 0));
-    Ok(pagination::respond(
-        &req,
-        &page,
-        Visibility::for_request(&req, true),
-    ))
+    let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
+    Ok(cache::surrogate_keys(response, "tags"))
 }
 
 /// One tag, by slug or id.
@@ -62,13 +59,15 @@ pub async fn get_tag(
     let row = state.db.read(move |conn| db::get(conn, &key)).await?;
     let version = row.version;
     let body = TagResponse::new(row, 0);
-    Ok(cache::json(
+    let keys = format!("tags tag:{}", body.id);
+    let response = cache::json(
         &req,
         StatusCode::OK,
         &body,
         Visibility::for_request(&req, true),
         Some(version),
-    ))
+    );
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// Creates a tag; the slug is derived from the name unless given.
