@@ -231,23 +231,15 @@ async fn concurrent_edits_of_one_version_let_exactly_one_win(app: TestApp) {
         "/api/v1/authors/contested-author",
         "/api/v1/sections/contested-section",
     ] {
+        let field = if path.contains("authors") {
+            "bio"
+        } else {
+            "description"
+        };
         let edits = (0..8).map(|i| {
-            app.patch(path)
-                .bearer(&app.admin)
-                .json(
-                    json!({"version": 1, "description": format!("edit {i}")})
-                        .as_object()
-                        .map(|o| {
-                            let mut o = o.clone();
-                            if path.contains("authors") {
-                                o.remove("description");
-                                o.insert("bio".into(), json!(format!("edit {i}")));
-                            }
-                            serde_json::Value::Object(o)
-                        })
-                        .unwrap(),
-                )
-                .send()
+            let mut body = json!({"version": 1});
+            body[field] = json!(format!("edit {i}"));
+            app.patch(path).bearer(&app.admin).json(body).send()
         });
         let results = futures_util::future::join_all(edits).await;
         let winners: Vec<_> = results.iter().filter(|r| r.status == 200).collect();
@@ -263,11 +255,6 @@ async fn concurrent_edits_of_one_version_let_exactly_one_win(app: TestApp) {
         let stored = app.get(path).send().await.json();
         assert_eq!(stored["version"], 2);
         let winner = winners[0].json();
-        let field = if path.contains("authors") {
-            "bio"
-        } else {
-            "description"
-        };
         assert_eq!(
             stored[field], winner[field],
             "{path}: the winner's edit is what is stored"
