@@ -1,5 +1,8 @@
 //! Editorial content: authors (bylines), sections and tags; articles build on these.
 
+#[macro_use]
+mod lookups;
+
 pub mod authors;
 pub mod sections;
 pub mod slug;

@@ -9,33 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::schema::authors;
 use crate::store::{DbConn, lock, new_id, now};
 
-/// An author by id or slug, or 404.
-pub fn get(conn: &mut DbConn, key: &str) -> AppResult<AuthorRow> {
-    // By id first: a slug could look like another record's id.
-    let by_id = authors::table
-        .find(key)
-        .select(AuthorRow::as_select())
-        .first(conn)
-        .optional()?;
-    let found = match by_id {
-        Some(row) => Some(row),
-        None => authors::table
-            .filter(authors::slug.eq(key))
-            .select(AuthorRow::as_select())
-            .first(conn)
-            .optional()?,
-    };
-    found.ok_or(AppError::NotFound("author"))
-}
-
-fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
-    let n: i64 = authors::table
-        .filter(authors::slug.eq(slug))
-        .filter(authors::id.ne(except))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
+slugged_lookups!(authors, AuthorRow, "author");
 
 /// Creates an author. Two reporters may share a name, so a derived slug is numbered.
 pub fn insert(conn: &mut DbConn, input: AuthorInput) -> AppResult<AuthorRow> {

@@ -14,24 +14,7 @@ pub fn all(conn: &mut DbConn) -> AppResult<Vec<SectionRow>> {
     Ok(sections::table.select(SectionRow::as_select()).load(conn)?)
 }
 
-/// A section by id or slug, or 404.
-pub fn get(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
-    // By id first: a slug could look like another record's id.
-    let by_id = sections::table
-        .find(key)
-        .select(SectionRow::as_select())
-        .first(conn)
-        .optional()?;
-    let found = match by_id {
-        Some(row) => Some(row),
-        None => sections::table
-            .filter(sections::slug.eq(key))
-            .select(SectionRow::as_select())
-            .first(conn)
-            .optional()?,
-    };
-    found.ok_or(AppError::NotFound("section"))
-}
+slugged_lookups!(sections, SectionRow, "section");
 
 /// Two moves checked concurrently could each pass the cycle check and together form a
 /// loop, so tree writes take turns.
@@ -44,15 +27,6 @@ fn resolve_parent(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
         AppError::NotFound(_) => AppError::invalid("parent", format!("no section '{key}'")),
         other => other,
     })
-}
-
-fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
-    let n: i64 = sections::table
-        .filter(sections::slug.eq(slug))
-        .filter(sections::id.ne(except))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
 }
 
 fn next_position(conn: &mut DbConn, parent: Option<&str>) -> AppResult<i32> {

@@ -9,33 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::schema::tags;
 use crate::store::{DbConn, lock, new_id, now};
 
-/// A tag by id or slug, or 404.
-pub fn get(conn: &mut DbConn, key: &str) -> AppResult<TagRow> {
-    // By id first: a slug could look like another record's id.
-    let by_id = tags::table
-        .find(key)
-        .select(TagRow::as_select())
-        .first(conn)
-        .optional()?;
-    let found = match by_id {
-        Some(row) => Some(row),
-        None => tags::table
-            .filter(tags::slug.eq(key))
-            .select(TagRow::as_select())
-            .first(conn)
-            .optional()?,
-    };
-    found.ok_or(AppError::NotFound("tag"))
-}
-
-fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
-    let n: i64 = tags::table
-        .filter(tags::slug.eq(slug))
-        .filter(tags::id.ne(except))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
+slugged_lookups!(tags, TagRow, "tag");
 
 /// Creates a tag.
 pub fn insert(conn: &mut DbConn, name: &str, input: TagInput) -> AppResult<TagRow> {
