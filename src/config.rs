@@ -41,6 +41,23 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+/// Where media files are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaLocation {
+    /// A local folder (created if missing).
+    Folder(PathBuf),
+    /// An S3-compatible bucket, with an optional key prefix.
+    S3 {
+        bucket: String,
+        prefix: String,
+        /// A custom endpoint (MinIO, moto, R2…) from `AWS_ENDPOINT_URL`.
+        endpoint: Option<String>,
+        region: String,
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+    },
+}
+
 /// A secret string that never prints.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(pub String);
@@ -65,8 +82,14 @@ pub struct Settings {
     pub jwt_audience: String,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
-    /// Media storage: a folder, or `s3://bucket/prefix` (used by the images work).
-    pub media: String,
+    /// Where image files live: a folder, or S3-compatible object storage.
+    pub media: MediaLocation,
+    /// Absolute base URL media is served from; default `<public_url>/media`.
+    pub media_public_url: String,
+    /// Largest upload accepted, in bytes (413 beyond it).
+    pub max_upload_bytes: u64,
+    /// Largest image accepted, in pixels, checked before decoding (422 beyond it).
+    pub max_image_pixels: u64,
     pub admin_email: Option<String>,
     pub admin_password: Option<Secret>,
     pub db_pool_size: u32,
@@ -159,7 +182,15 @@ impl Settings {
                 30 * 86_400,
                 60..=365 * 86_400,
             )?,
-            media: var("DATELINE_MEDIA", "data/media"),
+            media: media_location(&get, &var("DATELINE_MEDIA", "data/media"))?,
+            media_public_url: media_public_url(&get, &public_url)?,
+            max_upload_bytes: number(
+                &get,
+                "DATELINE_MAX_UPLOAD_BYTES",
+                "26214400",
+                1024..=1 << 32,
+            )?,
+            max_image_pixels: number(&get, "DATELINE_MAX_IMAGE_PIXELS", "50000000", 1..=1 << 32)?,
             admin_email,
             admin_password,
             db_pool_size: number(&get, "DATELINE_DB_POOL_SIZE", default_pool, 1..=512)?,
@@ -167,6 +198,57 @@ impl Settings {
             login_window: secs(&get, "DATELINE_LOGIN_WINDOW", 900, 1..=86_400)?,
             workers: number(&get, "DATELINE_WORKERS", &cores.to_string(), 1..=256)?,
         })
+    }
+}
+
+fn media_location(
+    get: &impl Fn(&str) -> Option<String>,
+    raw: &str,
+) -> Result<MediaLocation, ConfigError> {
+    let Some(rest) = raw.strip_prefix("s3://") else {
+        return Ok(MediaLocation::Folder(PathBuf::from(raw)));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        return Err(ConfigError {
+            var: "DATELINE_MEDIA",
+            message: format!("'{raw}' names no bucket; use s3://bucket/prefix"),
+        });
+    }
+    let endpoint = get("AWS_ENDPOINT_URL").or_else(|| get("AWS_ENDPOINT"));
+    if let Some(e) = &endpoint
+        && !(e.starts_with("http://") || e.starts_with("https://"))
+    {
+        return Err(ConfigError {
+            var: "AWS_ENDPOINT_URL",
+            message: format!("'{e}' must be an http(s) URL"),
+        });
+    }
+    Ok(MediaLocation::S3 {
+        bucket: bucket.to_owned(),
+        prefix: prefix.trim_matches('/').to_owned(),
+        endpoint,
+        region: get("AWS_REGION")
+            .or_else(|| get("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into()),
+        access_key_id: get("AWS_ACCESS_KEY_ID"),
+        secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(Secret),
+    })
+}
+
+fn media_public_url(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<String, ConfigError> {
+    match get("DATELINE_MEDIA_PUBLIC_URL") {
+        None => Ok(format!("{}/media", public_url.trim_end_matches('/'))),
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+            Ok(url.trim_end_matches('/').to_owned())
+        }
+        Some(url) => Err(ConfigError {
+            var: "DATELINE_MEDIA_PUBLIC_URL",
+            message: format!("'{url}' must be an absolute http(s) URL"),
+        }),
     }
 }
 
@@ -235,6 +317,34 @@ mod tests {
         assert_eq!(err.var, "DATELINE_JWT_SECRET");
         let err = settings(&[("DATELINE_DB_POOL_SIZE", "0")]).unwrap_err();
         assert_eq!(err.var, "DATELINE_DB_POOL_SIZE");
+        let err = settings(&[("DATELINE_MEDIA", "s3://")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_MEDIA");
+        let err = settings(&[("DATELINE_MAX_UPLOAD_BYTES", "lots")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_MAX_UPLOAD_BYTES");
+    }
+
+    #[test]
+    fn media_goes_to_a_folder_or_a_bucket() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.media, MediaLocation::Folder("data/media".into()));
+        assert_eq!(s.media_public_url, "http://127.0.0.1:8080/media");
+        let s = settings(&[
+            ("DATELINE_MEDIA", "s3://photos/newsroom/"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ])
+        .unwrap();
+        match s.media {
+            MediaLocation::S3 {
+                bucket,
+                prefix,
+                endpoint,
+                ..
+            } => {
+                assert_eq!((bucket.as_str(), prefix.as_str()), ("photos", "newsroom"));
+                assert_eq!(endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

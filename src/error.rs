@@ -43,6 +43,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     /// The request body is too large (413).
     PayloadTooLarge(String),
+    /// A `Range` that starts past the end of a file of `size` bytes (416).
+    RangeNotSatisfiable { size: u64 },
     /// A dependency (the database pool) is saturated or down (503).
     Unavailable(String),
     /// A bug or an infrastructure failure; the cause is logged, never sent (500).
@@ -87,6 +89,9 @@ impl fmt::Display for AppError {
                 write!(f, "stale version; current version is {current_version}")
             }
             AppError::PreconditionRequired => write!(f, "version or If-Match required"),
+            AppError::RangeNotSatisfiable { size } => {
+                write!(f, "the range is outside the file's {size} bytes")
+            }
             AppError::Conflict { detail, .. }
             | AppError::BadRequest(detail)
             | AppError::Unauthorized(detail)

@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod http;
+pub mod media;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -40,11 +40,13 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         }
     }
     let secret = load_or_create_secret(&settings)?;
+    let media = crate::media::store::MediaStore::open(&settings)?;
     Ok(AppState {
         jwt: JwtKeys::new(&secret, &settings),
         db,
         settings: Arc::new(settings),
         metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
+        media,
         openapi: Arc::new(ApiDoc::build()),
     })
 }

@@ -14,6 +14,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub jwt: JwtKeys,
     pub metrics: Metrics,
+    /// Where image files are stored and served from.
+    pub media: crate::media::store::MediaStore,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<crate::http::openapi::ApiDoc>,
 }

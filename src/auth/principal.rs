@@ -84,6 +84,24 @@ impl Requirement for EditorRule {
     const NEEDS: &'static str = "the editor role or an API key with content:write";
 }
 
+/// Anyone who writes: a user of any role, or a key with `content:write` (uploads).
+pub struct WriterRule;
+impl Requirement for WriterRule {
+    fn allows(p: &Principal) -> bool {
+        p.user().is_some() || p.has_scope(Scope::ContentWrite)
+    }
+    const NEEDS: &'static str = "a signed-in user or an API key with content:write";
+}
+
+/// Anyone who may read unpublished material: a user, or a key with a content scope.
+pub struct ReaderRule;
+impl Requirement for ReaderRule {
+    fn allows(p: &Principal) -> bool {
+        p.user().is_some() || p.has_scope(Scope::ContentRead) || p.has_scope(Scope::ContentWrite)
+    }
+    const NEEDS: &'static str = "a signed-in user or an API key with content:read";
+}
+
 /// Any signed-in user (not an API key).
 pub struct UserRule;
 impl Requirement for UserRule {
@@ -103,6 +121,10 @@ pub struct Auth<R: Requirement> {
 pub type Admin = Auth<AdminRule>;
 /// Requires an editor (or a `content:write` key).
 pub type Editor = Auth<EditorRule>;
+/// Requires a contributor or up (or a `content:write` key).
+pub type Writer = Auth<WriterRule>;
+/// Requires a user or a key with a content scope.
+pub type Reader = Auth<ReaderRule>;
 /// Requires any signed-in user.
 pub type AnyUser = Auth<UserRule>;
 

@@ -28,6 +28,7 @@ use crate::error::FieldError;
         (name = "authors", description = "Bylines"),
         (name = "sections", description = "The section tree"),
         (name = "tags", description = "The tag vocabulary"),
+        (name = "images", description = "The photo library and its files"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

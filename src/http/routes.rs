@@ -6,13 +6,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::ops;
 use crate::auth::{keys, routes as auth};
 use crate::content::{authors, sections, tags};
+use crate::media::routes as media;
 use crate::users::routes as users;
 
 /// Registers the API under `/api/v1` and the operations endpoints at the root.
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
-        .service(ops::metrics);
+        .service(ops::metrics)
+        .service(media::serve_media);
     cfg.service(
         scope::scope("/api/v1")
             .service(auth::login)
@@ -29,6 +31,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(keys::revoke_api_key)
             .configure(authors::routes::register)
             .configure(sections::routes::register)
-            .configure(tags::routes::register),
+            .configure(tags::routes::register)
+            .configure(media::register),
     );
 }

@@ -97,6 +97,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    images (id) {
+        id -> Text,
+        hash -> Text,
+        mime -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        alt -> Text,
+        caption -> Text,
+        credit -> Text,
+        focal_x -> Double,
+        focal_y -> Double,
+        original_key -> Text,
+        renditions -> Text,
+        uploaded_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> users (created_by));
@@ -110,4 +132,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     authors,
     sections,
     tags,
+    images,
 );

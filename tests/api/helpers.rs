@@ -23,6 +23,9 @@ pub const ADMIN_EMAIL: &str = "admin@dateline.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 pub const PASSWORD: &str = "correct-horse-42";
+/// Uploads over this many bytes get 413 in tests (the default is 25 MB).
+pub const MAX_UPLOAD: u64 = 2_000_000;
+const S3_BUCKET: &str = "dateline-test";
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,47 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Where media files go in a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    Local,
+    S3,
+}
+
+/// Runs an image test on both databases and both media stores.
+#[macro_export]
+macro_rules! media_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::{Backend, Storage, TestApp};
+            #[actix_web::test]
+            async fn sqlite_local() {
+                if let Some(app) = TestApp::spawn_with(Backend::Sqlite, Storage::Local).await {
+                    super::$name(app).await;
+                }
+            }
+            #[actix_web::test]
+            async fn postgres_local() {
+                if let Some(app) = TestApp::spawn_with(Backend::Postgres, Storage::Local).await {
+                    super::$name(app).await;
+                }
+            }
+            #[actix_web::test]
+            async fn sqlite_s3() {
+                if let Some(app) = TestApp::spawn_with(Backend::Sqlite, Storage::S3).await {
+                    super::$name(app).await;
+                }
+            }
+            #[actix_web::test]
+            async fn postgres_s3() {
+                if let Some(app) = TestApp::spawn_with(Backend::Postgres, Storage::S3).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
 type Call = Rc<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Res>>>>;
 
 /// A running application on a fresh database.
@@ -60,6 +104,7 @@ pub struct TestApp {
     call: Call,
     pub admin: String,
     cleanup: Option<std::path::PathBuf>,
+    media_dir: Option<std::path::PathBuf>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -68,7 +113,28 @@ impl TestApp {
     /// A fresh app, or `None` for PostgreSQL when no server is configured or reachable
     /// outside CI (CI sets `DATELINE_TEST_POSTGRES_URL`, and then any failure is loud).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, Storage::Local).await
+    }
+
+    /// A fresh app on `backend`, keeping media in `storage` (S3 is skipped like
+    /// PostgreSQL when no server is configured outside CI).
+    pub async fn spawn_with(backend: Backend, storage: Storage) -> Option<TestApp> {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let media_dir = tmp.join(format!("media-{}-{n}", std::process::id()));
+        let mut media_env = match storage {
+            Storage::Local => vec![("DATELINE_MEDIA", media_dir.display().to_string())],
+            Storage::S3 => vec![
+                (
+                    "DATELINE_MEDIA",
+                    format!("s3://{S3_BUCKET}/t{}-{n}", std::process::id()),
+                ),
+                ("AWS_ENDPOINT_URL", s3_endpoint()?),
+                ("AWS_ACCESS_KEY_ID", "test".into()),
+                ("AWS_SECRET_ACCESS_KEY", "test".into()),
+                ("AWS_REGION", "us-east-1".into()),
+            ],
+        };
         let (database_url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -87,7 +153,10 @@ impl TestApp {
             ("DATELINE_DATA_DIR", data_dir.display().to_string()),
             ("DATELINE_DB_POOL_SIZE", "4".into()),
             ("DATELINE_WORKERS", "1".into()),
+            ("DATELINE_MAX_UPLOAD_BYTES", MAX_UPLOAD.to_string()),
         ]);
+        let mut env = env;
+        env.extend(media_env.drain(..));
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
         let state = actix_web::rt::task::spawn_blocking({
             let settings = settings.clone();
@@ -119,6 +188,7 @@ impl TestApp {
             call,
             admin: String::new(),
             cleanup,
+            media_dir: (storage == Storage::Local).then_some(media_dir),
         };
         app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         Some(app)
@@ -187,6 +257,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(dir) = &self.media_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         if let Some(path) = &self.cleanup {
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -215,6 +288,35 @@ impl Req {
         self.inner = self.inner.set_json(body);
         self
     }
+    /// A multipart/form-data body: `(name, filename, bytes)` per part.
+    pub fn multipart(mut self, parts: &[(&str, Option<&str>, &[u8])]) -> Req {
+        let boundary = "dateline-test-boundary-7d3f";
+        let mut body = Vec::new();
+        for (name, filename, data) in parts {
+            body.extend(format!("--{boundary}\r\n").as_bytes());
+            match filename {
+                Some(f) => body.extend(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/jpeg\r\n\r\n"
+                    )
+                    .as_bytes(),
+                ),
+                None => body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+            }
+            body.extend_from_slice(data);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        self.inner = self
+            .inner
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .set_payload(body);
+        self
+    }
+
     pub fn raw(mut self, content_type: &str, body: &'static str) -> Req {
         self.inner = self
             .inner
@@ -362,5 +464,54 @@ fn replace_database(url: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{without_db}/{name}?{q}"),
         None => format!("{without_db}/{name}"),
+    }
+}
+
+/// The S3-compatible server tests use (moto in CI): `DATELINE_TEST_S3_ENDPOINT`, or
+/// moto's default port. Creates the test bucket once.
+fn s3_endpoint() -> Option<String> {
+    static ENDPOINT: OnceLock<Option<String>> = OnceLock::new();
+    ENDPOINT
+        .get_or_init(|| {
+            let (url, required) = match std::env::var("DATELINE_TEST_S3_ENDPOINT") {
+                Ok(url) if !url.is_empty() => (url, true),
+                _ => ("http://127.0.0.1:5000".to_owned(), false),
+            };
+            let host = url
+                .trim_start_matches("http://")
+                .trim_end_matches('/')
+                .to_owned();
+            match create_bucket(&host) {
+                Ok(()) => Some(url),
+                Err(e) if required || std::env::var("CI").is_ok() => {
+                    panic!("the S3 test server at {url} is unreachable: {e}")
+                }
+                Err(e) => {
+                    eprintln!("note: S3 tests skipped (set DATELINE_TEST_S3_ENDPOINT): {e}");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// `PUT /bucket` over a plain socket (moto accepts it unsigned); 200 or 409 both mean
+/// the bucket exists.
+fn create_bucket(host: &str) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "PUT /{S3_BUCKET} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    if answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.1 409") {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(
+            answer.lines().next().unwrap_or("no answer").to_owned(),
+        ))
     }
 }

@@ -2,12 +2,14 @@
 //! `both_backends!` run on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
 mod helpers;
 
 mod api_keys;
 mod auth;
 mod authors;
 mod conventions;
+mod images;
 mod openapi;
 mod ops;
 mod sections;

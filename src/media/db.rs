@@ -1,0 +1,159 @@
+//! Image queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::{ImageMeta, ImageRow};
+use crate::content::check_version;
+use crate::error::{AppError, AppResult};
+use crate::store::schema::images;
+use crate::store::{DbConn, now};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// An image by id, or 404.
+pub fn get(conn: &mut DbConn, id: &str) -> AppResult<ImageRow> {
+    images::table
+        .find(id)
+        .select(ImageRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("image"))
+}
+
+/// The image with this content hash, if it was uploaded before.
+pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ImageRow>> {
+    Ok(images::table
+        .filter(images::hash.eq(hash))
+        .select(ImageRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// What an upload writes.
+pub struct NewImage {
+    pub id: String,
+    pub hash: String,
+    pub mime: String,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub focal: (f64, f64),
+    pub original_key: String,
+    pub renditions: String,
+    pub uploaded_by: Option<String>,
+}
+
+/// Records an uploaded image.
+pub fn insert(conn: &mut DbConn, new: NewImage) -> AppResult<ImageRow> {
+    let at = now();
+    diesel::insert_into(images::table)
+        .values((
+            images::id.eq(&new.id),
+            images::hash.eq(&new.hash),
+            images::mime.eq(&new.mime),
+            images::width.eq(new.width),
+            images::height.eq(new.height),
+            images::bytes.eq(new.bytes),
+            images::alt.eq(&new.alt),
+            images::caption.eq(&new.caption),
+            images::credit.eq(&new.credit),
+            images::focal_x.eq(new.focal.0),
+            images::focal_y.eq(new.focal.1),
+            images::original_key.eq(&new.original_key),
+            images::renditions.eq(&new.renditions),
+            images::uploaded_by.eq(&new.uploaded_by),
+            images::version.eq(1),
+            images::created_at.eq(at),
+            images::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    get(conn, &new.id)
+}
+
+/// `%word%` for LIKE, with LIKE's own wildcards in the word taken literally.
+fn contains_pattern(word: &str) -> String {
+    let escaped = word
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
+/// Newest first, after the keyset `(created_at, id)`; every word of `q` must appear in
+/// the caption, credit or alt text.
+pub fn list(
+    conn: &mut DbConn,
+    q: Option<&str>,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> AppResult<Vec<ImageRow>> {
+    let mut query = images::table
+        .select(ImageRow::as_select())
+        .order((images::created_at.desc(), images::id.desc()))
+        .limit(limit + 1)
+        .into_boxed();
+    for word in q.unwrap_or("").split_whitespace().take(8) {
+        let pattern = contains_pattern(word);
+        query = query.filter(
+            lower(images::caption)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(images::credit).like(pattern.clone()).escape('\\'))
+                .or(lower(images::alt).like(pattern).escape('\\')),
+        );
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            images::created_at
+                .lt(at)
+                .or(images::created_at.eq(at).and(images::id.lt(id))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Applies a metadata edit if the image is still at `expected`.
+pub fn update(conn: &mut DbConn, id: &str, expected: i64, meta: ImageMeta) -> AppResult<ImageRow> {
+    let current = get(conn, id)?;
+    check_version(current.version, expected)?;
+    let focal = meta
+        .focal_point
+        .map_or((current.focal_x, current.focal_y), |f| (f.x, f.y));
+    let updated = diesel::update(images::table.find(id))
+        .filter(images::version.eq(expected))
+        .set((
+            images::alt.eq(meta.alt.unwrap_or(current.alt)),
+            images::caption.eq(meta.caption.unwrap_or(current.caption)),
+            images::credit.eq(meta.credit.unwrap_or(current.credit)),
+            images::focal_x.eq(focal.0),
+            images::focal_y.eq(focal.1),
+            images::version.eq(expected + 1),
+            images::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        return Err(AppError::PreconditionFailed {
+            current_version: get(conn, id)?.version,
+        });
+    }
+    get(conn, id)
+}
+
+/// Refuses to delete an image that content still uses. Nothing references images
+/// yet; the articles work adds its check here (409 while a body or featured image
+/// uses it), so every delete path goes through this one place.
+pub fn ensure_unused(_conn: &mut DbConn, _id: &str) -> AppResult<()> {
+    Ok(())
+}
+
+/// Deletes an image's row and returns it, so its files can be removed after commit.
+pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<ImageRow> {
+    let row = get(conn, id)?;
+    ensure_unused(conn, id)?;
+    diesel::delete(images::table.find(id)).execute(conn)?;
+    Ok(row)
+}

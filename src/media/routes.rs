@@ -1,0 +1,371 @@
+//! `/images`: the photo library, and `/media/…`: the files themselves.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::web::{Data, Path, Payload};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use bytes::Bytes;
+
+use super::db::{self, NewImage};
+use super::model::{
+    FocalPoint, ImageMeta, ImageQuery, ImageResponse, ImageUpload, StoredRendition, UpdateImage,
+};
+use super::process::{self, Family};
+use super::store::{ByteRange, MediaStore, PRIVATE_PREFIX, is_public_key};
+use super::upload::read_form;
+use crate::auth::principal::{Editor, Reader, Writer};
+use crate::error::{AppError, AppResult};
+use crate::http::cache::{self, Visibility};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{self, Page, PageParams};
+use crate::state::AppState;
+
+/// Uploads an image: the type is recognised from its bytes, the pixel count is checked
+/// before decoding, and WebP plus original-format renditions are made at responsive
+/// widths. Uploading the same bytes again returns the existing image (200).
+#[utoipa::path(
+    tag = "images",
+    request_body(content = ImageUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored, with its renditions", body = ImageResponse),
+        (status = 200, description = "These exact bytes were uploaded before: the existing image", body = ImageResponse),
+        (status = 413, description = "The file is over DATELINE_MAX_UPLOAD_BYTES"),
+        (status = 415, description = "Not a JPEG, PNG, GIF or WebP"),
+        (status = 422, description = "Truncated or corrupt, too many pixels, or a bad field"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/images")]
+pub async fn upload_image(
+    who: Writer,
+    req: HttpRequest,
+    payload: Payload,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let settings = state.settings.clone();
+    let form = read_form(&req, payload, settings.max_upload_bytes).await?;
+    let meta = ImageMeta::parse(
+        form.alt,
+        form.caption,
+        form.credit,
+        form.focal_point.map(|f| FocalPoint::parse_form(&f)),
+    )?;
+    let file = form
+        .file
+        .ok_or_else(|| AppError::invalid("file", "is required"))?;
+    // Cheap refusals (type, pixel count) before waiting for a processing slot.
+    process::inspect(&file, settings.max_image_pixels)?;
+    let hash = process::content_hash(&file);
+    let lookup = hash.clone();
+    if let Some(existing) = state
+        .db
+        .read(move |conn| db::find_by_hash(conn, &lookup))
+        .await?
+    {
+        return Ok(respond(&req, StatusCode::OK, existing, &state.media));
+    }
+
+    let file = Bytes::from(file);
+    let processed = {
+        let file = file.clone();
+        let max = settings.max_image_pixels;
+        super::work::run(move || process::process(&file, max)).await??
+    };
+    let base = format!("{}/{}", &hash[..2], hash);
+    let mut stored = Vec::with_capacity(processed.renditions.len());
+    let mut puts = Vec::with_capacity(processed.renditions.len() + 1);
+    for r in processed.renditions {
+        let key = format!("{base}/{}.{}", r.width, r.family.extension());
+        stored.push(StoredRendition {
+            width: r.width,
+            height: r.height,
+            format: format_name(r.family).into(),
+            key: key.clone(),
+            bytes: r.bytes.len() as u64,
+        });
+        puts.push((key, Bytes::from(r.bytes)));
+    }
+    // The upload as received keeps its metadata (GPS included), so it is never served.
+    let original_key = format!("{PRIVATE_PREFIX}{base}.{}", processed.family.extension());
+    puts.push((original_key.clone(), file.clone()));
+    let writes = puts.into_iter().map(|(key, bytes)| {
+        let media = state.media.clone();
+        async move { media.put(&key, bytes).await }
+    });
+    for result in futures_util::future::join_all(writes).await {
+        result?;
+    }
+
+    let new = NewImage {
+        id: crate::store::new_id(),
+        hash: hash.clone(),
+        mime: processed.family.mime().into(),
+        width: processed.width as i32,
+        height: processed.height as i32,
+        bytes: file.len() as i64,
+        alt: meta.alt.unwrap_or_default(),
+        caption: meta
+            .caption
+            .filter(|c| !c.is_empty())
+            .or(processed.embedded.caption)
+            .unwrap_or_default(),
+        credit: meta
+            .credit
+            .filter(|c| !c.is_empty())
+            .or(processed.embedded.credit)
+            .unwrap_or_default(),
+        focal: meta.focal_point.map_or((0.5, 0.5), |f| (f.x, f.y)),
+        original_key,
+        renditions: serde_json::to_string(&stored).map_err(AppError::internal)?,
+        uploaded_by: who.principal.user().map(|u| u.id.clone()),
+    };
+    let inserted = state
+        .db
+        .write(move |conn| match db::insert(conn, new) {
+            // The same bytes uploaded twice at once: the other upload won.
+            Err(AppError::Conflict { .. }) => db::find_by_hash(conn, &hash)?
+                .map(|row| (StatusCode::OK, row))
+                .ok_or(AppError::NotFound("image")),
+            other => other.map(|row| (StatusCode::CREATED, row)),
+        })
+        .await?;
+    let (status, row) = inserted;
+    Ok(respond(&req, status, row, &state.media))
+}
+
+fn format_name(family: Family) -> &'static str {
+    family.mime().trim_start_matches("image/")
+}
+
+fn respond(
+    req: &HttpRequest,
+    status: StatusCode,
+    row: super::model::ImageRow,
+    media: &MediaStore,
+) -> HttpResponse {
+    let version = row.version;
+    let body = ImageResponse::new(row, media);
+    let mut res = cache::json(req, status, &body, Visibility::Private, Some(version));
+    if status == StatusCode::CREATED
+        && let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/images/{}", body.id))
+    {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    res
+}
+
+/// The library, newest first; `q` finds words in captions, credits and alt text.
+#[utoipa::path(
+    tag = "images",
+    params(ImageQuery),
+    responses((status = 200, description = "A page of images", body = Page<ImageResponse>)),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/images")]
+pub async fn list_images(
+    _: Reader,
+    req: HttpRequest,
+    query: Query<ImageQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let ImageQuery { q, limit, cursor } = query.0;
+    let paging = PageParams { limit, cursor };
+    let limit = paging.limit()?;
+    let after: Option<(chrono::NaiveDateTime, String)> = paging.after()?;
+    let rows = state
+        .db
+        .read(move |conn| db::list(conn, q.as_deref(), after, limit))
+        .await?;
+    let media = state.media.clone();
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| (r.created_at, r.id.clone()),
+        |r| ImageResponse::new(r, &media),
+    );
+    Ok(pagination::respond(&req, &page, Visibility::Private))
+}
+
+/// One image with its renditions.
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "The image", body = ImageResponse),
+        (status = 404, description = "No such image"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/images/{id}")]
+pub async fn get_image(
+    _: Reader,
+    req: HttpRequest,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let row = state.db.read(move |conn| db::get(conn, &id)).await?;
+    Ok(respond(&req, StatusCode::OK, row, &state.media))
+}
+
+/// Changes alt text, caption, credit or focal point (versioned).
+#[utoipa::path(
+    tag = "images",
+    params(
+        ("id" = String, Path, description = "Image id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read, instead of `version`"),
+    ),
+    request_body = UpdateImage,
+    responses(
+        (status = 200, description = "Updated", body = ImageResponse),
+        (status = 404, description = "No such image"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+        (status = 428, description = "No version sent"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[patch("/images/{id}")]
+pub async fn update_image(
+    _: Writer,
+    req: HttpRequest,
+    id: Path<String>,
+    body: Json<UpdateImage>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(&req, body.0.version)?;
+    let meta = body.0.parse()?;
+    let id = id.into_inner();
+    let row = state
+        .db
+        .write(move |conn| db::update(conn, &id, expected, meta))
+        .await?;
+    Ok(respond(&req, StatusCode::OK, row, &state.media))
+}
+
+/// Deletes an image and its files (editors; refused with 409 while content uses it).
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "Image id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such image"),
+        (status = 409, description = "Content still uses it"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[delete("/images/{id}")]
+pub async fn delete_image(
+    _: Editor,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let row = state.db.write(move |conn| db::delete(conn, &id)).await?;
+    // The row is gone (committed); the files follow. A failure here leaves orphans to
+    // sweep, never an image whose files are missing.
+    let stored: Vec<StoredRendition> = serde_json::from_str(&row.renditions).unwrap_or_default();
+    for key in stored
+        .iter()
+        .map(|r| r.key.as_str())
+        .chain([row.original_key.as_str()])
+    {
+        if let Err(e) = state.media.delete(key).await {
+            tracing::warn!(key, error = %e, "could not delete a media file");
+        }
+    }
+    Ok(cache::no_content())
+}
+
+/// Serves media files: long-lived immutable caching (keys are content-addressed),
+/// ETags, and byte ranges. The uploads as received are never served.
+#[utoipa::path(
+    tag = "images",
+    params(
+        ("key" = String, Path, description = "Media key, as in a rendition URL"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. bytes=0-1023"),
+    ),
+    responses(
+        (status = 200, description = "The file", content_type = "image/*", body = String),
+        (status = 206, description = "The requested range", content_type = "image/*", body = String),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such file"),
+        (status = 416, description = "The range starts past the end of the file"),
+    ),
+    security(())
+)]
+#[get("/media/{key:.*}")]
+pub async fn serve_media(
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let key = key.into_inner();
+    if !is_public_key(&key) {
+        return Err(AppError::NotFound("media file"));
+    }
+    let etag = format!("\"{}\"", &process::content_hash(key.as_bytes())[..24]);
+    let cache_control = "public, max-age=31536000, immutable";
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        });
+    if matches {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish());
+    }
+    let range = req
+        .headers()
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ByteRange::parse);
+    let fetched = state
+        .media
+        .get(&key, range)
+        .await?
+        .ok_or(AppError::NotFound("media file"))?;
+    let content_type = match key.rsplit('.').next() {
+        Some("webp") => "image/webp",
+        Some("jpg") => "image/jpeg",
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        _ => "application/octet-stream",
+    };
+    let mut res = if range.is_some() {
+        let mut partial = HttpResponse::PartialContent();
+        partial.insert_header((
+            header::CONTENT_RANGE,
+            format!(
+                "bytes {}-{}/{}",
+                fetched.range.start,
+                fetched.range.end.saturating_sub(1),
+                fetched.size
+            ),
+        ));
+        partial
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(res
+        .content_type(content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Already compressed: keep the Compress middleware away.
+        .insert_header((header::CONTENT_ENCODING, "identity"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(fetched.bytes))
+}
+
+/// Registers the image and media routes (media outside `/api/v1`).
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(upload_image)
+        .service(list_images)
+        .service(get_image)
+        .service(update_image)
+        .service(delete_image);
+}
