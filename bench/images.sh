@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 runs="${1:-5}"
 work="$(mktemp -d)"
 port=18088
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server=
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 cargo build --release --quiet
 cargo run --release --quiet --example make_photo -- "$work/photo.jpg" 6000 4000 >/dev/null

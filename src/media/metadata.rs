@@ -24,22 +24,30 @@ pub fn embedded(exif: Option<&[u8]>, xmp: Option<&[u8]>, iptc: Option<&[u8]>) ->
             .map(|s| clean(&s))
             .find(|s| !s.is_empty())
     };
+    let cap =
+        |text: Option<String>, max: usize| text.map(|t| t.chars().take(max).collect::<String>());
     Embedded {
-        caption: first(vec![
-            iptc.caption,
-            xmp_field(&["dc:description"]),
-            exif.description,
-        ]),
-        credit: first(vec![
-            iptc.credit,
-            xmp_field(&["photoshop:Credit"]),
-            iptc.byline,
-            xmp_field(&["dc:creator"]),
-            exif.artist,
-            iptc.copyright,
-            xmp_field(&["dc:rights"]),
-            exif.copyright,
-        ]),
+        caption: cap(
+            first(vec![
+                iptc.caption,
+                xmp_field(&["dc:description"]),
+                exif.description,
+            ]),
+            2000,
+        ),
+        credit: cap(
+            first(vec![
+                iptc.credit,
+                xmp_field(&["photoshop:Credit"]),
+                iptc.byline,
+                xmp_field(&["dc:creator"]),
+                exif.artist,
+                iptc.copyright,
+                xmp_field(&["dc:rights"]),
+                exif.copyright,
+            ]),
+            300,
+        ),
     }
 }
 

@@ -140,7 +140,9 @@ fn jpeg_is_complete(bytes: &[u8]) -> bool {
     let mut at = 2;
     while at + 4 <= bytes.len() {
         if bytes[at] != 0xFF {
-            return false;
+            // Stray bytes between segments: decoders skip to the next marker, so do we.
+            at += 1;
+            continue;
         }
         let marker = bytes[at + 1];
         if marker == 0xFF {
@@ -172,6 +174,18 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> AppResult<Processed> {
     limits.max_alloc = Some(max_pixels.saturating_mul(4).saturating_add(64 << 20));
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(|e| unreadable(&e))?;
+    // 16-bit or float images need several times the bytes of 8-bit RGBA per pixel.
+    let budget = max_pixels.saturating_mul(4);
+    if decoder.total_bytes() > budget {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "the image needs {} MB decoded; the limit is {} MB (fewer pixels or 8-bit colour)",
+                decoder.total_bytes() >> 20,
+                budget >> 20
+            ),
+        ));
+    }
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
@@ -235,12 +249,16 @@ fn render(picture: DynamicImage, family: Family) -> AppResult<Vec<Encoded>> {
             current = next;
         }
         let (w, h, pixels) = (current.width(), current.height(), current.buffer());
-        out.push(Encoded {
-            width: w,
-            height: h,
-            family: Family::Webp,
-            bytes: encode_webp(pixels, w, h, alpha),
-        });
+        // WebP cannot exceed 16383 pixels a side (a very tall infographic): such
+        // sizes keep only the original's family.
+        if w <= WEBP_MAX_SIDE && h <= WEBP_MAX_SIDE {
+            out.push(Encoded {
+                width: w,
+                height: h,
+                family: Family::Webp,
+                bytes: encode_webp(pixels, w, h, alpha)?,
+            });
+        }
         if family != Family::Webp {
             out.push(Encoded {
                 width: w,
@@ -254,13 +272,19 @@ fn render(picture: DynamicImage, family: Family) -> AppResult<Vec<Encoded>> {
     Ok(out)
 }
 
-fn encode_webp(pixels: &[u8], width: u32, height: u32, alpha: bool) -> Vec<u8> {
+/// libwebp's largest side.
+const WEBP_MAX_SIDE: u32 = 16383;
+
+fn encode_webp(pixels: &[u8], width: u32, height: u32, alpha: bool) -> AppResult<Vec<u8>> {
     let encoder = if alpha {
         webp::Encoder::from_rgba(pixels, width, height)
     } else {
         webp::Encoder::from_rgb(pixels, width, height)
     };
-    encoder.encode(80.0).to_vec()
+    encoder
+        .encode_simple(false, 80.0)
+        .map(|memory| memory.to_vec())
+        .map_err(|e| AppError::invalid("file", format!("cannot encode as WebP: {e:?}")))
 }
 
 fn encode_family(
@@ -292,12 +316,7 @@ fn encode_family(
             )
         }
         Family::Webp => {
-            return Ok(encode_webp(
-                pixels,
-                width,
-                height,
-                channels == ExtendedColorType::Rgba8,
-            ));
+            return encode_webp(pixels, width, height, channels == ExtendedColorType::Rgba8);
         }
     };
     result.map_err(|e| AppError::internal(format!("encode {}: {e}", family.mime())))?;

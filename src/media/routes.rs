@@ -4,6 +4,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use bytes::Bytes;
+use diesel::Connection;
 
 use super::db::{self, NewImage};
 use super::model::{
@@ -42,6 +43,7 @@ pub async fn upload_image(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let settings = state.settings.clone();
+    let _slot = super::work::upload_slot().await?;
     let form = read_form(&req, payload, settings.max_upload_bytes).await?;
     let meta = ImageMeta::parse(
         form.alt,
@@ -49,12 +51,21 @@ pub async fn upload_image(
         form.credit,
         form.focal_point.map(|f| FocalPoint::parse_form(&f)),
     )?;
-    let file = form
-        .file
-        .ok_or_else(|| AppError::invalid("file", "is required"))?;
-    // Cheap refusals (type, pixel count) before waiting for a processing slot.
-    process::inspect(&file, settings.max_image_pixels)?;
-    let hash = process::content_hash(&file);
+    let file = Bytes::from(
+        form.file
+            .ok_or_else(|| AppError::invalid("file", "is required"))?,
+    );
+    let max_pixels = settings.max_image_pixels;
+    // Cheap refusals (type, pixel count) and the content hash, off the async worker and
+    // before waiting for a processing slot.
+    let hash = {
+        let file = file.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            process::inspect(&file, max_pixels).map(|_| process::content_hash(&file))
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("inspect task failed: {e}")))??
+    };
     let lookup = hash.clone();
     if let Some(existing) = state
         .db
@@ -64,13 +75,14 @@ pub async fn upload_image(
         return Ok(respond(&req, StatusCode::OK, existing, &state.media));
     }
 
-    let file = Bytes::from(file);
     let processed = {
         let file = file.clone();
-        let max = settings.max_image_pixels;
-        super::work::run(move || process::process(&file, max)).await??
+        super::work::run(move || process::process(&file, max_pixels)).await??
     };
-    let base = format!("{}/{}", &hash[..2], hash);
+    // Keys carry the image id, so deleting one image never touches another's files
+    // (even the same bytes uploaded again); they never change, so caching is forever.
+    let id = crate::store::new_id();
+    let base = format!("{}/{id}", &id[id.len() - 2..]);
     let mut stored = Vec::with_capacity(processed.renditions.len());
     let mut puts = Vec::with_capacity(processed.renditions.len() + 1);
     for r in processed.renditions {
@@ -84,9 +96,18 @@ pub async fn upload_image(
         });
         puts.push((key, Bytes::from(r.bytes)));
     }
-    // The upload as received keeps its metadata (GPS included), so it is never served.
-    let original_key = format!("{PRIVATE_PREFIX}{base}.{}", processed.family.extension());
+    // The upload as received keeps its metadata (GPS included): it lives under a
+    // private prefix /media refuses, with an unguessable name in case the store itself
+    // is ever exposed (a public bucket, a CDN in front of the folder).
+    let original_key = format!(
+        "{PRIVATE_PREFIX}{base}-{}.{}",
+        crate::auth::tokens::random_secret(12)
+            .to_lowercase()
+            .replace(['-', '_'], "0"),
+        processed.family.extension()
+    );
     puts.push((original_key.clone(), file.clone()));
+    let keys: Vec<String> = puts.iter().map(|(k, _)| k.clone()).collect();
     let writes = puts.into_iter().map(|(key, bytes)| {
         let media = state.media.clone();
         async move { media.put(&key, bytes).await }
@@ -96,7 +117,7 @@ pub async fn upload_image(
     }
 
     let new = NewImage {
-        id: crate::store::new_id(),
+        id,
         hash: hash.clone(),
         mime: processed.family.mime().into(),
         width: processed.width as i32,
@@ -118,18 +139,34 @@ pub async fn upload_image(
         renditions: serde_json::to_string(&stored).map_err(AppError::internal)?,
         uploaded_by: who.principal.user().map(|u| u.id.clone()),
     };
-    let inserted = state
+    let (status, row) = state
         .db
-        .write(move |conn| match db::insert(conn, new) {
-            // The same bytes uploaded twice at once: the other upload won.
-            Err(AppError::Conflict { .. }) => db::find_by_hash(conn, &hash)?
-                .map(|row| (StatusCode::OK, row))
-                .ok_or(AppError::NotFound("image")),
-            other => other.map(|row| (StatusCode::CREATED, row)),
+        .write(move |conn| {
+            // A savepoint: on PostgreSQL a failed insert would otherwise abort the
+            // whole transaction, and the lookup below with it.
+            match conn.transaction(|conn| db::insert(conn, new)) {
+                // The same bytes uploaded twice at once: the other upload won.
+                Err(AppError::Conflict { .. }) => db::find_by_hash(conn, &hash)?
+                    .map(|row| (StatusCode::OK, row))
+                    .ok_or(AppError::NotFound("image")),
+                other => other.map(|row| (StatusCode::CREATED, row)),
+            }
         })
         .await?;
-    let (status, row) = inserted;
+    if status == StatusCode::OK {
+        remove_files(&state.media, keys.iter().map(String::as_str)).await;
+    }
     Ok(respond(&req, status, row, &state.media))
+}
+
+/// Best-effort removal of files no row points at (a lost de-duplication race, a
+/// deleted image); failures are logged, leaving orphans to sweep, never dangling rows.
+async fn remove_files(media: &MediaStore, keys: impl Iterator<Item = &str>) {
+    for key in keys {
+        if let Err(e) = media.delete(key).await {
+            tracing::warn!(key, error = %e, "could not delete a media file");
+        }
+    }
 }
 
 fn format_name(family: Family) -> &'static str {
@@ -310,7 +347,7 @@ pub async fn serve_media(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+                .any(|t| t.trim().trim_start_matches("W/") == etag)
         });
     if matches {
         return Ok(HttpResponse::NotModified()

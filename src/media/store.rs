@@ -185,7 +185,9 @@ impl ByteRange {
             ByteRange::Suffix(0) => None,
             ByteRange::Suffix(n) => Some(size.saturating_sub(n)..size),
             ByteRange::From { start, .. } if start >= size => None,
-            ByteRange::From { start, end } => Some(start..end.map_or(size, |e| (e + 1).min(size))),
+            ByteRange::From { start, end } => {
+                Some(start..end.map_or(size, |e| e.saturating_add(1).min(size)))
+            }
         }
     }
 }
@@ -232,6 +234,10 @@ mod tests {
             None
         );
         assert_eq!(ByteRange::parse("bytes=5-1"), None);
+        assert_eq!(
+            ByteRange::parse("bytes=0-18446744073709551615").and_then(|r| r.resolve(10)),
+            Some(0..10)
+        );
         assert_eq!(ByteRange::parse("bytes=0-1,5-6"), None);
         assert_eq!(ByteRange::parse("items=0-1"), None);
     }

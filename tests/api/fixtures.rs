@@ -165,3 +165,28 @@ pub fn png_bomb() -> Vec<u8> {
     bytes[29..33].copy_from_slice(&crc.to_be_bytes());
     bytes
 }
+
+/// An 8-bit greyscale PNG.
+pub fn grey_png(width: u32, height: u32) -> Vec<u8> {
+    let pixels: Vec<u8> = (0..width * height).map(|i| (i % 251) as u8).collect();
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&pixels, width, height, ExtendedColorType::L8)
+        .unwrap();
+    out
+}
+
+/// A 16-bit-per-channel RGB PNG.
+pub fn png16(width: u32, height: u32) -> Vec<u8> {
+    let mut pixels = Vec::with_capacity((width * height * 6) as usize);
+    for i in 0..width * height {
+        for c in [i % 65_521, (i * 7) % 65_521, 30_000] {
+            pixels.extend((c as u16).to_be_bytes());
+        }
+    }
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&pixels, width, height, ExtendedColorType::Rgb16)
+        .unwrap();
+    out
+}

@@ -104,7 +104,8 @@ pub struct TestApp {
     call: Call,
     pub admin: String,
     cleanup: Option<std::path::PathBuf>,
-    media_dir: Option<std::path::PathBuf>,
+    /// The media folder, for local-storage tests.
+    pub media_dir: Option<std::path::PathBuf>,
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
