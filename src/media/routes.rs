@@ -60,11 +60,10 @@ pub async fn upload_image(
     // before waiting for a processing slot.
     let hash = {
         let file = file.clone();
-        actix_web::rt::task::spawn_blocking(move || {
+        super::work::run(move || {
             process::inspect(&file, max_pixels).map(|_| process::content_hash(&file))
         })
-        .await
-        .map_err(|e| AppError::internal(format!("inspect task failed: {e}")))??
+        .await??
     };
     let lookup = hash.clone();
     if let Some(existing) = state
