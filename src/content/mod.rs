@@ -3,6 +3,7 @@
 #[macro_use]
 mod lookups;
 
+pub mod articles;
 pub mod authors;
 pub mod sections;
 pub mod slug;
@@ -56,4 +57,17 @@ pub fn check_version(current: i64, expected: i64) -> crate::error::AppResult<()>
             current_version: current,
         })
     }
+}
+
+/// An absolute http(s) URL with a host, no whitespace or control characters.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty()
+            && url.len() <= 2048
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
 }

@@ -29,6 +29,7 @@ use crate::error::FieldError;
         (name = "sections", description = "The section tree"),
         (name = "tags", description = "The tag vocabulary"),
         (name = "images", description = "The photo library and its files"),
+        (name = "articles", description = "Stories: editing, workflow and the public read API"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -5,7 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::ops;
 use crate::auth::{keys, routes as auth};
-use crate::content::{authors, sections, tags};
+use crate::content::{articles, authors, sections, tags};
 use crate::media::routes as media;
 use crate::users::routes as users;
 
@@ -32,6 +32,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(authors::routes::register)
             .configure(sections::routes::register)
             .configure(tags::routes::register)
-            .configure(media::register),
+            .configure(media::register)
+            .configure(articles::routes::register),
     );
 }

@@ -143,10 +143,19 @@ pub fn update(conn: &mut DbConn, id: &str, expected: i64, meta: ImageMeta) -> Ap
     get(conn, id)
 }
 
-/// Refuses to delete an image that content still uses. Nothing references images
-/// yet; the articles work adds its check here (409 while a body or featured image
-/// uses it), so every delete path goes through this one place.
-pub fn ensure_unused(_conn: &mut DbConn, _id: &str) -> AppResult<()> {
+/// Refuses (409) to delete an image a live story uses, in its body or as its lead
+/// photo; every delete path goes through here.
+pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    let users = crate::content::articles::db::image_in_use(conn, id)?;
+    if users > 0 {
+        return Err(AppError::Conflict {
+            detail: format!(
+                "{users} stor{} use this image; remove it from them first",
+                if users == 1 { "y" } else { "ies" }
+            ),
+            field: None,
+        });
+    }
     Ok(())
 }
 

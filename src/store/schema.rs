@@ -119,6 +119,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    articles (id) {
+        id -> Text,
+        slug -> Text,
+        headline -> Text,
+        standfirst -> Text,
+        body -> Text,
+        body_html -> Text,
+        body_text -> Text,
+        word_count -> Integer,
+        reading_time_minutes -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        embargo_until -> Nullable<Timestamp>,
+        section_id -> Nullable<Text>,
+        source -> Text,
+        featured_image_id -> Nullable<Text>,
+        canonical_url -> Text,
+        seo_title -> Text,
+        seo_description -> Text,
+        corrections -> Text,
+        created_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_authors (article_id, author_id) {
+        article_id -> Text,
+        author_id -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> Text,
+        tag_id -> Text,
+    }
+}
+
+diesel::table! {
+    article_links (article_id, target_kind, target_id) {
+        article_id -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+    }
+}
+
+diesel::table! {
+    article_slugs (slug) {
+        slug -> Text,
+        article_id -> Text,
+    }
+}
+
+diesel::table! {
+    article_revisions (article_id, number) {
+        article_id -> Text,
+        number -> Integer,
+        action -> Text,
+        snapshot -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(article_authors -> articles (article_id));
+diesel::joinable!(article_authors -> authors (author_id));
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> users (created_by));
@@ -133,4 +208,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     sections,
     tags,
     images,
+    articles,
+    article_authors,
+    article_tags,
+    article_links,
+    article_slugs,
+    article_revisions,
 );

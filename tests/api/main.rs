@@ -6,6 +6,7 @@ mod fixtures;
 mod helpers;
 
 mod api_keys;
+mod articles;
 mod auth;
 mod authors;
 mod conventions;

@@ -149,28 +149,16 @@ fn check_links(links: &BTreeMap<String, String>, errors: &mut Errors) -> String 
                 "link kinds are 1–32 lower-case letters, digits or _ (e.g. website, x)",
             );
         }
-        if !is_http_url(url) {
+        if !crate::content::is_http_url(url) {
             errors.add(&field, "must be an absolute http(s) URL");
         }
     }
     serde_json::to_string(links).unwrap_or_else(|_| "{}".into())
 }
 
-fn is_http_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty()
-            && url.len() <= 2048
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::is_http_url;
+    use crate::content::is_http_url;
 
     #[test]
     fn only_absolute_web_urls_are_links() {

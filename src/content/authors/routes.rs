@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::model::{AuthorResponse, CreateAuthor, UpdateAuthor};
 use crate::auth::principal::{Editor, MaybeAuth};
+use crate::content::articles::db::{CountBy, counts};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -31,13 +32,22 @@ pub async fn list_authors(
     let after: Option<String> = params.0.after()?;
     let rows = state
         .db
-        .read(move |conn| db::list(conn, after, limit))
+        .read(move |conn| {
+            let rows = db::list(conn, after, limit)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let counts = counts(conn, CountBy::Author, &ids)?;
+            Ok((rows, counts))
+        })
         .await?;
+    let (rows, counts) = rows;
     let page = Page::from_rows(
         rows,
         limit,
         |r| r.slug.clone(),
-        |r| AuthorResponse::new(r, 0),
+        |r| {
+            let n = counts.get(&r.id).copied().unwrap_or(0);
+            AuthorResponse::new(r, n)
+        },
     );
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
     Ok(cache::surrogate_keys(response, "authors"))
@@ -61,9 +71,17 @@ pub async fn get_author(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
-    let row = state.db.read(move |conn| db::get(conn, &key)).await?;
+    let (row, count) = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            let n = counts(conn, CountBy::Author, std::slice::from_ref(&row.id))?;
+            let count = n.get(&row.id).copied().unwrap_or(0);
+            Ok((row, count))
+        })
+        .await?;
     let version = row.version;
-    let body = AuthorResponse::new(row, 0);
+    let body = AuthorResponse::new(row, count);
     let keys = format!("authors author:{}", body.id);
     let response = cache::json(
         &req,

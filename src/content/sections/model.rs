@@ -98,6 +98,7 @@ fn sorted(mut rows: Vec<&SectionRow>) -> Vec<&SectionRow> {
 pub struct Tree<'a> {
     by_id: HashMap<&'a str, &'a SectionRow>,
     children: HashMap<Option<&'a str>, Vec<&'a SectionRow>>,
+    counts: HashMap<String, i64>,
 }
 
 impl<'a> Tree<'a> {
@@ -113,7 +114,18 @@ impl<'a> Tree<'a> {
         Tree {
             by_id: rows.iter().map(|r| (r.id.as_str(), r)).collect(),
             children,
+            counts: HashMap::new(),
         }
+    }
+
+    /// Published-article counts per section id, shown as `article_count`.
+    pub fn with_counts(mut self, counts: HashMap<String, i64>) -> Self {
+        self.counts = counts;
+        self
+    }
+
+    fn count(&self, id: &str) -> i64 {
+        self.counts.get(id).copied().unwrap_or(0)
     }
 
     /// The nested tree from the top-level sections down.
@@ -137,11 +149,25 @@ impl<'a> Tree<'a> {
                 name: row.name.clone(),
                 description: row.description.clone(),
                 position: row.position,
-                article_count: 0,
+                article_count: self.count(&row.id),
                 version: row.version,
                 children: self.nodes_under(Some(&row.id), depth + 1),
             })
             .collect()
+    }
+
+    /// `id` and every section below it.
+    pub fn with_descendants(&self, id: &str) -> Vec<String> {
+        let mut out = vec![id.to_owned()];
+        let mut at = 0;
+        while at < out.len() && out.len() <= 10_000 {
+            let current = out[at].clone();
+            if let Some(kids) = self.children.get(&Some(current.as_str())) {
+                out.extend(kids.iter().map(|k| k.id.clone()));
+            }
+            at += 1;
+        }
+        out
     }
 
     /// `id`'s ancestors, top-level first.
@@ -219,7 +245,7 @@ impl<'a> Tree<'a> {
                 .into_iter()
                 .map(SectionRow::summary)
                 .collect(),
-            article_count: 0,
+            article_count: self.count(&row.id),
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

@@ -25,8 +25,15 @@ pub async fn list_sections(
     req: HttpRequest,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let rows = state.db.read(db::all).await?;
-    let tree = Tree::new(&rows).nodes();
+    let (rows, counts) = state
+        .db
+        .read(|conn| {
+            let rows = db::all(conn)?;
+            let counts = with_counts(conn, &rows)?;
+            Ok((rows, counts))
+        })
+        .await?;
+    let tree = Tree::new(&rows).with_counts(counts).nodes();
     let response = cache::json(
         &req,
         StatusCode::OK,
@@ -41,7 +48,16 @@ pub async fn list_sections(
 fn load(conn: &mut DbConn, key: &str) -> AppResult<SectionResponse> {
     let row = db::get(conn, key)?;
     let rows = db::all(conn)?;
-    Ok(Tree::new(&rows).response(&row))
+    let counts = with_counts(conn, &rows)?;
+    Ok(Tree::new(&rows).with_counts(counts).response(&row))
+}
+
+fn with_counts(
+    conn: &mut DbConn,
+    rows: &[super::model::SectionRow],
+) -> AppResult<std::collections::HashMap<String, i64>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    crate::content::articles::db::counts(conn, crate::content::articles::db::CountBy::Section, &ids)
 }
 
 fn found(

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::model::{CreateTag, TagResponse, UpdateTag};
 use crate::auth::principal::{Editor, MaybeAuth};
+use crate::content::articles::db::{CountBy, counts};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -31,9 +32,23 @@ pub async fn list_tags(
     let after: Option<String> = params.0.after()?;
     let rows = state
         .db
-        .read(move |conn| db::list(conn, after, limit))
+        .read(move |conn| {
+            let rows = db::list(conn, after, limit)?;
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let counts = counts(conn, CountBy::Tag, &ids)?;
+            Ok((rows, counts))
+        })
         .await?;
-    let page = Page::from_rows(rows, limit, |r| r.slug.clone(), |r| TagResponse::new(r, 0));
+    let (rows, counts) = rows;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| r.slug.clone(),
+        |r| {
+            let n = counts.get(&r.id).copied().unwrap_or(0);
+            TagResponse::new(r, n)
+        },
+    );
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
     Ok(cache::surrogate_keys(response, "tags"))
 }
@@ -56,9 +71,17 @@ pub async fn get_tag(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
-    let row = state.db.read(move |conn| db::get(conn, &key)).await?;
+    let (row, count) = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            let n = counts(conn, CountBy::Tag, std::slice::from_ref(&row.id))?;
+            let count = n.get(&row.id).copied().unwrap_or(0);
+            Ok((row, count))
+        })
+        .await?;
     let version = row.version;
-    let body = TagResponse::new(row, 0);
+    let body = TagResponse::new(row, count);
     let keys = format!("tags tag:{}", body.id);
     let response = cache::json(
         &req,

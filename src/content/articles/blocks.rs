@@ -1,0 +1,367 @@
+//! Body blocks: one tagged union for the wire, the validator and the OpenAPI document.
+//! Checked and sanitised on write, rendered to HTML and plain text once, at save time.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::Errors;
+
+/// One piece of a story's body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Block {
+    /// Running text. Inline HTML limited to `a`, `em`, `strong`, `br`; anything else is
+    /// stripped, links get `rel="noopener noreferrer"`, script URLs are removed.
+    Paragraph { html: String },
+    /// A subheading, level 2 to 4 (the headline is level 1).
+    Heading { level: u8, text: String },
+    /// A pull quote.
+    Quote {
+        text: String,
+        #[serde(default)]
+        attribution: Option<String>,
+    },
+    /// A bulleted or numbered list of plain-text items.
+    List { ordered: bool, items: Vec<String> },
+    /// A photo from the library; `caption`/`credit` override the image's own.
+    Image {
+        image_id: String,
+        #[serde(default)]
+        caption: Option<String>,
+        #[serde(default)]
+        credit: Option<String>,
+    },
+    /// "Also Read": a link to another story.
+    Related {
+        article_id: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    /// An embedded post or video by URL.
+    Embed {
+        url: String,
+        #[serde(default)]
+        provider: Option<String>,
+    },
+}
+
+/// Most blocks a body may have.
+pub const MAX_BLOCKS: usize = 500;
+
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let mut builder = ammonia::Builder::empty();
+        builder
+            .add_tags(["a", "em", "strong", "br"])
+            .add_tag_attributes("a", ["href"])
+            .url_schemes(["http", "https", "mailto"].into_iter().collect())
+            .link_rel(Some("noopener noreferrer"));
+        builder
+    })
+}
+
+/// Sanitises inline HTML to the allowed tags.
+pub fn sanitize(html: &str) -> String {
+    sanitizer().clean(html).to_string()
+}
+
+fn plain(field: &str, text: &str, max: usize, errors: &mut Errors) -> String {
+    match crate::content::parse_text(text, max) {
+        Ok(t) => t,
+        Err(m) => {
+            errors.add(field, m);
+            String::new()
+        }
+    }
+}
+
+impl Block {
+    /// Checks and normalises one block (sanitising paragraph HTML); reference checks
+    /// (images, articles) happen against the database afterwards.
+    pub fn clean(self, at: usize, errors: &mut Errors) -> Block {
+        let field = |name: &str| format!("body[{at}].{name}");
+        match self {
+            Block::Paragraph { html } => {
+                let html = sanitize(html.trim());
+                if html.len() > 20_000 {
+                    errors.add(field("html"), "must be at most 20000 characters");
+                }
+                Block::Paragraph { html }
+            }
+            Block::Heading { level, text } => {
+                if !(2..=4).contains(&level) {
+                    errors.add(field("level"), "must be 2, 3 or 4");
+                }
+                let text = plain(&field("text"), &text, 300, errors);
+                if text.is_empty() {
+                    errors.add(field("text"), "must not be empty");
+                }
+                Block::Heading { level, text }
+            }
+            Block::Quote { text, attribution } => Block::Quote {
+                text: plain(&field("text"), &text, 2000, errors),
+                attribution: attribution.map(|a| plain(&field("attribution"), &a, 300, errors)),
+            },
+            Block::List { ordered, items } => {
+                if items.is_empty() || items.len() > 200 {
+                    errors.add(field("items"), "must have 1 to 200 items");
+                }
+                let items = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| plain(&format!("body[{at}].items[{i}]"), item, 2000, errors))
+                    .collect();
+                Block::List { ordered, items }
+            }
+            Block::Image {
+                image_id,
+                caption,
+                credit,
+            } => Block::Image {
+                image_id,
+                caption: caption.map(|c| plain(&field("caption"), &c, 2000, errors)),
+                credit: credit.map(|c| plain(&field("credit"), &c, 300, errors)),
+            },
+            Block::Related { article_id, label } => Block::Related {
+                article_id,
+                label: label.map(|l| plain(&field("label"), &l, 100, errors)),
+            },
+            Block::Embed { url, provider } => {
+                if !crate::content::is_http_url(&url) {
+                    errors.add(field("url"), "must be an absolute http(s) URL");
+                }
+                Block::Embed {
+                    url,
+                    provider: provider.map(|p| plain(&field("provider"), &p, 100, errors)),
+                }
+            }
+        }
+    }
+}
+
+/// What rendering needs to know about the images and stories a body refers to.
+pub struct Referenced<'a> {
+    pub image: &'a dyn Fn(&str) -> Option<ImageInfo>,
+    pub article: &'a dyn Fn(&str) -> Option<ArticleInfo>,
+}
+
+/// An image as a body shows it.
+pub struct ImageInfo {
+    pub url: String,
+    pub srcset: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A story as an "Also Read" link shows it.
+pub struct ArticleInfo {
+    pub slug: String,
+    pub headline: String,
+}
+
+/// The body rendered once: HTML, plain text, and counts.
+pub struct Rendered {
+    pub html: String,
+    pub text: String,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+}
+
+/// Words a reader gets through in a minute.
+const WORDS_PER_MINUTE: usize = 230;
+
+/// The words of sanitised inline HTML, without its tags or entities.
+fn strip_tags(html: &str) -> String {
+    let bare = ammonia::Builder::empty()
+        .clean(&html.replace("<br>", " "))
+        .to_string();
+    bare.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Renders checked blocks to HTML and text, with word count and reading time
+/// (`standfirst` counts towards the reading).
+pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rendered {
+    let mut html = String::new();
+    let mut text: Vec<String> = Vec::new();
+    for block in blocks {
+        match block {
+            Block::Paragraph { html: inner } => {
+                html.push_str(&format!("<p>{inner}</p>\n"));
+                text.push(strip_tags(inner));
+            }
+            Block::Heading { level, text: t } => {
+                html.push_str(&format!("<h{level}>{}</h{level}>\n", esc(t)));
+                text.push(t.clone());
+            }
+            Block::Quote {
+                text: t,
+                attribution,
+            } => {
+                html.push_str(&format!("<blockquote><p>{}</p>", esc(t)));
+                if let Some(a) = attribution.as_deref().filter(|a| !a.is_empty()) {
+                    html.push_str(&format!("<footer>{}</footer>", esc(a)));
+                }
+                html.push_str("</blockquote>\n");
+                text.push(match attribution {
+                    Some(a) if !a.is_empty() => format!("“{t}” — {a}"),
+                    _ => format!("“{t}”"),
+                });
+            }
+            Block::List { ordered, items } => {
+                let tag = if *ordered { "ol" } else { "ul" };
+                html.push_str(&format!("<{tag}>"));
+                for item in items {
+                    html.push_str(&format!("<li>{}</li>", esc(item)));
+                }
+                html.push_str(&format!("</{tag}>\n"));
+                text.push(
+                    items
+                        .iter()
+                        .map(|i| format!("- {i}"))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+            }
+            Block::Image {
+                image_id,
+                caption,
+                credit,
+            } => {
+                if let Some(image) = (refs.image)(image_id) {
+                    let caption = caption
+                        .clone()
+                        .filter(|c| !c.is_empty())
+                        .unwrap_or(image.caption);
+                    let credit = credit
+                        .clone()
+                        .filter(|c| !c.is_empty())
+                        .unwrap_or(image.credit);
+                    html.push_str(&format!(
+                        "<figure><img src=\"{}\" srcset=\"{}\" alt=\"{}\" width=\"{}\" height=\"{}\" loading=\"lazy\">",
+                        esc(&image.url),
+                        esc(&image.srcset),
+                        esc(&image.alt),
+                        image.width,
+                        image.height
+                    ));
+                    if !caption.is_empty() || !credit.is_empty() {
+                        html.push_str(&format!("<figcaption>{}", esc(&caption)));
+                        if !credit.is_empty() {
+                            html.push_str(&format!(
+                                " <span class=\"credit\">{}</span>",
+                                esc(&credit)
+                            ));
+                        }
+                        html.push_str("</figcaption>");
+                    }
+                    html.push_str("</figure>\n");
+                    if !caption.is_empty() {
+                        text.push(caption);
+                    }
+                }
+            }
+            Block::Related { article_id, label } => {
+                if let Some(target) = (refs.article)(article_id) {
+                    let label = label
+                        .clone()
+                        .filter(|l| !l.is_empty())
+                        .unwrap_or_else(|| "Also Read".into());
+                    html.push_str(&format!(
+                        "<aside class=\"related\">{} – <a href=\"/{}\">{}</a></aside>\n",
+                        esc(&label),
+                        esc(&target.slug),
+                        esc(&target.headline)
+                    ));
+                }
+            }
+            Block::Embed { url, provider } => {
+                html.push_str(&format!(
+                    "<figure class=\"embed\" data-provider=\"{}\"><a href=\"{}\" rel=\"noopener noreferrer\">{}</a></figure>\n",
+                    esc(provider.as_deref().unwrap_or("")),
+                    esc(url),
+                    esc(url)
+                ));
+            }
+        }
+    }
+    let text = text.join("\n\n");
+    let words = standfirst.split_whitespace().count() + text.split_whitespace().count();
+    Rendered {
+        html,
+        word_count: words as i32,
+        reading_time_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as i32,
+        text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(html: &str) -> String {
+        sanitize(html)
+    }
+
+    #[test]
+    fn paragraphs_keep_only_inline_markup() {
+        assert_eq!(
+            clean("<b>bold</b> <em>it</em><script>alert(1)</script>"),
+            "bold <em>it</em>"
+        );
+        assert_eq!(
+            clean(r#"<a href="https://x.com" onclick="evil()">x</a>"#),
+            r#"<a href="https://x.com" rel="noopener noreferrer">x</a>"#
+        );
+        assert_eq!(
+            clean(r#"<a href="javascript:alert(1)">x</a>"#),
+            r#"<a rel="noopener noreferrer">x</a>"#
+        );
+        assert_eq!(clean("<svg><script>alert(1)</script></svg>ok"), "ok");
+        assert!(!clean("<math><mi xlink:href=\"javascript:1\">m</mi></math>").contains('<'));
+        assert_eq!(clean("<img src=x onerror=alert(1)>"), "");
+    }
+
+    #[test]
+    fn reading_time_is_about_230_words_a_minute_and_at_least_one() {
+        let none = Referenced {
+            image: &|_| None,
+            article: &|_| None,
+        };
+        let short = render(
+            &[Block::Paragraph {
+                html: "Three words here".into(),
+            }],
+            "",
+            &none,
+        );
+        assert_eq!((short.word_count, short.reading_time_minutes), (3, 1));
+        let long = render(
+            &[Block::Paragraph {
+                html: "word ".repeat(461),
+            }],
+            "",
+            &none,
+        );
+        assert_eq!((long.word_count, long.reading_time_minutes), (461, 3));
+        assert_eq!(short.text, "Three words here");
+    }
+}

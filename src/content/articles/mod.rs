@@ -1,0 +1,7 @@
+//! Articles: the stories themselves, their body blocks, workflow and revisions.
+
+pub mod blocks;
+pub mod db;
+pub mod model;
+pub mod routes;
+pub mod rules;

@@ -1,0 +1,428 @@
+//! Article rows, requests and responses.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::blocks::Block;
+use crate::content::slug::Slug;
+use crate::content::{Summary, parse_text};
+use crate::error::{AppError, AppResult, Errors};
+use crate::http::utc;
+use crate::store::schema::articles;
+
+/// Where a story is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    /// Published with a future `published_at`: public from that moment.
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Scheduled => "scheduled",
+            Status::Published => "published",
+            Status::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "scheduled" => Status::Scheduled,
+            "published" => Status::Published,
+            "archived" => Status::Archived,
+            _ => Status::Draft,
+        }
+    }
+}
+
+/// An article as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub body: String,
+    pub body_html: String,
+    pub body_text: String,
+    pub word_count: i32,
+    pub reading_time_minutes: i32,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub embargo_until: Option<NaiveDateTime>,
+    pub section_id: Option<String>,
+    pub source: String,
+    pub featured_image_id: Option<String>,
+    pub canonical_url: String,
+    pub seo_title: String,
+    pub seo_description: String,
+    pub corrections: String,
+    pub created_by: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl ArticleRow {
+    /// Visible to the public at `now`: published (or scheduled and due), past any
+    /// embargo, not in the trash.
+    pub fn is_public(&self, now: NaiveDateTime) -> bool {
+        self.deleted_at.is_none()
+            && matches!(
+                Status::parse(&self.status),
+                Status::Published | Status::Scheduled
+            )
+            && self.published_at.is_some_and(|at| at <= now)
+            && self.embargo_until.is_none_or(|until| until <= now)
+    }
+}
+
+/// Search-engine fields.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Seo {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A correction, shown publicly with its time.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Correction {
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+/// The lead photo, compactly.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeaturedImage {
+    pub id: String,
+    pub url: String,
+    pub srcset: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A story.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleResponse {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    /// The summary under the headline (often crediting the source).
+    pub standfirst: String,
+    /// The typed blocks (`formats=blocks`, default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Vec<Block>>,
+    /// The body as HTML, rendered at save time (`formats=html`, default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    /// The body as plain text (`formats=text`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub embargo_until: Option<DateTime<Utc>>,
+    pub section: Option<Summary>,
+    pub tags: Vec<Summary>,
+    /// The byline, in order.
+    pub authors: Vec<Summary>,
+    /// Credit line, e.g. an agency.
+    pub source: String,
+    pub featured_image: Option<FeaturedImage>,
+    pub reading_time_minutes: i32,
+    pub word_count: i32,
+    pub canonical_url: String,
+    pub seo: Seo,
+    pub corrections: Vec<Correction>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which body renderings a read returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    pub blocks: bool,
+    pub html: bool,
+    pub text: bool,
+}
+
+impl Formats {
+    /// Parses `formats=blocks,html,text` (default `blocks,html`).
+    pub fn parse(raw: Option<&str>) -> AppResult<Formats> {
+        let Some(raw) = raw else {
+            return Ok(Formats {
+                blocks: true,
+                html: true,
+                text: false,
+            });
+        };
+        let mut formats = Formats {
+            blocks: false,
+            html: false,
+            text: false,
+        };
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match part {
+                "blocks" => formats.blocks = true,
+                "html" => formats.html = true,
+                "text" => formats.text = true,
+                other => {
+                    return Err(AppError::invalid(
+                        "formats",
+                        format!("'{other}' is not one of blocks, html, text"),
+                    ));
+                }
+            }
+        }
+        Ok(formats)
+    }
+}
+
+/// The relations of one article, loaded in batches.
+#[derive(Debug, Default, Clone)]
+pub struct Relations {
+    pub section: Option<Summary>,
+    pub tags: Vec<Summary>,
+    pub authors: Vec<Summary>,
+    pub featured_image: Option<FeaturedImage>,
+}
+
+impl ArticleResponse {
+    /// The response for a row with its relations.
+    pub fn new(row: ArticleRow, relations: Relations, formats: Formats) -> Self {
+        let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
+        ArticleResponse {
+            body: formats.blocks.then_some(body),
+            body_html: formats.html.then_some(row.body_html),
+            body_text: formats.text.then_some(row.body_text),
+            status: Status::parse(&row.status),
+            published_at: row.published_at.map(utc),
+            embargo_until: row.embargo_until.map(utc),
+            section: relations.section,
+            tags: relations.tags,
+            authors: relations.authors,
+            featured_image: relations.featured_image,
+            seo: Seo {
+                title: row.seo_title,
+                description: row.seo_description,
+            },
+            corrections: serde_json::from_str(&row.corrections).unwrap_or_default(),
+            id: row.id,
+            slug: row.slug,
+            headline: row.headline,
+            standfirst: row.standfirst,
+            source: row.source,
+            reading_time_minutes: row.reading_time_minutes,
+            word_count: row.word_count,
+            canonical_url: row.canonical_url,
+            version: row.version,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+/// Tells "absent" (outer None) from "null" (Some(None)).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(de).map(Some)
+}
+
+/// A new story (a draft). Relations are referenced by slug or id.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticle {
+    #[schema(example = "Kremlin 'prepared for the worst' over US ties")]
+    pub headline: String,
+    /// Derived from the headline unless given.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    /// Section slug or id.
+    pub section: Option<String>,
+    /// Tag slugs or ids.
+    pub tags: Option<Vec<String>>,
+    /// Author slugs or ids, in byline order.
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    /// Image id.
+    pub featured_image: Option<String>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    /// Hidden from the public until then, even once published.
+    pub embargo_until: Option<DateTime<Utc>>,
+}
+
+/// Changes to a story; absent fields stay as they are, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    /// The version you edited (or send `If-Match`).
+    pub version: Option<i64>,
+    pub headline: Option<String>,
+    /// A new slug; the old one keeps answering with a redirect.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub section: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub featured_image: Option<Option<String>>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>, nullable)]
+    pub embargo_until: Option<Option<DateTime<Utc>>>,
+    /// Appends a correction, stamped with the current time, shown publicly.
+    pub append_correction: Option<String>,
+}
+
+/// Checked article fields; `None` means "not sent".
+#[derive(Debug, Default)]
+pub struct ArticleInput {
+    pub headline: Option<String>,
+    pub slug: Option<Slug>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    pub section: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    pub featured_image: Option<Option<String>>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    pub embargo_until: Option<Option<NaiveDateTime>>,
+    pub append_correction: Option<String>,
+}
+
+impl CreateArticle {
+    /// Checks every field.
+    pub fn parse(self) -> AppResult<ArticleInput> {
+        UpdateArticle {
+            version: None,
+            headline: Some(self.headline),
+            slug: self.slug,
+            standfirst: self.standfirst,
+            body: self.body,
+            section: self.section.map(Some),
+            tags: self.tags,
+            authors: self.authors,
+            source: self.source,
+            featured_image: self.featured_image.map(Some),
+            canonical_url: self.canonical_url,
+            seo: self.seo,
+            embargo_until: self.embargo_until.map(Some),
+            append_correction: None,
+        }
+        .parse()
+    }
+}
+
+impl UpdateArticle {
+    /// Checks the fields that were sent.
+    pub fn parse(self) -> AppResult<ArticleInput> {
+        let mut errors = Errors::default();
+        let headline = self.headline.and_then(|h| {
+            let h = errors.check("headline", parse_text(&h, 300))?;
+            if h.is_empty() {
+                errors.add("headline", "must not be empty");
+            }
+            Some(h)
+        });
+        let body = self.body.map(|blocks| {
+            if blocks.len() > super::blocks::MAX_BLOCKS {
+                errors.add(
+                    "body",
+                    format!("at most {} blocks", super::blocks::MAX_BLOCKS),
+                );
+            }
+            blocks
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| b.clean(i, &mut errors))
+                .collect()
+        });
+        let canonical_url = self.canonical_url.inspect(|u| {
+            if !u.is_empty() && !crate::content::is_http_url(u) {
+                errors.add("canonical_url", "must be an absolute http(s) URL");
+            }
+        });
+        let seo = self.seo.map(|s| Seo {
+            title: errors
+                .check("seo.title", parse_text(&s.title, 200))
+                .unwrap_or_default(),
+            description: errors
+                .check("seo.description", parse_text(&s.description, 500))
+                .unwrap_or_default(),
+        });
+        let input = ArticleInput {
+            headline,
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            standfirst: self
+                .standfirst
+                .and_then(|s| errors.check("standfirst", parse_text(&s, 2000))),
+            body,
+            section: self.section,
+            tags: self.tags,
+            authors: self.authors,
+            source: self
+                .source
+                .and_then(|s| errors.check("source", parse_text(&s, 300))),
+            featured_image: self.featured_image,
+            canonical_url,
+            seo,
+            embargo_until: self.embargo_until.map(|e| e.map(|at| at.naive_utc())),
+            append_correction: self.append_correction.and_then(|c| {
+                let c = errors.check("append_correction", parse_text(&c, 2000))?;
+                if c.is_empty() {
+                    errors.add("append_correction", "must not be empty");
+                }
+                Some(c)
+            }),
+        };
+        errors.finish()?;
+        Ok(input)
+    }
+}
+
+/// `POST /articles/{id}/publish`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// The version you are publishing (or send `If-Match`).
+    pub version: Option<i64>,
+    /// When it goes public; a future time schedules it. Default: now.
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /articles/{id}/unpublish` and other versioned actions without fields.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionOnly {
+    /// The version you are acting on (or send `If-Match`).
+    pub version: Option<i64>,
+}

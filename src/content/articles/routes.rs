@@ -1,0 +1,490 @@
+//! `/articles`: the editorial API and the public read API front ends live on.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::db::{self, ListFilter};
+use super::model::{
+    ArticleResponse, ArticleRow, CreateArticle, Formats, PublishRequest, Status, UpdateArticle,
+    VersionOnly,
+};
+use super::rules::Actor;
+use crate::auth::principal::{MaybeAuth, Principal, ReaderRule, Requirement, Writer};
+use crate::error::{AppError, AppResult};
+use crate::http::cache::{self, Visibility};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{self, Page, PageParams};
+use crate::media::store::MediaStore;
+use crate::state::AppState;
+use crate::store::{DbConn, now};
+
+/// Filters and paging for `GET /articles`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleQuery {
+    /// Section slug or id; includes its subsections.
+    pub section: Option<String>,
+    /// Tag slug or id.
+    pub tag: Option<String>,
+    /// Author slug or id.
+    pub author: Option<String>,
+    /// Published (or, with `status`, updated) at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Published (or, with `status`, updated) before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Signed-in users only: list stories in this state, most recently updated first.
+    pub status: Option<Status>,
+    /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
+    pub formats: Option<String>,
+    /// Items per page, 1 to 100 (default 20).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// `formats=` for single reads.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatsQuery {
+    /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
+    pub formats: Option<String>,
+}
+
+fn render_one(
+    conn: &mut DbConn,
+    row: ArticleRow,
+    formats: Formats,
+    media: &MediaStore,
+) -> AppResult<ArticleResponse> {
+    let mut relations = db::relations(conn, std::slice::from_ref(&row), media)?;
+    let rel = relations.remove(&row.id).unwrap_or_default();
+    Ok(ArticleResponse::new(row, rel, formats))
+}
+
+fn private(req: &HttpRequest, status: StatusCode, article: &ArticleResponse) -> HttpResponse {
+    cache::json(
+        req,
+        status,
+        article,
+        Visibility::Private,
+        Some(article.version),
+    )
+}
+
+/// Lists stories: published ones (newest first) for everyone; with `status`, every
+/// story in that state for signed-in users.
+#[utoipa::path(
+    tag = "articles",
+    params(ArticleQuery),
+    responses((status = 200, description = "A page of stories", body = Page<ArticleResponse>)),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/articles")]
+pub async fn list_articles(
+    who: MaybeAuth,
+    req: HttpRequest,
+    query: Query<ArticleQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let q = query.0;
+    let formats = Formats::parse(q.formats.as_deref())?;
+    let paging = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let limit = paging.limit()?;
+    let after: Option<(chrono::NaiveDateTime, String)> = paging.after()?;
+    let public = q.status.is_none();
+    if !public && !who.0.as_ref().is_some_and(ReaderRule::allows) {
+        return Err(AppError::Forbidden(
+            "listing by status needs a signed-in user or a content key".into(),
+        ));
+    }
+    let media = state.media.clone();
+    let (section, tag, author) = (q.section, q.tag, q.author);
+    let (since, until, status) = (
+        q.since.map(|t| t.naive_utc()),
+        q.until.map(|t| t.naive_utc()),
+        q.status,
+    );
+    let page = state
+        .db
+        .read(move |conn| {
+            let sections = match section {
+                Some(key) => {
+                    let root = crate::content::sections::db::get(conn, &key)
+                        .map_err(|_| AppError::invalid("section", format!("no section '{key}'")))?;
+                    let all = crate::content::sections::db::all(conn)?;
+                    Some(
+                        crate::content::sections::model::Tree::new(&all).with_descendants(&root.id),
+                    )
+                }
+                None => None,
+            };
+            let tag = match tag {
+                Some(key) => Some(
+                    crate::content::tags::db::get(conn, &key)
+                        .map_err(|_| AppError::invalid("tag", format!("no tag '{key}'")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let author = match author {
+                Some(key) => Some(
+                    crate::content::authors::db::get(conn, &key)
+                        .map_err(|_| AppError::invalid("author", format!("no author '{key}'")))?
+                        .id,
+                ),
+                None => None,
+            };
+            let filter = ListFilter {
+                public,
+                sections,
+                tag,
+                author,
+                since,
+                until,
+                status,
+            };
+            let rows = db::list(conn, &filter, after, limit)?;
+            let mut relations = db::relations(conn, &rows, &media)?;
+            let key = move |r: &ArticleRow| {
+                let at = if public {
+                    r.published_at.unwrap_or(r.updated_at)
+                } else {
+                    r.updated_at
+                };
+                (at, r.id.clone())
+            };
+            Ok(Page::from_rows(rows, limit, key, |row| {
+                let rel = relations.remove(&row.id).unwrap_or_default();
+                ArticleResponse::new(row, rel, formats)
+            }))
+        })
+        .await?;
+    let visibility = Visibility::for_request(&req, public);
+    let response = pagination::respond(&req, &page, visibility);
+    Ok(cache::surrogate_keys(response, "articles"))
+}
+
+/// One story, by id or slug. The public sees it once published and past any embargo;
+/// signed-in users see every state. A former slug answers 301 to the current one.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug"), FormatsQuery),
+    responses(
+        (status = 200, description = "The story", body = ArticleResponse),
+        (status = 301, description = "The story moved to a new slug (see Location)"),
+        (status = 404, description = "No such story, or not public yet"),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/articles/{key}")]
+pub async fn get_article(
+    who: MaybeAuth,
+    req: HttpRequest,
+    key: Path<String>,
+    query: Query<FormatsQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let formats = Formats::parse(query.0.formats.as_deref())?;
+    let key = key.into_inner();
+    let insider = who.0.as_ref().is_some_and(ReaderRule::allows);
+    let media = state.media.clone();
+    let found = state
+        .db
+        .read(move |conn| {
+            let Some(row) = db::find(conn, &key)? else {
+                return Ok(Err(db::current_slug_for(conn, &key)?));
+            };
+            let public = row.is_public(now());
+            if !public && !insider {
+                return Err(AppError::NotFound("article"));
+            }
+            Ok(Ok((public, render_one(conn, row, formats, &media)?)))
+        })
+        .await?;
+    match found {
+        Ok((public, article)) => {
+            let keys = format!("articles article:{}", article.id);
+            let response = cache::json(
+                &req,
+                StatusCode::OK,
+                &article,
+                Visibility::for_request(&req, public),
+                Some(article.version),
+            );
+            Ok(cache::surrogate_keys(response, &keys))
+        }
+        Err(Some(slug)) => {
+            let query = req.query_string();
+            let location = if query.is_empty() {
+                format!("/api/v1/articles/{slug}")
+            } else {
+                format!("/api/v1/articles/{slug}?{query}")
+            };
+            Ok(HttpResponse::MovedPermanently()
+                .insert_header((header::LOCATION, location))
+                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+                .finish())
+        }
+        Err(None) => Err(AppError::NotFound("article")),
+    }
+}
+
+/// Creates a draft. Contributors and up (or a `content:write` key).
+#[utoipa::path(
+    tag = "articles",
+    request_body = CreateArticle,
+    responses(
+        (status = 201, description = "Created as a draft", body = ArticleResponse),
+        (status = 409, description = "The slug is taken"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles")]
+pub async fn create_article(
+    who: Writer,
+    req: HttpRequest,
+    body: Json<CreateArticle>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let input = body.0.parse()?;
+    let user = who.principal.user().map(|u| u.id.clone());
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let row = db::insert(conn, input, user.as_deref(), &media)?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    let mut response = private(&req, StatusCode::CREATED, &article);
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/articles/{}", article.id))
+    {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Edits a story (versioned). Every save keeps a revision; a new slug leaves the old
+/// one redirecting.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read, instead of `version`"),
+    ),
+    request_body = UpdateArticle,
+    responses(
+        (status = 200, description = "Saved", body = ArticleResponse),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+        (status = 428, description = "No version sent"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[patch("/articles/{key}")]
+pub async fn update_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    body: Json<UpdateArticle>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(&req, body.0.version)?;
+    let input = body.0.parse()?;
+    let actor = Actor::of(&who.principal);
+    let key = key.into_inner();
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_edit(&current)?;
+            let row = db::update(
+                conn,
+                current,
+                expected,
+                input,
+                actor.user_id.as_deref(),
+                &media,
+            )?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    Ok(private(&req, StatusCode::OK, &article))
+}
+
+/// Runs a state change with the usual version and permission checks.
+async fn change_state(
+    principal: &Principal,
+    req: &HttpRequest,
+    key: String,
+    version: Option<i64>,
+    state: &AppState,
+    decide: impl FnOnce(
+        &ArticleRow,
+    ) -> AppResult<(Status, Option<Option<chrono::NaiveDateTime>>, &'static str)>
+    + Send
+    + 'static,
+) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(req, version)?;
+    let actor = Actor::of(principal);
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_publish(&current)?;
+            let (status, published_at, action) = decide(&current)?;
+            let row = db::transition(
+                conn,
+                &current,
+                expected,
+                status,
+                published_at,
+                action,
+                actor.user_id.as_deref(),
+            )?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    Ok(private(req, StatusCode::OK, &article))
+}
+
+/// Publishes now, or schedules for a future `publish_at` (public from then on, with
+/// no further request). Authors their own stories; editors any.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    request_body = PublishRequest,
+    responses(
+        (status = 200, description = "Published or scheduled", body = ArticleResponse),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/publish")]
+pub async fn publish_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    body: Json<PublishRequest>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let PublishRequest {
+        version,
+        publish_at,
+    } = body.0;
+    change_state(
+        &who.principal,
+        &req,
+        key.into_inner(),
+        version,
+        &state,
+        move |_| {
+            let now = now();
+            let at = publish_at.map_or(now, |t| t.naive_utc());
+            if at > now {
+                Ok((Status::Scheduled, Some(Some(at)), "schedule"))
+            } else {
+                Ok((Status::Published, Some(Some(at)), "publish"))
+            }
+        },
+    )
+    .await
+}
+
+/// Takes a story back to draft: it disappears from the public at once.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    request_body = VersionOnly,
+    responses(
+        (status = 200, description = "Back in draft", body = ArticleResponse),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/unpublish")]
+pub async fn unpublish_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    body: Json<VersionOnly>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    change_state(
+        &who.principal,
+        &req,
+        key.into_inner(),
+        body.0.version,
+        &state,
+        |_| Ok((Status::Draft, Some(None), "unpublish")),
+    )
+    .await
+}
+
+/// Moves a story to the trash (restorable). Send `If-Match` to guard against
+/// trashing a version you have not seen.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read"),
+    ),
+    responses(
+        (status = 204, description = "In the trash"),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[delete("/articles/{key}")]
+pub async fn delete_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let if_match = req.headers().contains_key(header::IF_MATCH);
+    let expected = if if_match {
+        Some(cache::expected_version(&req, None)?)
+    } else {
+        None
+    };
+    let actor = Actor::of(&who.principal);
+    let key = key.into_inner();
+    state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_publish(&current)?;
+            db::trash(
+                conn,
+                &current,
+                expected.unwrap_or(current.version),
+                actor.user_id.as_deref(),
+            )
+        })
+        .await?;
+    Ok(cache::no_content())
+}
+
+/// Registers the article routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_articles)
+        .service(get_article)
+        .service(create_article)
+        .service(update_article)
+        .service(publish_article)
+        .service(unpublish_article)
+        .service(delete_article);
+}

@@ -1,0 +1,634 @@
+//! Articles: drafting, rendering, workflow, visibility, editing safety and lists.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::fixtures::png;
+use crate::helpers::TestApp;
+
+both_backends!(
+    a_draft_is_rendered_once_sanitised_and_kept_private,
+    bad_blocks_and_dangling_references_name_their_place,
+    publishing_shows_a_story_and_unpublishing_hides_it,
+    scheduled_and_embargoed_stories_appear_by_themselves,
+    roles_decide_who_edits_and_publishes,
+    two_editors_saving_one_version_cannot_lose_text,
+    a_changed_slug_redirects_and_the_trash_hides_a_story,
+    lists_filter_page_and_count,
+);
+
+async fn image(app: &TestApp, caption: &str) -> Value {
+    let bytes = png(80 + caption.len() as u32, 60);
+    let res = app
+        .post("/api/v1/images")
+        .bearer(&app.admin)
+        .multipart(&[
+            ("file", Some("p.png"), &bytes),
+            ("caption", None, caption.as_bytes()),
+            ("credit", None, b"@POTUS"),
+        ])
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+async fn draft(app: &TestApp, token: &str, body: Value) -> Value {
+    let res = app
+        .post("/api/v1/articles")
+        .bearer(token)
+        .json(body)
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+async fn publish(app: &TestApp, article: &Value, extra: Value) -> Value {
+    let mut body = json!({"version": article["version"]});
+    if let Some(map) = extra.as_object() {
+        for (k, v) in map {
+            body[k] = v.clone();
+        }
+    }
+    let path = format!(
+        "/api/v1/articles/{}/publish",
+        article["id"].as_str().unwrap()
+    );
+    let res = app.post(&path).bearer(&app.admin).json(body).send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
+    app.create("/api/v1/sections", json!({"name": "Top News"}))
+        .await;
+    app.create("/api/v1/tags", json!({"name": "Russia"})).await;
+    app.create("/api/v1/authors", json!({"name": "Desk Reporter"}))
+        .await;
+    let photo = image(&app, "The president at the summit").await;
+    let other = draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Talks invited by video"}),
+    )
+    .await;
+
+    let article = draft(
+        &app,
+        &app.admin,
+        json!({
+            "headline": "Kremlin ‘prepared for the worst’ over ties",
+            "standfirst": "Relations deteriorate, reports Our Wire",
+            "source": "Our Wire",
+            "section": "top-news",
+            "tags": ["russia"],
+            "authors": ["desk-reporter"],
+            "featured_image": photo["id"],
+            "body": [
+                {"type": "paragraph", "html": "The Kremlin <strong>hoped</strong> for the best<script>alert(1)</script> <a href=\"javascript:alert(2)\">x</a> <a href=\"https://example.com\" onmouseover=\"x()\">source</a><img src=x onerror=alert(3)>"},
+                {"type": "related", "article_id": other["id"], "label": "Also Read"},
+                {"type": "image", "image_id": photo["id"]},
+                {"type": "heading", "level": 2, "text": "What <next>?"},
+                {"type": "quote", "text": "We are ready", "attribution": "A spokesman"},
+                {"type": "list", "ordered": false, "items": ["one", "two"]},
+                {"type": "embed", "url": "https://x.com/status/1", "provider": "x"}
+            ]
+        }),
+    )
+    .await;
+    assert_eq!(article["slug"], "kremlin-prepared-for-the-worst-over-ties");
+    assert_eq!(article["status"], "draft");
+    assert_eq!(article["section"]["slug"], "top-news");
+    assert_eq!(article["tags"][0]["slug"], "russia");
+    assert_eq!(article["authors"][0]["name"], "Desk Reporter");
+    assert_eq!(
+        article["featured_image"]["caption"],
+        "The president at the summit"
+    );
+    assert_eq!(article["reading_time_minutes"], 1);
+    assert!(article["word_count"].as_i64().unwrap() > 10);
+    let html = article["body_html"].as_str().unwrap();
+    for bad in [
+        "<script",
+        "javascript:",
+        "onmouseover",
+        "onerror",
+        "<img src=\"x\"",
+    ] {
+        assert!(!html.contains(bad), "{bad} survived: {html}");
+    }
+    assert!(
+        html.contains(r#"<a href="https://example.com" rel="noopener noreferrer">source</a>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Also Read – <a href=\"/talks-invited-by-video\">Talks invited by video</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("The president at the summit <span class=\"credit\">@POTUS</span>"),
+        "{html}"
+    );
+    assert!(html.contains("<h2>What &lt;next&gt;?</h2>"), "{html}");
+    let sanitised = &article["body"][0]["html"];
+    assert!(
+        !sanitised.as_str().unwrap().contains("script"),
+        "stored blocks are sanitised too"
+    );
+
+    let path = format!("/api/v1/articles/{}", article["slug"].as_str().unwrap());
+    app.get(&path).send().await.problem(404);
+    let mine = app.get(&path).bearer(&app.admin).send().await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(
+        mine.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+    let text = app
+        .get(&format!("{path}?formats=text"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert!(text.get("body").is_none() && text.get("body_html").is_none());
+    assert!(
+        text["body_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("The Kremlin hoped for the best"),
+        "{}",
+        text["body_text"]
+    );
+    app.get(&format!("{path}?formats=pdf"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(422);
+    let public = app.get("/api/v1/articles").send().await.json();
+    assert_eq!(public["data"], json!([]));
+
+    // The image is in use now: deleting it is refused.
+    let photo_path = format!("/api/v1/images/{}", photo["id"].as_str().unwrap());
+    app.delete(&photo_path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
+}
+
+async fn bad_blocks_and_dangling_references_name_their_place(app: TestApp) {
+    let cases = [
+        (
+            json!([{"type": "paragraph", "html": "ok"}, {"type": "video", "src": "x"}]),
+            "body[1]",
+        ),
+        (
+            json!([{"type": "image", "image_id": "no-such-image"}]),
+            "body[0].image_id",
+        ),
+        (
+            json!([{"type": "paragraph", "html": "ok"}, {"type": "related", "article_id": "nope"}]),
+            "body[1].article_id",
+        ),
+        (
+            json!([{"type": "heading", "level": 7, "text": "x"}]),
+            "body[0].level",
+        ),
+        (
+            json!([{"type": "embed", "url": "javascript:alert(1)"}]),
+            "body[0].url",
+        ),
+        (
+            json!([{"type": "list", "ordered": true, "items": []}]),
+            "body[0].items",
+        ),
+    ];
+    for (body, field) in cases {
+        let res = app
+            .post("/api/v1/articles")
+            .bearer(&app.admin)
+            .json(json!({"headline": "H", "body": body}))
+            .send()
+            .await;
+        res.problem(422);
+        let fields = res.fields();
+        assert!(
+            fields.iter().any(|f| f.starts_with(field)),
+            "{field}: {fields:?}"
+        );
+    }
+    let refs = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(
+            json!({"headline": "H", "section": "nowhere", "tags": ["nope"], "authors": ["nobody"]}),
+        )
+        .send()
+        .await;
+    refs.problem(422);
+    assert_eq!(refs.fields(), ["section", "tags[0]", "authors[0]"]);
+    app.post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": " "}))
+        .send()
+        .await
+        .problem(422);
+}
+
+async fn publishing_shows_a_story_and_unpublishing_hides_it(app: TestApp) {
+    let article = draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Markets rally", "standfirst": "Stocks up"}),
+    )
+    .await;
+    let published = publish(&app, &article, json!({})).await;
+    assert_eq!(published["status"], "published");
+    assert!(published["published_at"].is_string());
+
+    let public = app.get("/api/v1/articles/markets-rally").send().await;
+    assert_eq!(public.status, 200);
+    assert_eq!(
+        public.header("cache-control").as_deref(),
+        Some("public, max-age=60, stale-while-revalidate=300")
+    );
+    assert!(
+        public
+            .header("surrogate-key")
+            .unwrap()
+            .contains(published["id"].as_str().unwrap())
+    );
+    let list = app.get("/api/v1/articles").send().await.json();
+    assert_eq!(list["data"][0]["slug"], "markets-rally");
+
+    // A correction is appended with its time and shown publicly.
+    let corrected = app
+        .patch("/api/v1/articles/markets-rally")
+        .bearer(&app.admin)
+        .json(json!({"version": published["version"], "append_correction": "An earlier version misstated the index."}))
+        .send()
+        .await;
+    assert_eq!(corrected.status, 200, "{}", corrected.text());
+    let corrected = corrected.json();
+    let public = app
+        .get("/api/v1/articles/markets-rally")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        public["corrections"][0]["text"],
+        "An earlier version misstated the index."
+    );
+
+    let path = format!(
+        "/api/v1/articles/{}/unpublish",
+        article["id"].as_str().unwrap()
+    );
+    let res = app
+        .post(&path)
+        .bearer(&app.admin)
+        .json(json!({"version": corrected["version"]}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["status"], "draft");
+    app.get("/api/v1/articles/markets-rally")
+        .send()
+        .await
+        .problem(404);
+    assert_eq!(
+        app.get("/api/v1/articles").send().await.json()["data"],
+        json!([])
+    );
+}
+
+async fn scheduled_and_embargoed_stories_appear_by_themselves(app: TestApp) {
+    let soon = (chrono::Utc::now() + chrono::TimeDelta::milliseconds(1500)).to_rfc3339();
+    let scheduled = draft(&app, &app.admin, json!({"headline": "Morning briefing"})).await;
+    let scheduled = publish(&app, &scheduled, json!({"publish_at": soon})).await;
+    assert_eq!(scheduled["status"], "scheduled");
+    let embargoed = draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Results under embargo", "embargo_until": soon}),
+    )
+    .await;
+    let embargoed = publish(&app, &embargoed, json!({})).await;
+    assert_eq!(embargoed["status"], "published");
+
+    for slug in ["morning-briefing", "results-under-embargo"] {
+        app.get(&format!("/api/v1/articles/{slug}"))
+            .send()
+            .await
+            .problem(404);
+        let insider = app
+            .get(&format!("/api/v1/articles/{slug}"))
+            .bearer(&app.admin)
+            .send()
+            .await;
+        assert_eq!(insider.status, 200, "editors see it before the public");
+    }
+    assert_eq!(
+        app.get("/api/v1/articles").send().await.json()["data"],
+        json!([])
+    );
+
+    std::thread::sleep(std::time::Duration::from_millis(1700));
+    for slug in ["morning-briefing", "results-under-embargo"] {
+        assert_eq!(
+            app.get(&format!("/api/v1/articles/{slug}"))
+                .send()
+                .await
+                .status,
+            200,
+            "{slug}"
+        );
+    }
+    assert_eq!(
+        app.get("/api/v1/articles").send().await.json()["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn roles_decide_who_edits_and_publishes(app: TestApp) {
+    let (_, contributor) = app.user("contributor").await;
+    let (_, author) = app.user("author").await;
+    let (_, editor) = app.user("editor").await;
+    let theirs = draft(&app, &contributor, json!({"headline": "Contributor draft"})).await;
+    let path =
+        |a: &Value, suffix: &str| format!("/api/v1/articles/{}{suffix}", a["id"].as_str().unwrap());
+
+    let edit = app
+        .patch(&path(&theirs, ""))
+        .bearer(&contributor)
+        .json(json!({"version": 1, "standfirst": "Mine"}))
+        .send()
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.text());
+    app.post(&path(&theirs, "/publish"))
+        .bearer(&contributor)
+        .json(json!({"version": 2}))
+        .send()
+        .await
+        .problem(403);
+    app.patch(&path(&theirs, ""))
+        .bearer(&author)
+        .json(json!({"version": 2, "standfirst": "Not yours"}))
+        .send()
+        .await
+        .problem(403);
+
+    let own = draft(&app, &author, json!({"headline": "Author story"})).await;
+    let published = app
+        .post(&path(&own, "/publish"))
+        .bearer(&author)
+        .json(json!({"version": 1}))
+        .send()
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text());
+    app.post(&path(&theirs, "/publish"))
+        .bearer(&author)
+        .json(json!({"version": 2}))
+        .send()
+        .await
+        .problem(403);
+
+    let by_editor = app
+        .post(&path(&theirs, "/publish"))
+        .bearer(&editor)
+        .json(json!({"version": 2}))
+        .send()
+        .await;
+    assert_eq!(by_editor.status, 200, "{}", by_editor.text());
+    // Once published, the contributor can no longer change it.
+    app.patch(&path(&theirs, ""))
+        .bearer(&contributor)
+        .json(json!({"version": 3, "standfirst": "Late"}))
+        .send()
+        .await
+        .problem(403);
+    app.post("/api/v1/articles")
+        .json(json!({"headline": "Anon"}))
+        .send()
+        .await
+        .problem(401);
+    app.get("/api/v1/articles?status=draft")
+        .send()
+        .await
+        .problem(403);
+    let drafts = app
+        .get("/api/v1/articles?status=draft")
+        .bearer(&contributor)
+        .send()
+        .await
+        .json();
+    assert_eq!(drafts["data"], json!([]));
+}
+
+async fn two_editors_saving_one_version_cannot_lose_text(app: TestApp) {
+    let article = draft(&app, &app.admin, json!({"headline": "Contested story"})).await;
+    let path = format!("/api/v1/articles/{}", article["id"].as_str().unwrap());
+    let saves = (0..6).map(|i| {
+        app.patch(&path)
+            .bearer(&app.admin)
+            .json(json!({"version": 1, "body": [{"type": "paragraph", "html": format!("Version {i} of the text")}]}))
+            .send()
+    });
+    let results = futures_util::future::join_all(saves).await;
+    let winners: Vec<_> = results.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for loser in results.iter().filter(|r| r.status != 200) {
+        assert_eq!(loser.problem(412)["current_version"], 2);
+    }
+    let stored = app.get(&path).bearer(&app.admin).send().await.json();
+    assert_eq!(stored["body_html"], winners[0].json()["body_html"]);
+}
+
+async fn a_changed_slug_redirects_and_the_trash_hides_a_story(app: TestApp) {
+    let article = draft(&app, &app.admin, json!({"headline": "First title"})).await;
+    let article = publish(&app, &article, json!({})).await;
+    let renamed = app
+        .patch("/api/v1/articles/first-title")
+        .bearer(&app.admin)
+        .json(json!({"version": article["version"], "slug": "better-title", "headline": "Better title"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text());
+    let old = app
+        .get("/api/v1/articles/first-title?formats=html")
+        .send()
+        .await;
+    assert_eq!(old.status, 301);
+    assert_eq!(
+        old.header("location").as_deref(),
+        Some("/api/v1/articles/better-title?formats=html")
+    );
+    // The old slug stays reserved for the redirect.
+    let taken = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": "x", "slug": "first-title"}))
+        .send()
+        .await;
+    taken.problem(409);
+
+    let trashed = app
+        .delete("/api/v1/articles/better-title")
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(trashed.status, 204);
+    app.get("/api/v1/articles/better-title")
+        .send()
+        .await
+        .problem(404);
+    app.get("/api/v1/articles/better-title")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
+    app.get("/api/v1/articles/first-title")
+        .send()
+        .await
+        .problem(404);
+}
+
+async fn lists_filter_page_and_count(app: TestApp) {
+    app.create("/api/v1/sections", json!({"name": "World"}))
+        .await;
+    app.create(
+        "/api/v1/sections",
+        json!({"name": "Europe", "parent": "world"}),
+    )
+    .await;
+    app.create("/api/v1/sections", json!({"name": "Sport"}))
+        .await;
+    app.create("/api/v1/tags", json!({"name": "Climate"})).await;
+    app.create("/api/v1/authors", json!({"name": "Ana Ruiz"}))
+        .await;
+    for (headline, section, tags) in [
+        ("Paris heat", "europe", json!(["climate"])),
+        ("World summit", "world", json!([])),
+        ("Cup final", "sport", json!([])),
+        ("Berlin floods", "europe", json!(["climate"])),
+        ("Rome votes", "europe", json!([])),
+    ] {
+        let article = draft(&app, &app.admin, json!({"headline": headline, "section": section, "tags": tags, "authors": ["ana-ruiz"]})).await;
+        publish(&app, &article, json!({})).await;
+    }
+    draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Unpublished Europe draft", "section": "europe", "tags": ["climate"]}),
+    )
+    .await;
+
+    let slugs = |v: Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["slug"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let world = slugs(
+        app.get("/api/v1/articles?section=world")
+            .send()
+            .await
+            .json(),
+    );
+    assert_eq!(
+        world,
+        ["rome-votes", "berlin-floods", "world-summit", "paris-heat"],
+        "newest first, subsections included"
+    );
+    assert_eq!(
+        slugs(app.get("/api/v1/articles?tag=climate").send().await.json()),
+        ["berlin-floods", "paris-heat"]
+    );
+    assert_eq!(
+        slugs(
+            app.get("/api/v1/articles?author=ana-ruiz&limit=100")
+                .send()
+                .await
+                .json()
+        )
+        .len(),
+        5
+    );
+    app.get("/api/v1/articles?tag=nope")
+        .send()
+        .await
+        .problem(422);
+
+    let mut seen = Vec::new();
+    let mut path = Some("/api/v1/articles?limit=2".to_owned());
+    while let Some(p) = path {
+        let res = app.get(&p).send().await;
+        seen.extend(slugs(res.json()));
+        path = res.header("link").map(|l| {
+            let url = l
+                .trim_start_matches('<')
+                .split('>')
+                .next()
+                .unwrap()
+                .to_owned();
+            url[url.find("/api/").unwrap()..].to_owned()
+        });
+    }
+    assert_eq!(
+        seen,
+        [
+            "rome-votes",
+            "berlin-floods",
+            "cup-final",
+            "world-summit",
+            "paris-heat"
+        ]
+    );
+
+    let drafts = slugs(
+        app.get("/api/v1/articles?status=draft")
+            .bearer(&app.admin)
+            .send()
+            .await
+            .json(),
+    );
+    assert_eq!(drafts, ["unpublished-europe-draft"]);
+
+    // Counts are of published stories only.
+    assert_eq!(
+        app.get("/api/v1/tags/climate").send().await.json()["article_count"],
+        2
+    );
+    assert_eq!(
+        app.get("/api/v1/authors/ana-ruiz").send().await.json()["article_count"],
+        5
+    );
+    assert_eq!(
+        app.get("/api/v1/sections/europe").send().await.json()["article_count"],
+        3
+    );
+    let tree = app.get("/api/v1/sections").send().await.json();
+    let sport = tree["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["slug"] == "sport")
+        .unwrap()
+        .clone();
+    assert_eq!(sport["article_count"], 1);
+    assert_eq!(
+        app.get("/api/v1/tags").send().await.json()["data"][0]["article_count"],
+        2
+    );
+}
