@@ -114,6 +114,7 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .map_err(|e| format!("DATELINE_LISTEN: cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        actix_web::rt::spawn(crate::content::articles::scheduler::run(state.clone()));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(settings.workers)
             // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, then exit.

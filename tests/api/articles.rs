@@ -632,3 +632,276 @@ async fn lists_filter_page_and_count(app: TestApp) {
         2
     );
 }
+
+both_backends!(
+    revisions_record_every_change_and_restore_as_a_new_one,
+    trash_restore_backlinks_and_neighbours,
+    a_preview_link_opens_one_draft_without_a_login,
+    the_scheduler_flips_due_stories_once,
+);
+
+async fn revisions_record_every_change_and_restore_as_a_new_one(app: TestApp) {
+    let article = draft(&app, &app.admin, json!({"headline": "Original headline", "body": [{"type": "paragraph", "html": "First text"}]})).await;
+    let path = format!("/api/v1/articles/{}", article["id"].as_str().unwrap());
+    let edited = app
+        .patch(&path)
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "headline": "Edited headline", "body": [{"type": "paragraph", "html": "Second text"}]}))
+        .send()
+        .await
+        .json();
+    publish(&app, &edited, json!({})).await;
+
+    let history = app
+        .get(&format!("{path}/revisions"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["publish", "update", "create"]);
+    let me = app.get("/api/v1/me").bearer(&app.admin).send().await.json();
+    assert_eq!(history[0]["created_by"], me["id"]);
+
+    let first = app
+        .get(&format!("{path}/revisions/1"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(first["article"]["headline"], "Original headline");
+    assert!(
+        first["article"]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("First text")
+    );
+    app.get(&format!("{path}/revisions/99"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
+    app.get(&format!("{path}/revisions"))
+        .send()
+        .await
+        .problem(401);
+
+    let restored = app
+        .post(&format!("{path}/revisions/1/restore"))
+        .bearer(&app.admin)
+        .json(json!({"version": 3}))
+        .send()
+        .await;
+    assert_eq!(restored.status, 200, "{}", restored.text());
+    let restored = restored.json();
+    assert_eq!(restored["headline"], "Original headline");
+    assert_eq!(
+        restored["status"], "published",
+        "restoring content keeps the state"
+    );
+    assert_eq!(restored["version"], 4);
+    let history = app
+        .get(&format!("{path}/revisions"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(history[0]["action"], "restore 1");
+    assert_eq!(history.as_array().unwrap().len(), 4);
+    app.post(&format!("{path}/revisions/1/restore"))
+        .bearer(&app.admin)
+        .json(json!({"version": 3}))
+        .send()
+        .await
+        .problem(412);
+}
+
+async fn trash_restore_backlinks_and_neighbours(app: TestApp) {
+    app.create("/api/v1/sections", json!({"name": "World"}))
+        .await;
+    app.create("/api/v1/tags", json!({"name": "Diplomacy"}))
+        .await;
+    let mut made = Vec::new();
+    for headline in [
+        "First world story",
+        "Second world story",
+        "Third world story",
+    ] {
+        let a = draft(
+            &app,
+            &app.admin,
+            json!({"headline": headline, "section": "world", "tags": ["diplomacy"]}),
+        )
+        .await;
+        made.push(publish(&app, &a, json!({})).await);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let linker = draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Linker", "body": [{"type": "related", "article_id": made[0]["id"]}]}),
+    )
+    .await;
+
+    let middle = app
+        .get("/api/v1/articles/second-world-story")
+        .send()
+        .await
+        .json();
+    assert_eq!(middle["previous"]["slug"], "first-world-story");
+    assert_eq!(middle["next"]["slug"], "third-world-story");
+    let related: Vec<&str> = middle["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        related,
+        ["third-world-story", "first-world-story"],
+        "shared tags, newest first, never itself"
+    );
+    let last = app
+        .get("/api/v1/articles/third-world-story")
+        .send()
+        .await
+        .json();
+    assert_eq!(last["next"], Value::Null);
+
+    let backlinks = app
+        .get("/api/v1/articles/first-world-story/backlinks")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(backlinks[0]["id"], linker["id"]);
+
+    assert_eq!(
+        app.delete("/api/v1/articles/second-world-story")
+            .bearer(&app.admin)
+            .send()
+            .await
+            .status,
+        204
+    );
+    let first = app
+        .get("/api/v1/articles/first-world-story")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        first["next"]["slug"], "third-world-story",
+        "the trash leaves no gap"
+    );
+    let (_, author) = app.user("author").await;
+    app.post("/api/v1/articles/second-world-story/untrash")
+        .bearer(&author)
+        .send()
+        .await
+        .problem(403);
+    let back = app
+        .post("/api/v1/articles/second-world-story/untrash")
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(back.status, 200, "{}", back.text());
+    assert_eq!(
+        app.get("/api/v1/articles/second-world-story")
+            .send()
+            .await
+            .status,
+        200
+    );
+    app.post("/api/v1/articles/second-world-story/untrash")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
+}
+
+async fn a_preview_link_opens_one_draft_without_a_login(app: TestApp) {
+    let secret = draft(&app, &app.admin, json!({"headline": "Embargoed scoop"})).await;
+    let res = app
+        .post(&format!(
+            "/api/v1/articles/{}/preview",
+            secret["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let preview = res.json();
+    let opened = app.get(preview["path"].as_str().unwrap()).send().await;
+    assert_eq!(opened.status, 200);
+    assert_eq!(opened.json()["headline"], "Embargoed scoop");
+    assert_eq!(
+        opened.header("cache-control").as_deref(),
+        Some("private, no-store")
+    );
+
+    let token = preview["token"].as_str().unwrap();
+    let tampered = format!("{}x", &token[..token.len() - 1]);
+    app.get(&format!("/api/v1/preview/{tampered}"))
+        .send()
+        .await
+        .problem(404);
+    // A preview token is not an access token, nor the other way round.
+    app.get("/api/v1/me")
+        .bearer(token)
+        .send()
+        .await
+        .problem(401);
+    app.get(&format!("/api/v1/preview/{}", app.admin))
+        .send()
+        .await
+        .problem(404);
+}
+
+async fn the_scheduler_flips_due_stories_once(app: TestApp) {
+    let soon = (chrono::Utc::now() + chrono::TimeDelta::milliseconds(300)).to_rfc3339();
+    let later = (chrono::Utc::now() + chrono::TimeDelta::hours(5)).to_rfc3339();
+    let due = draft(&app, &app.admin, json!({"headline": "Due soon"})).await;
+    publish(&app, &due, json!({"publish_at": soon})).await;
+    let not_yet = draft(&app, &app.admin, json!({"headline": "Due later"})).await;
+    publish(&app, &not_yet, json!({"publish_at": later})).await;
+    std::thread::sleep(std::time::Duration::from_millis(400));
+
+    let run = || {
+        app.state
+            .db
+            .write(dateline::content::articles::db::publish_due)
+    };
+    let flipped = run().await.unwrap();
+    assert_eq!(flipped, [due["id"].as_str().unwrap()]);
+    assert!(
+        run().await.unwrap().is_empty(),
+        "a story flips exactly once"
+    );
+    let story = app
+        .get("/api/v1/articles/due-soon")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(story["status"], "published");
+    let history = app
+        .get("/api/v1/articles/due-soon/revisions")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(history[0]["action"], "scheduled_publish");
+    assert_eq!(history[0]["created_by"], Value::Null);
+    let later_story = app
+        .get("/api/v1/articles/due-later")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(later_story["status"], "scheduled");
+}

@@ -101,6 +101,8 @@ type Call = Rc<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Res>>>>;
 /// A running application on a fresh database.
 pub struct TestApp {
     pub settings: Settings,
+    /// The app's state, for driving background work (the scheduler) directly.
+    pub state: dateline::state::AppState,
     call: Call,
     pub admin: String,
     cleanup: Option<std::path::PathBuf>,
@@ -166,7 +168,7 @@ impl TestApp {
         .await
         .expect("prepare task")
         .expect("prepare the app");
-        let service = Rc::new(actix_test::init_service(app(state)).await);
+        let service = Rc::new(actix_test::init_service(app(state.clone())).await);
         let call: Call = Rc::new(move |req: TestRequest| {
             let service = service.clone();
             Box::pin(async move {
@@ -186,6 +188,7 @@ impl TestApp {
         });
         let mut app = TestApp {
             settings,
+            state,
             call,
             admin: String::new(),
             cleanup,

@@ -7,7 +7,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::blocks::{self, ArticleInfo, Block, ImageInfo, Referenced};
-use super::model::{ArticleInput, ArticleRow, Correction, FeaturedImage, Relations, Status};
+use super::model::{
+    ArticleInput, ArticleLink, ArticleRow, Correction, FeaturedImage, Neighbours, Relations,
+    RevisionSummary, Seo, Snapshot, Status,
+};
 use crate::content::Summary;
 use crate::content::slug;
 use crate::error::{AppError, AppResult, Errors};
@@ -509,6 +512,7 @@ pub fn update(
     input: ArticleInput,
     who: Option<&str>,
     media: &MediaStore,
+    action: &str,
 ) -> AppResult<ArticleRow> {
     lock(conn, "articles")?;
     crate::content::check_version(current.version, expected)?;
@@ -594,7 +598,7 @@ pub fn update(
         write_tags(conn, &current.id, tags)?;
     }
     write_links(conn, &current.id, &body, featured.as_deref())?;
-    record(conn, &current.id, "update", who)?;
+    record(conn, &current.id, action, who)?;
     get(conn, &current.id)
 }
 
@@ -786,4 +790,269 @@ pub enum CountBy {
     Tag,
     Author,
     Section,
+}
+
+/// Previous/next in the same section by publish time, and related stories: explicit
+/// "Also Read" targets first, then stories sharing tags, newest first. Public only.
+pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> {
+    let now = now();
+    let mut out = Neighbours::default();
+    if let (Some(section), Some(at)) = (&row.section_id, row.published_at) {
+        let before = articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(
+                articles::published_at
+                    .lt(at)
+                    .or(articles::published_at.eq(at).and(articles::id.lt(&row.id))),
+            )
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?;
+        let after = articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(
+                articles::published_at
+                    .gt(at)
+                    .or(articles::published_at.eq(at).and(articles::id.gt(&row.id))),
+            )
+            .order((articles::published_at.asc(), articles::id.asc()))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?;
+        out.previous = before.as_ref().map(ArticleLink::from);
+        out.next = after.as_ref().map(ArticleLink::from);
+    }
+    let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
+    let explicit: Vec<String> = body
+        .iter()
+        .filter_map(|b| match b {
+            Block::Related { article_id, .. } => Some(article_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let linked: Vec<ArticleRow> = articles::table
+        .filter(public_at!(now))
+        .filter(
+            articles::id
+                .eq_any(&explicit)
+                .or(articles::slug.eq_any(&explicit)),
+        )
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    for key in &explicit {
+        if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
+            && found.id != row.id
+            && !out.related.iter().any(|r| r.id == found.id)
+        {
+            out.related.push(ArticleLink::from(found));
+        }
+    }
+    let tag_ids: Vec<String> = article_tags::table
+        .filter(article_tags::article_id.eq(&row.id))
+        .select(article_tags::tag_id)
+        .load(conn)?;
+    if !tag_ids.is_empty() && out.related.len() < 5 {
+        let sharing: Vec<ArticleRow> = articles::table
+            .filter(public_at!(now))
+            .filter(articles::id.ne(&row.id))
+            .filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .filter(article_tags::tag_id.eq_any(&tag_ids))
+                        .select(article_tags::article_id),
+                ),
+            )
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit(10)
+            .select(ArticleRow::as_select())
+            .load(conn)?;
+        for found in &sharing {
+            if out.related.len() >= 5 {
+                break;
+            }
+            if !out.related.iter().any(|r| r.id == found.id) {
+                out.related.push(ArticleLink::from(found));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A story's history, newest first.
+pub fn revisions(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<RevisionSummary>> {
+    let rows: Vec<(i32, String, Option<String>, NaiveDateTime)> = article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .order(article_revisions::number.desc())
+        .select((
+            article_revisions::number,
+            article_revisions::action,
+            article_revisions::created_by,
+            article_revisions::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, action, created_by, at)| RevisionSummary {
+            number,
+            action,
+            created_by,
+            created_at: crate::http::utc(at),
+        })
+        .collect())
+}
+
+/// One revision: its summary and the story as it then was.
+pub fn revision(
+    conn: &mut DbConn,
+    article_id: &str,
+    number: i32,
+) -> AppResult<(RevisionSummary, Snapshot)> {
+    let found: Option<(String, Option<String>, NaiveDateTime, String)> = article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .filter(article_revisions::number.eq(number))
+        .select((
+            article_revisions::action,
+            article_revisions::created_by,
+            article_revisions::created_at,
+            article_revisions::snapshot,
+        ))
+        .first(conn)
+        .optional()?;
+    let (action, created_by, at, snapshot) = found.ok_or(AppError::NotFound("revision"))?;
+    let snapshot: Snapshot = serde_json::from_str(&snapshot).map_err(AppError::internal)?;
+    Ok((
+        RevisionSummary {
+            number,
+            action,
+            created_by,
+            created_at: crate::http::utc(at),
+        },
+        snapshot,
+    ))
+}
+
+/// Relations of a snapshot, by the ids it recorded (ones deleted since are dropped).
+pub fn snapshot_relations(
+    conn: &mut DbConn,
+    snapshot: &Snapshot,
+    media: &MediaStore,
+) -> AppResult<Relations> {
+    let mut relations = relations(conn, std::slice::from_ref(&snapshot.article), media)?
+        .remove(&snapshot.article.id)
+        .unwrap_or_default();
+    let by_id = |list: Vec<(String, String, String)>, order: &[String]| -> Vec<Summary> {
+        order
+            .iter()
+            .filter_map(|id| list.iter().find(|(i, _, _)| i == id))
+            .map(|(id, slug, name)| Summary {
+                id: id.clone(),
+                slug: slug.clone(),
+                name: name.clone(),
+            })
+            .collect()
+    };
+    let names: Vec<(String, String, String)> = authors::table
+        .filter(authors::id.eq_any(&snapshot.authors))
+        .select((authors::id, authors::slug, authors::name))
+        .load(conn)?;
+    relations.authors = by_id(names, &snapshot.authors);
+    let labels: Vec<(String, String, String)> = tags::table
+        .filter(tags::id.eq_any(&snapshot.tags))
+        .select((tags::id, tags::slug, tags::name))
+        .load(conn)?;
+    relations.tags = by_id(labels, &snapshot.tags);
+    Ok(relations)
+}
+
+/// The editable content of a snapshot, as an edit (slug and state stay as they are).
+pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
+    let a = snapshot.article;
+    ArticleInput {
+        headline: Some(a.headline),
+        slug: None,
+        standfirst: Some(a.standfirst),
+        body: Some(serde_json::from_str(&a.body).unwrap_or_default()),
+        section: Some(a.section_id),
+        tags: Some(snapshot.tags),
+        authors: Some(snapshot.authors),
+        source: Some(a.source),
+        featured_image: Some(a.featured_image_id),
+        canonical_url: Some(a.canonical_url),
+        seo: Some(Seo {
+            title: a.seo_title,
+            description: a.seo_description,
+        }),
+        embargo_until: Some(a.embargo_until),
+        append_correction: None,
+    }
+}
+
+/// A story in the trash, by id or slug.
+pub fn find_trashed(conn: &mut DbConn, key: &str) -> AppResult<ArticleRow> {
+    articles::table
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        .filter(articles::deleted_at.is_not_null())
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("article in the trash"))
+}
+
+/// Takes a story out of the trash, as it was.
+pub fn untrash(conn: &mut DbConn, row: &ArticleRow, who: Option<&str>) -> AppResult<ArticleRow> {
+    diesel::update(articles::table.find(&row.id))
+        .set((
+            articles::deleted_at.eq(None::<NaiveDateTime>),
+            articles::version.eq(row.version + 1),
+            articles::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    record(conn, &row.id, "restore_from_trash", who)?;
+    get(conn, &row.id)
+}
+
+/// Live stories whose body links to `article_id` ("Also Read").
+pub fn backlinks(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<ArticleRow>> {
+    Ok(articles::table
+        .filter(articles::deleted_at.is_null())
+        .filter(
+            articles::id.eq_any(
+                article_links::table
+                    .filter(article_links::target_kind.eq("article"))
+                    .filter(article_links::target_id.eq(article_id))
+                    .select(article_links::article_id),
+            ),
+        )
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .select(ArticleRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks scheduled stories whose time has come as published, with a revision each;
+/// returns their ids (the hook for webhooks and feed freshness). Safe to run on every
+/// instance at once: a story flips exactly once.
+pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    lock(conn, "scheduler")?;
+    let due: Vec<String> = articles::table
+        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::published_at.le(now()))
+        .filter(articles::deleted_at.is_null())
+        .select(articles::id)
+        .load(conn)?;
+    for id in &due {
+        let flipped = diesel::update(articles::table.find(id))
+            .filter(articles::status.eq(Status::Scheduled.as_str()))
+            .set((
+                articles::status.eq(Status::Published.as_str()),
+                articles::version.eq(articles::version + 1),
+            ))
+            .execute(conn)?;
+        if flipped == 1 {
+            record(conn, id, "scheduled_publish", None)?;
+        }
+    }
+    Ok(due)
 }

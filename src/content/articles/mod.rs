@@ -2,6 +2,8 @@
 
 pub mod blocks;
 pub mod db;
+pub mod history;
 pub mod model;
 pub mod routes;
 pub mod rules;
+pub mod scheduler;

@@ -426,3 +426,81 @@ pub struct VersionOnly {
     /// The version you are acting on (or send `If-Match`).
     pub version: Option<i64>,
 }
+
+/// A story as lists and links show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleLink {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ArticleRow> for ArticleLink {
+    fn from(row: &ArticleRow) -> Self {
+        ArticleLink {
+            id: row.id.clone(),
+            slug: row.slug.clone(),
+            headline: row.headline.clone(),
+            standfirst: row.standfirst.clone(),
+            published_at: row.published_at.map(utc),
+        }
+    }
+}
+
+/// Where a story sits among its neighbours, for single reads.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Neighbours {
+    /// The story published before this one in the same section.
+    pub previous: Option<ArticleLink>,
+    /// The story published after this one in the same section.
+    pub next: Option<ArticleLink>,
+    /// "Also Read" targets first, then stories sharing tags, newest first.
+    pub related: Vec<ArticleLink>,
+}
+
+/// A story with its neighbours (`GET /articles/{key}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticlePage {
+    #[serde(flatten)]
+    pub article: ArticleResponse,
+    #[serde(flatten)]
+    pub neighbours: Neighbours,
+}
+
+/// One entry of a story's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionSummary {
+    pub number: i32,
+    /// `create`, `update`, `publish`, `schedule`, `unpublish`, `trash`, `restore`, …
+    pub action: String,
+    /// The user who did it (null for API keys and the scheduler).
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A revision with the story as it was then.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionResponse {
+    #[serde(flatten)]
+    pub summary: RevisionSummary,
+    pub article: ArticleResponse,
+}
+
+/// What a revision stores.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub article: ArticleRow,
+    pub authors: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+/// A signed, expiring, read-only link to one draft.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewResponse {
+    pub token: String,
+    /// Redeem without signing in: `GET` this path.
+    pub path: String,
+    pub expires_at: DateTime<Utc>,
+}

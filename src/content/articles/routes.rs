@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::db::{self, ListFilter};
 use super::model::{
-    ArticleResponse, ArticleRow, CreateArticle, Formats, PublishRequest, Status, UpdateArticle,
-    VersionOnly,
+    ArticlePage, ArticleResponse, ArticleRow, CreateArticle, Formats, PublishRequest, Status,
+    UpdateArticle, VersionOnly,
 };
 use super::rules::Actor;
 use crate::auth::principal::{MaybeAuth, Principal, ReaderRule, Requirement, Writer};
@@ -54,7 +54,7 @@ pub struct FormatsQuery {
     pub formats: Option<String>,
 }
 
-fn render_one(
+pub(super) fn render_one(
     conn: &mut DbConn,
     row: ArticleRow,
     formats: Formats,
@@ -177,7 +177,7 @@ pub async fn list_articles(
     tag = "articles",
     params(("key" = String, Path, description = "Article id or slug"), FormatsQuery),
     responses(
-        (status = 200, description = "The story", body = ArticleResponse),
+        (status = 200, description = "The story, with previous/next and related stories", body = ArticlePage),
         (status = 301, description = "The story moved to a new slug (see Location)"),
         (status = 404, description = "No such story, or not public yet"),
     ),
@@ -205,18 +205,26 @@ pub async fn get_article(
             if !public && !insider {
                 return Err(AppError::NotFound("article"));
             }
-            Ok(Ok((public, render_one(conn, row, formats, &media)?)))
+            let neighbours = db::neighbours(conn, &row)?;
+            let article = render_one(conn, row, formats, &media)?;
+            Ok(Ok((
+                public,
+                ArticlePage {
+                    article,
+                    neighbours,
+                },
+            )))
         })
         .await?;
     match found {
-        Ok((public, article)) => {
-            let keys = format!("articles article:{}", article.id);
+        Ok((public, page)) => {
+            let keys = format!("articles article:{}", page.article.id);
             let response = cache::json(
                 &req,
                 StatusCode::OK,
-                &article,
+                &page,
                 Visibility::for_request(&req, public),
-                Some(article.version),
+                Some(page.article.version),
             );
             Ok(cache::surrogate_keys(response, &keys))
         }
@@ -313,6 +321,7 @@ pub async fn update_article(
                 input,
                 actor.user_id.as_deref(),
                 &media,
+                "update",
             )?;
             render_one(conn, row, Formats::parse(None)?, &media)
         })
@@ -480,6 +489,7 @@ pub async fn delete_article(
 
 /// Registers the article routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(super::history::register);
     cfg.service(list_articles)
         .service(get_article)
         .service(create_article)

@@ -1,0 +1,298 @@
+//! Around a story: its revisions, the trash, backlinks, and preview links.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use chrono::DateTime;
+
+use super::db;
+use super::model::{
+    ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
+    VersionOnly,
+};
+use super::routes::{FormatsQuery, render_one};
+use super::rules::Actor;
+use crate::auth::principal::{Editor, Reader, Writer};
+use crate::error::AppResult;
+use crate::http::cache::{self, Visibility};
+use crate::http::extract::{Json, Query};
+use crate::state::AppState;
+
+fn private<T: serde::Serialize>(req: &HttpRequest, status: StatusCode, body: &T) -> HttpResponse {
+    cache::json(req, status, body, Visibility::Private, None)
+}
+
+/// A story's history, newest first: every save and state change, who and when.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "The revisions", body = Vec<RevisionSummary>),
+        (status = 404, description = "No such story"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/articles/{key}/revisions")]
+pub async fn list_revisions(
+    _: Reader,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let key = key.into_inner();
+    let list = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            db::revisions(conn, &row.id)
+        })
+        .await?;
+    Ok(private(&req, StatusCode::OK, &list))
+}
+
+/// One revision, with the story as it was then.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("number" = i32, Path, description = "Revision number"),
+    ),
+    responses(
+        (status = 200, description = "The revision", body = RevisionResponse),
+        (status = 404, description = "No such story or revision"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/articles/{key}/revisions/{number}")]
+pub async fn get_revision(
+    _: Reader,
+    req: HttpRequest,
+    path: Path<(String, i32)>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (key, number) = path.into_inner();
+    let media = state.media.clone();
+    let revision = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            let (summary, snapshot) = db::revision(conn, &row.id, number)?;
+            let relations = db::snapshot_relations(conn, &snapshot, &media)?;
+            let formats = Formats {
+                blocks: true,
+                html: true,
+                text: true,
+            };
+            Ok(RevisionResponse {
+                summary,
+                article: ArticleResponse::new(snapshot.article, relations, formats),
+            })
+        })
+        .await?;
+    Ok(private(&req, StatusCode::OK, &revision))
+}
+
+/// Restores the content of an earlier revision (headline, body, relations…) as a new
+/// versioned save; slug and publication state stay as they are.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("number" = i32, Path, description = "Revision number"),
+    ),
+    request_body = VersionOnly,
+    responses(
+        (status = 200, description = "Restored (recorded as a new revision)", body = ArticleResponse),
+        (status = 404, description = "No such story or revision"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/revisions/{number}/restore")]
+pub async fn restore_revision(
+    who: Writer,
+    req: HttpRequest,
+    path: Path<(String, i32)>,
+    body: Json<VersionOnly>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(&req, body.0.version)?;
+    let (key, number) = path.into_inner();
+    let actor = Actor::of(&who.principal);
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_edit(&current)?;
+            let (_, snapshot) = db::revision(conn, &current.id, number)?;
+            let input = db::snapshot_input(snapshot);
+            let action = format!("restore {number}");
+            let row = db::update(
+                conn,
+                current,
+                expected,
+                input,
+                actor.user_id.as_deref(),
+                &media,
+                &action,
+            )?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &article,
+        Visibility::Private,
+        Some(article.version),
+    ))
+}
+
+/// Takes a story out of the trash (editors).
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "Back from the trash, in the state it had", body = ArticleResponse),
+        (status = 404, description = "No such story in the trash"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/untrash")]
+pub async fn untrash_article(
+    who: Editor,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let key = key.into_inner();
+    let user = who.principal.user().map(|u| u.id.clone());
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let trashed = db::find_trashed(conn, &key)?;
+            let row = db::untrash(conn, &trashed, user.as_deref())?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    Ok(cache::json(
+        &req,
+        StatusCode::OK,
+        &article,
+        Visibility::Private,
+        Some(article.version),
+    ))
+}
+
+/// Stories whose body links here ("Also Read"): check before unpublishing.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 200, description = "Linking stories, most recently updated first", body = Vec<ArticleLink>),
+        (status = 404, description = "No such story"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/articles/{key}/backlinks")]
+pub async fn article_backlinks(
+    _: Reader,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let key = key.into_inner();
+    let links = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            Ok(db::backlinks(conn, &row.id)?
+                .iter()
+                .map(ArticleLink::from)
+                .collect::<Vec<_>>())
+        })
+        .await?;
+    Ok(private(&req, StatusCode::OK, &links))
+}
+
+/// How long a preview link works.
+const PREVIEW_TTL_SECS: u64 = 24 * 3600;
+
+/// A signed, expiring, read-only link to this story (in any state) for a front end on
+/// another domain; redeeming it needs no login.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    responses(
+        (status = 201, description = "The preview token (valid 24 hours)", body = PreviewResponse),
+        (status = 404, description = "No such story"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/preview")]
+pub async fn preview_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let key = key.into_inner();
+    let actor = Actor::of(&who.principal);
+    let row = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            actor.may_edit(&row).map(|_| row)
+        })
+        .await?;
+    let (token, exp) = state.jwt.issue_preview(&row.id, PREVIEW_TTL_SECS)?;
+    let body = PreviewResponse {
+        path: format!("/api/v1/preview/{token}"),
+        token,
+        expires_at: DateTime::from_timestamp(exp as i64, 0).unwrap_or_default(),
+    };
+    Ok(private(&req, StatusCode::CREATED, &body))
+}
+
+/// Redeems a preview token: the story as it is now, whatever its state.
+#[utoipa::path(
+    tag = "articles",
+    params(("token" = String, Path, description = "From POST /articles/{key}/preview"), FormatsQuery),
+    responses(
+        (status = 200, description = "The story", body = ArticleResponse),
+        (status = 404, description = "The link is invalid or has expired, or the story is gone"),
+    ),
+    security(())
+)]
+#[get("/preview/{token}")]
+pub async fn redeem_preview(
+    req: HttpRequest,
+    token: Path<String>,
+    query: Query<FormatsQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let formats = Formats::parse(query.0.formats.as_deref())?;
+    let id = state.jwt.verify_preview(&token.into_inner())?;
+    let media = state.media.clone();
+    let article = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &id)?;
+            render_one(conn, row, formats, &media)
+        })
+        .await?;
+    Ok(private(&req, StatusCode::OK, &article))
+}
+
+/// Registers these routes.
+pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_revisions)
+        .service(get_revision)
+        .service(restore_revision)
+        .service(untrash_article)
+        .service(article_backlinks)
+        .service(preview_article)
+        .service(redeem_preview);
+}
