@@ -905,3 +905,101 @@ async fn the_scheduler_flips_due_stories_once(app: TestApp) {
         .json();
     assert_eq!(later_story["status"], "scheduled");
 }
+
+both_backends!(search_is_ranked_kept_in_sync_and_safe_with_any_query);
+
+async fn search_is_ranked_kept_in_sync_and_safe_with_any_query(app: TestApp) {
+    for (headline, standfirst, text) in [
+        (
+            "Election results are in",
+            "Counting ended overnight",
+            "Turnout was high.",
+        ),
+        (
+            "Weather turns cold",
+            "An election-day frost is forecast",
+            "Snow in the north.",
+        ),
+        (
+            "Markets calm",
+            "Traders wait",
+            "Analysts mention the election only in passing, once.",
+        ),
+    ] {
+        let a = draft(&app, &app.admin, json!({"headline": headline, "standfirst": standfirst, "body": [{"type": "paragraph", "html": text}]})).await;
+        publish(&app, &a, json!({})).await;
+    }
+    draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Election draft not yet public"}),
+    )
+    .await;
+
+    let hits = |q: &str| {
+        let path = format!("/api/v1/articles?q={q}");
+        let request = app.get(&path).send();
+        async move {
+            let res = request.await;
+            assert_eq!(res.status, 200, "{path}: {}", res.text());
+            res.json()["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["slug"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        hits("election").await,
+        [
+            "election-results-are-in",
+            "weather-turns-cold",
+            "markets-calm"
+        ],
+        "headline beats standfirst beats body; drafts stay hidden"
+    );
+    assert_eq!(
+        hits("elections").await.first().map(String::as_str),
+        Some("election-results-are-in"),
+        "stemmed"
+    );
+    assert_eq!(hits("snow+north").await, ["weather-turns-cold"]);
+    assert!(hits("xylophone").await.is_empty());
+    for hostile in [
+        "%22unbalanced",
+        "NEAR(",
+        "*",
+        "a%20OR",
+        "-",
+        "%27%3B%20DROP%20TABLE%20articles%3B--",
+        "%5C",
+        "%28%29%29",
+        "%00",
+    ] {
+        hits(hostile).await;
+    }
+
+    // Paging through ranked results neither repeats nor skips.
+    let first = app.get("/api/v1/articles?q=election&limit=2").send().await;
+    let link = first.header("link").unwrap();
+    let next = &link[link.find("/api/").unwrap()..link.find('>').unwrap()];
+    let second = app.get(next).send().await.json();
+    assert_eq!(second["data"][0]["slug"], "markets-calm");
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    // The index follows edits.
+    let story = app.get("/api/v1/articles/markets-calm").send().await.json();
+    let edit = app
+        .patch("/api/v1/articles/markets-calm")
+        .bearer(&app.admin)
+        .json(json!({"version": story["version"], "body": [{"type": "paragraph", "html": "Analysts discuss bonds."}]}))
+        .send()
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.text());
+    assert_eq!(
+        hits("election").await,
+        ["election-results-are-in", "weather-turns-cold"]
+    );
+    assert_eq!(hits("bonds").await, ["markets-calm"]);
+}

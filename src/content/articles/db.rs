@@ -678,6 +678,8 @@ pub struct ListFilter {
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     pub status: Option<Status>,
+    /// Only these ids (search hits); then no keyset or limit applies here.
+    pub only: Option<Vec<String>>,
 }
 
 /// A page of articles after the keyset `(time, id)`.
@@ -691,8 +693,17 @@ pub fn list(
     let mut query = articles::table
         .select(ArticleRow::as_select())
         .filter(articles::deleted_at.is_null())
-        .limit(limit + 1)
         .into_boxed();
+    let after = match &filter.only {
+        Some(ids) => {
+            query = query.filter(articles::id.eq_any(ids.clone()));
+            None
+        }
+        None => {
+            query = query.limit(limit + 1);
+            after
+        }
+    };
     if filter.public {
         query = query
             .filter(public_at!(now))

@@ -7,3 +7,4 @@ pub mod model;
 pub mod routes;
 pub mod rules;
 pub mod scheduler;
+pub mod search;

@@ -26,6 +26,9 @@ use crate::store::{DbConn, now};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ArticleQuery {
+    /// Full-text search over headline, standfirst and body; results are ranked by
+    /// relevance instead of time. Any text is accepted.
+    pub q: Option<String>,
     /// Section slug or id; includes its subsections.
     pub section: Option<String>,
     /// Tag slug or id.
@@ -97,7 +100,17 @@ pub async fn list_articles(
         cursor: q.cursor,
     };
     let limit = paging.limit()?;
-    let after: Option<(chrono::NaiveDateTime, String)> = paging.after()?;
+    // Control characters cannot be searched for (and PostgreSQL refuses NUL).
+    let words =
+        q.q.as_deref()
+            .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+            .map(|w| w.trim().to_owned())
+            .filter(|w| !w.is_empty());
+    // Ranked results page by position; time-ordered lists by keyset.
+    let (after, offset): (Option<(chrono::NaiveDateTime, String)>, i64) = match &words {
+        Some(_) => (None, paging.after::<i64>()?.unwrap_or(0).max(0)),
+        None => (paging.after()?, 0),
+    };
     let public = q.status.is_none();
     if !public && !who.0.as_ref().is_some_and(ReaderRule::allows) {
         return Err(AppError::Forbidden(
@@ -149,8 +162,29 @@ pub async fn list_articles(
                 since,
                 until,
                 status,
+                only: None,
             };
-            let rows = db::list(conn, &filter, after, limit)?;
+            let rows = match &words {
+                Some(words) => {
+                    let ids = super::search::ranked_ids(conn, words)?;
+                    let rank: std::collections::HashMap<String, usize> = ids
+                        .iter()
+                        .enumerate()
+                        .map(|(i, id)| (id.clone(), i))
+                        .collect();
+                    let filter = ListFilter {
+                        only: Some(ids),
+                        ..filter
+                    };
+                    let mut rows = db::list(conn, &filter, None, limit)?;
+                    rows.sort_by_key(|r| rank.get(&r.id).copied().unwrap_or(usize::MAX));
+                    rows.into_iter()
+                        .skip(offset as usize)
+                        .take(limit as usize + 1)
+                        .collect()
+                }
+                None => db::list(conn, &filter, after, limit)?,
+            };
             let mut relations = db::relations(conn, &rows, &media)?;
             let key = move |r: &ArticleRow| {
                 let at = if public {
@@ -160,10 +194,14 @@ pub async fn list_articles(
                 };
                 (at, r.id.clone())
             };
-            Ok(Page::from_rows(rows, limit, key, |row| {
+            let item = |row: ArticleRow| {
                 let rel = relations.remove(&row.id).unwrap_or_default();
                 ArticleResponse::new(row, rel, formats)
-            }))
+            };
+            Ok(match words {
+                Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
+                None => Page::from_rows(rows, limit, key, item),
+            })
         })
         .await?;
     let visibility = Visibility::for_request(&req, public);

@@ -1,0 +1,75 @@
+//! Full-text search, ranked by relevance: SQLite FTS5 (bm25) and PostgreSQL tsvector
+//! (ts_rank). Any user string is safe: on SQLite it is reduced to quoted words before
+//! it reaches FTS5's query syntax; PostgreSQL's `websearch_to_tsquery` never fails.
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::error::AppResult;
+use crate::store::DbConn;
+
+/// At most this many matches are ranked for one query.
+pub const MAX_HITS: i64 = 1000;
+
+#[derive(QueryableByName)]
+struct Hit {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+/// `"word" "word"`: FTS5 string tokens, so quotes, `NEAR(`, `*`, `OR` and friends
+/// in the input are just words. Empty when the input has no words at all.
+pub fn fts5_query(input: &str) -> String {
+    input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Ids of articles matching `q`, most relevant first (headline counts most, then the
+/// standfirst, then the body). Visibility is applied by the caller.
+pub fn ranked_ids(conn: &mut DbConn, q: &str) -> AppResult<Vec<String>> {
+    let hits: Vec<Hit> = match conn {
+        DbConn::Sqlite(sqlite) => {
+            let query = fts5_query(q);
+            if query.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::sql_query(
+                "SELECT a.id AS id FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid \
+                 WHERE articles_fts MATCH $1 ORDER BY bm25(articles_fts, 10.0, 4.0, 1.0), a.id LIMIT $2",
+            )
+            .bind::<Text, _>(query)
+            .bind::<diesel::sql_types::BigInt, _>(MAX_HITS)
+            .load(sqlite)?
+        }
+        DbConn::Postgres(pg) => diesel::sql_query(
+            "SELECT a.id AS id FROM articles a, websearch_to_tsquery('english', $1) q \
+             WHERE a.search @@ q ORDER BY ts_rank(a.search, q) DESC, a.id LIMIT $2",
+        )
+        .bind::<Text, _>(q)
+        .bind::<diesel::sql_types::BigInt, _>(MAX_HITS)
+        .load(pg)?,
+    };
+    Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn hostile_input_becomes_plain_words() {
+        assert_eq!(fts5_query("\"unbalanced"), "\"unbalanced\"");
+        assert_eq!(fts5_query("NEAR(a b"), "\"NEAR\" \"a\" \"b\"");
+        assert_eq!(
+            fts5_query("a* OR -b ^c {d}:e"),
+            "\"a\" \"OR\" \"b\" \"c\" \"d\" \"e\""
+        );
+        assert_eq!(fts5_query("Zürich élection"), "\"Zürich\" \"élection\"");
+        assert_eq!(fts5_query("*** ()"), "");
+    }
+}
