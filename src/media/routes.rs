@@ -270,9 +270,15 @@ pub async fn update_image(
     let expected = cache::expected_version(&req, body.0.version)?;
     let meta = body.0.parse()?;
     let id = id.into_inner();
+    let media = state.media.clone();
     let row = state
         .db
-        .write(move |conn| db::update(conn, &id, expected, meta))
+        .write(move |conn| {
+            let row = db::update(conn, &id, expected, meta)?;
+            // Stories showing this photo carry its caption in their stored HTML.
+            crate::content::articles::db::rerender_using_image(conn, &id, &media)?;
+            Ok(row)
+        })
         .await?;
     Ok(respond(&req, StatusCode::OK, row, &state.media))
 }

@@ -122,10 +122,12 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
         html.contains(r#"<a href="https://example.com" rel="noopener noreferrer">source</a>"#),
         "{html}"
     );
+    // The linked story is still a draft: the reader sees an inert tombstone.
     assert!(
-        html.contains("Also Read – <a href=\"/talks-invited-by-video\">Talks invited by video</a>"),
+        html.contains(r#"<aside class="related related-unavailable">Also Read</aside>"#),
         "{html}"
     );
+    assert_eq!(article["body"][1]["target"], json!({"available": false}));
     assert!(
         html.contains("The president at the summit <span class=\"credit\">@POTUS</span>"),
         "{html}"
@@ -168,8 +170,48 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
     let public = app.get("/api/v1/articles").send().await.json();
     assert_eq!(public["data"], json!([]));
 
-    // The image is in use now: deleting it is refused.
+    // Once the linked story is published, the same read shows a live link.
+    publish(&app, &other, json!({})).await;
+    let linked = app.get(&path).bearer(&app.admin).send().await.json();
+    let html = linked["body_html"].as_str().unwrap();
+    assert!(
+        html.contains(
+            r#"Also Read – <a href="/talks-invited-by-video">Talks invited by video</a>"#
+        ),
+        "{html}"
+    );
+    assert_eq!(
+        linked["body"][1]["target"]["headline"],
+        "Talks invited by video"
+    );
+    assert_eq!(linked["body"][1]["article_id"], other["id"]);
+
+    // Re-captioning the photo changes the stored HTML, and so the ETag.
+    let etag = app
+        .get(&path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .header("etag")
+        .unwrap();
     let photo_path = format!("/api/v1/images/{}", photo["id"].as_str().unwrap());
+    let recaptioned = app
+        .patch(&photo_path)
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "caption": "Leaders at the summit"}))
+        .send()
+        .await;
+    assert_eq!(recaptioned.status, 200, "{}", recaptioned.text());
+    let after = app.get(&path).bearer(&app.admin).send().await;
+    assert_ne!(after.header("etag").unwrap(), etag);
+    assert!(
+        after.json()["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("Leaders at the summit <span class=\"credit\">@POTUS</span>")
+    );
+
+    // The image is in use now: deleting it is refused.
     app.delete(&photo_path)
         .bearer(&app.admin)
         .send()

@@ -33,11 +33,15 @@ pub enum Block {
         #[serde(default)]
         credit: Option<String>,
     },
-    /// "Also Read": a link to another story.
+    /// "Also Read": a link to another story. On reads, `target` describes the story
+    /// as it is now, or says it is unavailable (unpublished or trashed): an inert
+    /// tombstone, never a dead link.
     Related {
         article_id: String,
         #[serde(default)]
         label: Option<String>,
+        #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+        target: Option<Box<RelatedTarget>>,
     },
     /// An embedded post or video by URL.
     Embed {
@@ -45,6 +49,21 @@ pub enum Block {
         #[serde(default)]
         provider: Option<String>,
     },
+}
+
+/// What a "related" block points at, filled in on every read.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct RelatedTarget {
+    /// False when the story is unpublished, embargoed or trashed: show no link.
+    pub available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standfirst: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub featured_image: Option<super::model::FeaturedImage>,
 }
 
 /// Most blocks a body may have.
@@ -125,9 +144,12 @@ impl Block {
                 caption: caption.map(|c| plain(&field("caption"), &c, 2000, errors)),
                 credit: credit.map(|c| plain(&field("credit"), &c, 300, errors)),
             },
-            Block::Related { article_id, label } => Block::Related {
+            Block::Related {
+                article_id, label, ..
+            } => Block::Related {
                 article_id,
                 label: label.map(|l| plain(&field("label"), &l, 100, errors)),
+                target: None,
             },
             Block::Embed { url, provider } => {
                 if !crate::content::is_http_url(&url) {
@@ -142,10 +164,9 @@ impl Block {
     }
 }
 
-/// What rendering needs to know about the images and stories a body refers to.
+/// What rendering needs to know about the images a body shows.
 pub struct Referenced<'a> {
     pub image: &'a dyn Fn(&str) -> Option<ImageInfo>,
-    pub article: &'a dyn Fn(&str) -> Option<ArticleInfo>,
 }
 
 /// An image as a body shows it.
@@ -159,10 +180,54 @@ pub struct ImageInfo {
     pub height: u32,
 }
 
-/// A story as an "Also Read" link shows it.
-pub struct ArticleInfo {
-    pub slug: String,
-    pub headline: String,
+/// Opens the placeholder a "related" block leaves in stored HTML; reads replace it
+/// with the link as the target story is then (or a tombstone).
+pub const RELATED_MARK: &str = "<aside class=\"related\" data-article-id=\"";
+
+/// The HTML of a related block on read: a link, or an inert tombstone.
+pub fn related_html(label: &str, target: Option<(&str, &str)>) -> String {
+    match target {
+        Some((slug, headline)) => format!(
+            "<aside class=\"related\">{} – <a href=\"/{}\">{}</a></aside>",
+            esc(label),
+            esc(slug),
+            esc(headline)
+        ),
+        None => format!(
+            "<aside class=\"related related-unavailable\">{}</aside>",
+            esc(label)
+        ),
+    }
+}
+
+/// Replaces each related placeholder in stored HTML, looking targets up by id.
+pub fn hydrate_html(html: &str, lookup: &dyn Fn(&str) -> Option<(String, String)>) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find(RELATED_MARK) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + RELATED_MARK.len()..];
+        let Some(id_end) = after.find('"') else { break };
+        let id = &after[..id_end];
+        let Some(close) = after.find("</aside>") else {
+            break;
+        };
+        let label_html = after[id_end..close].trim_start_matches("\">");
+        let label = label_html
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        let target = lookup(id);
+        out.push_str(&related_html(
+            &label,
+            target.as_ref().map(|(s, h)| (s.as_str(), h.as_str())),
+        ));
+        rest = &after[close + "</aside>".len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The body rendered once: HTML, plain text, and counts.
@@ -279,19 +344,18 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
                     }
                 }
             }
-            Block::Related { article_id, label } => {
-                if let Some(target) = (refs.article)(article_id) {
-                    let label = label
-                        .clone()
-                        .filter(|l| !l.is_empty())
-                        .unwrap_or_else(|| "Also Read".into());
-                    html.push_str(&format!(
-                        "<aside class=\"related\">{} – <a href=\"/{}\">{}</a></aside>\n",
-                        esc(&label),
-                        esc(&target.slug),
-                        esc(&target.headline)
-                    ));
-                }
+            Block::Related {
+                article_id, label, ..
+            } => {
+                let label = label
+                    .clone()
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| "Also Read".into());
+                html.push_str(&format!(
+                    "{RELATED_MARK}{}\">{}</aside>\n",
+                    esc(article_id),
+                    esc(&label)
+                ));
             }
             Block::Embed { url, provider } => {
                 html.push_str(&format!(
@@ -341,11 +405,35 @@ mod tests {
     }
 
     #[test]
+    fn related_placeholders_become_links_or_tombstones() {
+        let none = Referenced { image: &|_| None };
+        let body = [
+            Block::Related {
+                article_id: "a1".into(),
+                label: None,
+                target: None,
+            },
+            Block::Related {
+                article_id: "gone".into(),
+                label: Some("See <also>".into()),
+                target: None,
+            },
+        ];
+        let stored = render(&body, "", &none).html;
+        let lookup =
+            |id: &str| (id == "a1").then(|| ("story-one".to_owned(), "Story & one".to_owned()));
+        let read = hydrate_html(&stored, &lookup);
+        assert!(read.contains(r#"<aside class="related">Also Read – <a href="/story-one">Story &amp; one</a></aside>"#), "{read}");
+        assert!(
+            read.contains(r#"<aside class="related related-unavailable">See &lt;also&gt;</aside>"#),
+            "{read}"
+        );
+        assert!(!read.contains("data-article-id"));
+    }
+
+    #[test]
     fn reading_time_is_about_230_words_a_minute_and_at_least_one() {
-        let none = Referenced {
-            image: &|_| None,
-            article: &|_| None,
-        };
+        let none = Referenced { image: &|_| None };
         let short = render(
             &[Block::Paragraph {
                 html: "Three words here".into(),

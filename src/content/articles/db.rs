@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::blocks::{self, ArticleInfo, Block, ImageInfo, Referenced};
+use super::blocks::{self, Block, ImageInfo, Referenced};
 use super::model::{
     ArticleInput, ArticleLink, ArticleRow, Correction, FeaturedImage, Neighbours, Relations,
     RevisionSummary, Seo, Snapshot, Status,
@@ -250,14 +250,13 @@ fn resolve(conn: &mut DbConn, input: &ArticleInput, errors: &mut Errors) -> AppR
 fn render_body(
     conn: &mut DbConn,
     self_id: &str,
-    body: &[Block],
+    body: &mut [Block],
     standfirst: &str,
     media: &MediaStore,
     errors: &mut Errors,
 ) -> AppResult<blocks::Rendered> {
     let mut pictures: HashMap<String, ImageInfo> = HashMap::new();
-    let mut stories: HashMap<String, ArticleInfo> = HashMap::new();
-    for (i, block) in body.iter().enumerate() {
+    for (i, block) in body.iter_mut().enumerate() {
         match block {
             Block::Image { image_id, .. } => match crate::media::db::get(conn, image_id) {
                 Ok(row) => {
@@ -269,20 +268,13 @@ fn render_body(
                 ),
                 Err(e) => return Err(e),
             },
+            // Stored by id (a slug may be given), so the link survives slug changes.
             Block::Related { article_id, .. } => match find(conn, article_id)? {
                 Some(target) if target.id == self_id => errors.add(
                     format!("body[{i}].article_id"),
                     "a story cannot link to itself",
                 ),
-                Some(target) => {
-                    stories.insert(
-                        article_id.clone(),
-                        ArticleInfo {
-                            slug: target.slug,
-                            headline: target.headline,
-                        },
-                    );
-                }
+                Some(target) => *article_id = target.id,
                 None => errors.add(
                     format!("body[{i}].article_id"),
                     format!("no article '{article_id}'"),
@@ -291,21 +283,90 @@ fn render_body(
             _ => {}
         }
     }
-    let image = |id: &str| pictures.get(id).map(|p| ImageInfo { ..clone_info(p) });
-    let article = |id: &str| {
-        stories.get(id).map(|a| ArticleInfo {
-            slug: a.slug.clone(),
-            headline: a.headline.clone(),
-        })
-    };
+    let image = |id: &str| pictures.get(id).map(clone_info);
     Ok(blocks::render(
         body,
         standfirst,
-        &Referenced {
-            image: &image,
-            article: &article,
-        },
+        &Referenced { image: &image },
     ))
+}
+
+/// Fills in what "related" blocks point at, as the public would see it now: one
+/// query for all the stories given. Unavailable targets become tombstones.
+pub fn hydrate_related(
+    conn: &mut DbConn,
+    stories: &mut [super::model::ArticleResponse],
+    media: &MediaStore,
+) -> AppResult<()> {
+    let mut ids: Vec<String> = Vec::new();
+    for story in stories.iter() {
+        for block in story.body.iter().flatten() {
+            if let Block::Related { article_id, .. } = block {
+                ids.push(article_id.clone());
+            }
+        }
+        let mut html = story.body_html.as_deref().unwrap_or("");
+        while let Some(at) = html.find(blocks::RELATED_MARK) {
+            let rest = &html[at + blocks::RELATED_MARK.len()..];
+            ids.extend(rest.split('"').next().map(str::to_owned));
+            html = rest;
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let now = now();
+    let targets: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(&ids))
+        .filter(public_at!(now))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let mut relations = relations(conn, &targets, media)?;
+    let found: HashMap<String, blocks::RelatedTarget> = targets
+        .iter()
+        .map(|t| {
+            let featured_image = relations.remove(&t.id).and_then(|r| r.featured_image);
+            let target = blocks::RelatedTarget {
+                available: true,
+                slug: Some(t.slug.clone()),
+                headline: Some(t.headline.clone()),
+                standfirst: Some(t.standfirst.clone()),
+                featured_image,
+            };
+            (t.id.clone(), target)
+        })
+        .collect();
+    let tombstone = blocks::RelatedTarget {
+        available: false,
+        slug: None,
+        headline: None,
+        standfirst: None,
+        featured_image: None,
+    };
+    for story in stories.iter_mut() {
+        for block in story.body.iter_mut().flatten() {
+            if let Block::Related {
+                article_id, target, ..
+            } = block
+            {
+                *target = Some(Box::new(
+                    found
+                        .get(article_id.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| tombstone.clone()),
+                ));
+            }
+        }
+        if let Some(html) = &story.body_html {
+            let lookup = |id: &str| {
+                found
+                    .get(id)
+                    .and_then(|t| Some((t.slug.clone()?, t.headline.clone()?)))
+            };
+            story.body_html = Some(blocks::hydrate_html(html, &lookup));
+        }
+    }
+    Ok(())
 }
 
 fn clone_info(p: &ImageInfo) -> ImageInfo {
@@ -444,9 +505,9 @@ pub fn insert(
     let id = new_id();
     let mut errors = Errors::default();
     let resolved = resolve(conn, &input, &mut errors)?;
-    let body = input.body.unwrap_or_default();
+    let mut body = input.body.unwrap_or_default();
     let standfirst = input.standfirst.unwrap_or_default();
-    let rendered = render_body(conn, &id, &body, &standfirst, media, &mut errors)?;
+    let rendered = render_body(conn, &id, &mut body, &standfirst, media, &mut errors)?;
     errors.finish()?;
     let headline = input.headline.unwrap_or_default();
     let slug = slug::choose(input.slug, &headline, |s| slug_taken(conn, s, ""))
@@ -518,12 +579,19 @@ pub fn update(
     crate::content::check_version(current.version, expected)?;
     let mut errors = Errors::default();
     let resolved = resolve(conn, &input, &mut errors)?;
-    let body: Vec<Block> = match input.body {
+    let mut body: Vec<Block> = match input.body {
         Some(b) => b,
         None => serde_json::from_str(&current.body).unwrap_or_default(),
     };
     let standfirst = input.standfirst.unwrap_or(current.standfirst.clone());
-    let rendered = render_body(conn, &current.id, &body, &standfirst, media, &mut errors)?;
+    let rendered = render_body(
+        conn,
+        &current.id,
+        &mut body,
+        &standfirst,
+        media,
+        &mut errors,
+    )?;
     errors.finish()?;
     if let Some(slug) = &input.slug
         && slug.as_str() != current.slug
@@ -654,6 +722,46 @@ pub fn trash(
         });
     }
     record(conn, &current.id, "trash", who)
+}
+
+/// Re-renders the stored HTML/text of every story that shows `image_id` in its body,
+/// after the image's caption, credit or alt text changed (the stored version is not
+/// bumped: the story's own content did not change, but its ETag does).
+pub fn rerender_using_image(
+    conn: &mut DbConn,
+    image_id: &str,
+    media: &MediaStore,
+) -> AppResult<usize> {
+    let users: Vec<ArticleRow> = articles::table
+        .filter(
+            articles::id.eq_any(
+                article_links::table
+                    .filter(article_links::target_kind.eq("image"))
+                    .filter(article_links::target_id.eq(image_id))
+                    .select(article_links::article_id),
+            ),
+        )
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    for row in &users {
+        let mut body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
+        let mut errors = Errors::default();
+        let rendered = render_body(
+            conn,
+            &row.id,
+            &mut body,
+            &row.standfirst,
+            media,
+            &mut errors,
+        )?;
+        diesel::update(articles::table.find(&row.id))
+            .set((
+                articles::body_html.eq(&rendered.html),
+                articles::body_text.eq(&rendered.text),
+            ))
+            .execute(conn)?;
+    }
+    Ok(users.len())
 }
 
 /// Whether any live article uses the image (in its body or as its lead photo).

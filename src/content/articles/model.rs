@@ -105,7 +105,7 @@ pub struct Correction {
 }
 
 /// The lead photo, compactly.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FeaturedImage {
     pub id: String,
     pub url: String,

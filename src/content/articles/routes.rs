@@ -65,7 +65,10 @@ pub(super) fn render_one(
 ) -> AppResult<ArticleResponse> {
     let mut relations = db::relations(conn, std::slice::from_ref(&row), media)?;
     let rel = relations.remove(&row.id).unwrap_or_default();
-    Ok(ArticleResponse::new(row, rel, formats))
+    let mut article = [ArticleResponse::new(row, rel, formats)];
+    db::hydrate_related(conn, &mut article, media)?;
+    let [article] = article;
+    Ok(article)
 }
 
 fn private(req: &HttpRequest, status: StatusCode, article: &ArticleResponse) -> HttpResponse {
@@ -198,10 +201,12 @@ pub async fn list_articles(
                 let rel = relations.remove(&row.id).unwrap_or_default();
                 ArticleResponse::new(row, rel, formats)
             };
-            Ok(match words {
+            let mut page = match words {
                 Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
                 None => Page::from_rows(rows, limit, key, item),
-            })
+            };
+            db::hydrate_related(conn, &mut page.data, &media)?;
+            Ok(page)
         })
         .await?;
     let visibility = Visibility::for_request(&req, public);
