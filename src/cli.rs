@@ -13,6 +13,7 @@ dateline: a headless newsroom CMS
 USAGE:
     dateline [serve]        migrate the database and serve the API
     dateline migrate        apply pending database migrations and exit
+    dateline demo           fill an empty database with a demo newsroom
     dateline openapi        print the OpenAPI document (JSON)
     dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
                             create a user; without --password, reads one line from stdin
@@ -35,6 +36,7 @@ pub fn main() -> ExitCode {
         }
         [] | ["serve"] => run(serve),
         ["migrate"] => run(migrate),
+        ["demo"] => run(demo),
         ["user", "create", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             run(move |settings| create_user(settings, &rest))
@@ -69,6 +71,14 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!(port = app.port(), "serving; docs at /docs");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn demo(settings: Settings) -> Result<(), String> {
+    let state = prepare(settings)?;
+    let summary =
+        actix_web::rt::System::new().block_on(async move { crate::demo::run(&state).await })?;
+    println!("{summary}");
+    Ok(())
 }
 
 fn migrate(settings: Settings) -> Result<(), String> {

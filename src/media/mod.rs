@@ -1,6 +1,7 @@
 //! Images: upload, validation, renditions, storage and serving.
 
 pub mod db;
+pub mod ingest;
 pub mod metadata;
 pub mod model;
 pub mod process;

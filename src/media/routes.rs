@@ -4,14 +4,13 @@ use actix_web::http::{StatusCode, header};
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use bytes::Bytes;
-use diesel::Connection;
 
-use super::db::{self, NewImage};
+use super::db;
 use super::model::{
     FocalPoint, ImageMeta, ImageQuery, ImageResponse, ImageUpload, StoredRendition, UpdateImage,
 };
-use super::process::{self, Family};
-use super::store::{ByteRange, MediaStore, PRIVATE_PREFIX, is_public_key};
+use super::process;
+use super::store::{ByteRange, MediaStore, is_public_key};
 use super::upload::read_form;
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::{AppError, AppResult};
@@ -55,121 +54,19 @@ pub async fn upload_image(
         form.file
             .ok_or_else(|| AppError::invalid("file", "is required"))?,
     );
-    let max_pixels = settings.max_image_pixels;
-    // Cheap refusals (type, pixel count) and the content hash, off the async worker and
-    // before waiting for a processing slot.
-    let hash = {
-        let file = file.clone();
-        super::work::run(move || {
-            process::inspect(&file, max_pixels).map(|_| process::content_hash(&file))
-        })
-        .await??
-    };
-    let lookup = hash.clone();
-    if let Some(existing) = state
-        .db
-        .read(move |conn| db::find_by_hash(conn, &lookup))
-        .await?
-    {
-        return Ok(respond(&req, StatusCode::OK, existing, &state.media));
-    }
-
-    let processed = {
-        let file = file.clone();
-        super::work::run(move || process::process(&file, max_pixels)).await??
-    };
-    // Keys carry the image id, so deleting one image never touches another's files
-    // (even the same bytes uploaded again); they never change, so caching is forever.
-    let id = crate::store::new_id();
-    let base = format!("{}/{id}", &id[id.len() - 2..]);
-    let mut stored = Vec::with_capacity(processed.renditions.len());
-    let mut puts = Vec::with_capacity(processed.renditions.len() + 1);
-    for r in processed.renditions {
-        let key = format!("{base}/{}.{}", r.width, r.family.extension());
-        stored.push(StoredRendition {
-            width: r.width,
-            height: r.height,
-            format: format_name(r.family).into(),
-            key: key.clone(),
-            bytes: r.bytes.len() as u64,
-        });
-        puts.push((key, Bytes::from(r.bytes)));
-    }
-    // The upload as received keeps its metadata (GPS included): it lives under a
-    // private prefix /media refuses, with an unguessable name in case the store itself
-    // is ever exposed (a public bucket, a CDN in front of the folder).
-    let original_key = format!(
-        "{PRIVATE_PREFIX}{base}-{}.{}",
-        crate::auth::tokens::random_secret(12)
-            .to_lowercase()
-            .replace(['-', '_'], "0"),
-        processed.family.extension()
-    );
-    puts.push((original_key.clone(), file.clone()));
-    let keys: Vec<String> = puts.iter().map(|(k, _)| k.clone()).collect();
-    let writes = puts.into_iter().map(|(key, bytes)| {
-        let media = state.media.clone();
-        async move { media.put(&key, bytes).await }
-    });
-    for result in futures_util::future::join_all(writes).await {
-        result?;
-    }
-
-    let new = NewImage {
-        id,
-        hash: hash.clone(),
-        mime: processed.family.mime().into(),
-        width: processed.width as i32,
-        height: processed.height as i32,
-        bytes: file.len() as i64,
-        alt: meta.alt.unwrap_or_default(),
-        caption: meta
-            .caption
-            .filter(|c| !c.is_empty())
-            .or(processed.embedded.caption)
-            .unwrap_or_default(),
-        credit: meta
-            .credit
-            .filter(|c| !c.is_empty())
-            .or(processed.embedded.credit)
-            .unwrap_or_default(),
-        focal: meta.focal_point.map_or((0.5, 0.5), |f| (f.x, f.y)),
-        original_key,
-        renditions: serde_json::to_string(&stored).map_err(AppError::internal)?,
-        uploaded_by: who.principal.user().map(|u| u.id.clone()),
-    };
-    let (status, row) = state
-        .db
-        .write(move |conn| {
-            // A savepoint: on PostgreSQL a failed insert would otherwise abort the
-            // whole transaction, and the lookup below with it.
-            match conn.transaction(|conn| db::insert(conn, new)) {
-                // The same bytes uploaded twice at once: the other upload won.
-                Err(AppError::Conflict { .. }) => db::find_by_hash(conn, &hash)?
-                    .map(|row| (StatusCode::OK, row))
-                    .ok_or(AppError::NotFound("image")),
-                other => other.map(|row| (StatusCode::CREATED, row)),
-            }
-        })
-        .await?;
-    if status == StatusCode::OK {
-        remove_files(&state.media, keys.iter().map(String::as_str)).await;
-    }
+    let uploaded_by = who.principal.user().map(|u| u.id.clone());
+    let (status, row) = super::ingest::ingest(&state, file, meta, uploaded_by).await?;
     Ok(respond(&req, status, row, &state.media))
 }
 
 /// Best-effort removal of files no row points at (a lost de-duplication race, a
 /// deleted image); failures are logged, leaving orphans to sweep, never dangling rows.
-async fn remove_files(media: &MediaStore, keys: impl Iterator<Item = &str>) {
+pub(super) async fn remove_files(media: &MediaStore, keys: impl Iterator<Item = &str>) {
     for key in keys {
         if let Err(e) = media.delete(key).await {
             tracing::warn!(key, error = %e, "could not delete a media file");
         }
     }
-}
-
-fn format_name(family: Family) -> &'static str {
-    family.mime().trim_start_matches("image/")
 }
 
 fn respond(

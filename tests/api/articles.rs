@@ -1045,3 +1045,70 @@ async fn search_is_ranked_kept_in_sync_and_safe_with_any_query(app: TestApp) {
     );
     assert_eq!(hits("bonds").await, ["markets-calm"]);
 }
+
+both_backends!(the_demo_newsroom_is_a_living_api);
+
+async fn the_demo_newsroom_is_a_living_api(app: TestApp) {
+    let summary = dateline::demo::run(&app.state).await.unwrap();
+    assert!(summary.contains("31 stories"), "{summary}");
+    let page = app.get("/api/v1/articles?limit=5").send().await.json();
+    assert_eq!(page["data"].as_array().unwrap().len(), 5);
+    let newest = &page["data"][0];
+    assert!(
+        newest["featured_image"]["srcset"]
+            .as_str()
+            .unwrap()
+            .contains(".webp")
+    );
+    let story = app
+        .get(&format!(
+            "/api/v1/articles/{}",
+            newest["slug"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .json();
+    assert!(
+        story["previous"].is_object() || story["next"].is_object(),
+        "{story}"
+    );
+    assert!(
+        story["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("Also Read – <a href=")
+    );
+    assert!(
+        story["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<figcaption>")
+    );
+    let first = app
+        .get("/api/v1/articles?section=top-news&limit=100")
+        .send()
+        .await
+        .json();
+    assert!(
+        first["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["corrections"].as_array().is_some_and(|c| !c.is_empty()))
+    );
+    let scheduled = app
+        .get("/api/v1/articles?status=scheduled")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(scheduled["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/sections/world").send().await.json()["children"][0]["slug"],
+        "europe"
+    );
+    assert!(
+        dateline::demo::run(&app.state).await.is_err(),
+        "a second run refuses"
+    );
+}
