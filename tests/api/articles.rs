@@ -1112,3 +1112,68 @@ async fn the_demo_newsroom_is_a_living_api(app: TestApp) {
         "a second run refuses"
     );
 }
+
+both_backends!(include_expands_relations_in_full);
+
+async fn include_expands_relations_in_full(app: TestApp) {
+    app.create("/api/v1/sections", json!({"name": "World"}))
+        .await;
+    app.create(
+        "/api/v1/sections",
+        json!({"name": "Europe", "parent": "world"}),
+    )
+    .await;
+    app.create(
+        "/api/v1/tags",
+        json!({"name": "Energy", "description": "Power and fuel"}),
+    )
+    .await;
+    app.create(
+        "/api/v1/authors",
+        json!({"name": "Ana Ruiz", "bio": "Madrid correspondent"}),
+    )
+    .await;
+    let photo = image(&app, "Pylons at dusk").await;
+    let article = draft(
+        &app,
+        &app.admin,
+        json!({"headline": "Grid deal", "section": "europe", "tags": ["energy"], "authors": ["ana-ruiz"], "featured_image": photo["id"]}),
+    )
+    .await;
+    publish(&app, &article, json!({})).await;
+
+    let plain = app.get("/api/v1/articles/grid-deal").send().await.json();
+    assert!(
+        plain.get("included").is_none(),
+        "compact summaries without include="
+    );
+    assert_eq!(
+        plain["authors"][0],
+        json!({"id": plain["authors"][0]["id"], "slug": "ana-ruiz", "name": "Ana Ruiz"})
+    );
+
+    let full = app
+        .get("/api/v1/articles/grid-deal?include=authors,tags,section,featured_image")
+        .send()
+        .await
+        .json();
+    let included = &full["included"];
+    assert_eq!(included["authors"][0]["bio"], "Madrid correspondent");
+    assert_eq!(included["authors"][0]["article_count"], 1);
+    assert_eq!(included["tags"][0]["description"], "Power and fuel");
+    assert_eq!(included["section"]["ancestors"][0]["slug"], "world");
+    assert!(
+        included["featured_image"]["renditions"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
+    let listed = app.get("/api/v1/articles?include=tags").send().await.json();
+    assert_eq!(listed["data"][0]["included"]["tags"][0]["slug"], "energy");
+    assert!(listed["data"][0]["included"].get("authors").is_none());
+    app.get("/api/v1/articles?include=everything")
+        .send()
+        .await
+        .problem(422);
+}

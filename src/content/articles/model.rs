@@ -152,6 +152,63 @@ pub struct ArticleResponse {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Full records of the relations named in `include=`; absent without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included: Option<Included>,
+}
+
+/// Relations expanded by `include=authors,tags,section,featured_image`.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Included {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authors: Option<Vec<crate::content::authors::model::AuthorResponse>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<crate::content::tags::model::TagResponse>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<crate::content::sections::model::SectionResponse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub featured_image: Option<crate::media::model::ImageResponse>,
+}
+
+/// Which relations `include=` expands.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Include {
+    pub authors: bool,
+    pub tags: bool,
+    pub section: bool,
+    pub featured_image: bool,
+}
+
+impl Include {
+    /// Parses `include=authors,tags,section,featured_image`.
+    pub fn parse(raw: Option<&str>) -> AppResult<Include> {
+        let mut include = Include::default();
+        for part in raw
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match part {
+                "authors" => include.authors = true,
+                "tags" => include.tags = true,
+                "section" => include.section = true,
+                "featured_image" => include.featured_image = true,
+                other => {
+                    return Err(AppError::invalid(
+                        "include",
+                        format!("'{other}' is not one of authors, tags, section, featured_image"),
+                    ));
+                }
+            }
+        }
+        Ok(include)
+    }
+
+    /// True when nothing is to be expanded.
+    pub fn is_empty(self) -> bool {
+        !(self.authors || self.tags || self.section || self.featured_image)
+    }
 }
 
 /// Which body renderings a read returns.
@@ -234,6 +291,7 @@ impl ArticleResponse {
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
+            included: None,
         }
     }
 }

@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::db::{self, ListFilter};
 use super::model::{
-    ArticlePage, ArticleResponse, ArticleRow, CreateArticle, Formats, PublishRequest, Status,
-    UpdateArticle, VersionOnly,
+    ArticlePage, ArticleResponse, ArticleRow, CreateArticle, Formats, Include, PublishRequest,
+    Status, UpdateArticle, VersionOnly,
 };
 use super::rules::Actor;
 use crate::auth::principal::{MaybeAuth, Principal, ReaderRule, Requirement, Writer};
@@ -43,6 +43,8 @@ pub struct ArticleQuery {
     pub status: Option<Status>,
     /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
     pub formats: Option<String>,
+    /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
+    pub include: Option<String>,
     /// Items per page, 1 to 100 (default 20).
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
@@ -55,6 +57,8 @@ pub struct ArticleQuery {
 pub struct FormatsQuery {
     /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
     pub formats: Option<String>,
+    /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
+    pub include: Option<String>,
 }
 
 pub(super) fn render_one(
@@ -98,6 +102,7 @@ pub async fn list_articles(
 ) -> AppResult<HttpResponse> {
     let q = query.0;
     let formats = Formats::parse(q.formats.as_deref())?;
+    let include = Include::parse(q.include.as_deref())?;
     let paging = PageParams {
         limit: q.limit,
         cursor: q.cursor,
@@ -206,6 +211,7 @@ pub async fn list_articles(
                 None => Page::from_rows(rows, limit, key, item),
             };
             db::hydrate_related(conn, &mut page.data, &media)?;
+            db::expand(conn, &mut page.data, include, &media)?;
             Ok(page)
         })
         .await?;
@@ -235,6 +241,7 @@ pub async fn get_article(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let formats = Formats::parse(query.0.formats.as_deref())?;
+    let include = Include::parse(query.0.include.as_deref())?;
     let key = key.into_inner();
     let insider = who.0.as_ref().is_some_and(ReaderRule::allows);
     let media = state.media.clone();
@@ -249,7 +256,9 @@ pub async fn get_article(
                 return Err(AppError::NotFound("article"));
             }
             let neighbours = db::neighbours(conn, &row)?;
-            let article = render_one(conn, row, formats, &media)?;
+            let mut article = [render_one(conn, row, formats, &media)?];
+            db::expand(conn, &mut article, include, &media)?;
+            let [article] = article;
             Ok(Ok((
                 public,
                 ArticlePage {
