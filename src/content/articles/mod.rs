@@ -4,6 +4,8 @@ pub mod blocks;
 pub mod db;
 pub mod history;
 pub mod model;
+pub mod reads;
+pub mod revisions;
 pub mod routes;
 pub mod rules;
 pub mod scheduler;

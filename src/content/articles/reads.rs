@@ -1,0 +1,564 @@
+//! Reading stories: lists, relations in batches, neighbours, related-story hydration,
+//! `include=` expansion and counts.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::blocks::{self, Block};
+use super::db::{image_info, public_at};
+use super::model::{ArticleLink, ArticleRow, FeaturedImage, Neighbours, Relations, Status};
+use crate::content::Summary;
+use crate::error::AppResult;
+use crate::media::model::{ImageResponse, ImageRow};
+use crate::media::store::MediaStore;
+use crate::store::schema::{
+    article_authors, article_links, article_tags, articles, authors, images, sections, tags,
+};
+use crate::store::{DbConn, now};
+
+/// Loads the relations of `rows` in four queries, whatever the number of rows.
+pub fn relations(
+    conn: &mut DbConn,
+    rows: &[ArticleRow],
+    media: &MediaStore,
+) -> AppResult<HashMap<String, Relations>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut out: HashMap<String, Relations> = ids
+        .iter()
+        .map(|id| (id.to_string(), Relations::default()))
+        .collect();
+
+    let bylines: Vec<(String, String, String, String)> = article_authors::table
+        .inner_join(authors::table)
+        .filter(article_authors::article_id.eq_any(&ids))
+        .order((article_authors::article_id, article_authors::position))
+        .select((
+            article_authors::article_id,
+            authors::id,
+            authors::slug,
+            authors::name,
+        ))
+        .load(conn)?;
+    for (article, id, slug, name) in bylines {
+        if let Some(r) = out.get_mut(&article) {
+            r.authors.push(Summary { id, slug, name });
+        }
+    }
+    let tagged: Vec<(String, String, String, String)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(&ids))
+        .order((article_tags::article_id, tags::slug))
+        .select((article_tags::article_id, tags::id, tags::slug, tags::name))
+        .load(conn)?;
+    for (article, id, slug, name) in tagged {
+        if let Some(r) = out.get_mut(&article) {
+            r.tags.push(Summary { id, slug, name });
+        }
+    }
+    let section_ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.section_id.as_deref())
+        .collect();
+    let found: HashMap<String, Summary> = sections::table
+        .filter(sections::id.eq_any(&section_ids))
+        .select((sections::id, sections::slug, sections::name))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, slug, name)| (id.clone(), Summary { id, slug, name }))
+        .collect();
+    let image_ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.featured_image_id.as_deref())
+        .collect();
+    let pictures: HashMap<String, ImageRow> = images::table
+        .filter(images::id.eq_any(&image_ids))
+        .select(ImageRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| (row.id.clone(), row))
+        .collect();
+    for row in rows {
+        if let Some(r) = out.get_mut(&row.id) {
+            r.section = row.section_id.as_ref().and_then(|s| found.get(s).cloned());
+            r.featured_image = row
+                .featured_image_id
+                .as_ref()
+                .and_then(|i| pictures.get(i))
+                .map(|p| {
+                    let info = image_info(p.clone(), media);
+                    FeaturedImage {
+                        id: p.id.clone(),
+                        url: info.url,
+                        srcset: info.srcset,
+                        alt: info.alt,
+                        caption: info.caption,
+                        credit: info.credit,
+                        width: info.width,
+                        height: info.height,
+                    }
+                });
+        }
+    }
+    Ok(out)
+}
+
+/// Fills in what "related" blocks point at, as the public would see it now: one
+/// query for all the stories given. Unavailable targets become tombstones.
+pub fn hydrate_related(
+    conn: &mut DbConn,
+    stories: &mut [super::model::ArticleResponse],
+    media: &MediaStore,
+) -> AppResult<()> {
+    let mut ids: Vec<String> = Vec::new();
+    for story in stories.iter() {
+        for block in story.body.iter().flatten() {
+            if let Block::Related { article_id, .. } = block {
+                ids.push(article_id.clone());
+            }
+        }
+        let mut html = story.body_html.as_deref().unwrap_or("");
+        while let Some(at) = html.find(blocks::RELATED_MARK) {
+            let rest = &html[at + blocks::RELATED_MARK.len()..];
+            ids.extend(rest.split('"').next().map(str::to_owned));
+            html = rest;
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let now = now();
+    let targets: Vec<ArticleRow> = articles::table
+        .filter(articles::id.eq_any(&ids))
+        .filter(public_at!(now))
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let mut relations = relations(conn, &targets, media)?;
+    let found: HashMap<String, blocks::RelatedTarget> = targets
+        .iter()
+        .map(|t| {
+            let featured_image = relations.remove(&t.id).and_then(|r| r.featured_image);
+            let target = blocks::RelatedTarget {
+                available: true,
+                slug: Some(t.slug.clone()),
+                headline: Some(t.headline.clone()),
+                standfirst: Some(t.standfirst.clone()),
+                featured_image,
+            };
+            (t.id.clone(), target)
+        })
+        .collect();
+    let tombstone = blocks::RelatedTarget {
+        available: false,
+        slug: None,
+        headline: None,
+        standfirst: None,
+        featured_image: None,
+    };
+    for story in stories.iter_mut() {
+        for block in story.body.iter_mut().flatten() {
+            if let Block::Related {
+                article_id, target, ..
+            } = block
+            {
+                *target = Some(Box::new(
+                    found
+                        .get(article_id.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| tombstone.clone()),
+                ));
+            }
+        }
+        if let Some(html) = &story.body_html {
+            let lookup = |id: &str| {
+                found
+                    .get(id)
+                    .and_then(|t| Some((t.slug.clone()?, t.headline.clone()?)))
+            };
+            story.body_html = Some(blocks::hydrate_html(html, &lookup));
+        }
+    }
+    Ok(())
+}
+
+/// Whether any live article uses the image (in its body or as its lead photo).
+pub fn image_in_use(conn: &mut DbConn, image_id: &str) -> AppResult<i64> {
+    Ok(article_links::table
+        .inner_join(articles::table.on(articles::id.eq(article_links::article_id)))
+        .filter(article_links::target_kind.eq("image"))
+        .filter(article_links::target_id.eq(image_id))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// How a list is filtered and ordered.
+pub struct ListFilter {
+    /// Public lists show only what the public may see, newest published first;
+    /// editors' lists show every state, most recently updated first.
+    pub public: bool,
+    pub sections: Option<Vec<String>>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    pub until: Option<NaiveDateTime>,
+    pub status: Option<Status>,
+    /// Only these ids (search hits); then no keyset or limit applies here.
+    pub only: Option<Vec<String>>,
+}
+
+/// A page of articles after the keyset `(time, id)`.
+pub fn list(
+    conn: &mut DbConn,
+    filter: &ListFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> AppResult<Vec<ArticleRow>> {
+    let now = now();
+    let mut query = articles::table
+        .select(ArticleRow::as_select())
+        .filter(articles::deleted_at.is_null())
+        .into_boxed();
+    let after = match &filter.only {
+        Some(ids) => {
+            query = query.filter(articles::id.eq_any(ids.clone()));
+            None
+        }
+        None => {
+            query = query.limit(limit + 1);
+            after
+        }
+    };
+    if filter.public {
+        query = query
+            .filter(public_at!(now))
+            .order((articles::published_at.desc(), articles::id.desc()));
+        if let Some(since) = filter.since {
+            query = query.filter(articles::published_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(articles::published_at.lt(until));
+        }
+        if let Some((at, id)) = after {
+            query = query.filter(
+                articles::published_at
+                    .lt(at)
+                    .or(articles::published_at.eq(at).and(articles::id.lt(id))),
+            );
+        }
+    } else {
+        query = query.order((articles::updated_at.desc(), articles::id.desc()));
+        if let Some(status) = filter.status {
+            query = query.filter(articles::status.eq(status.as_str()));
+        }
+        if let Some(since) = filter.since {
+            query = query.filter(articles::updated_at.ge(since));
+        }
+        if let Some(until) = filter.until {
+            query = query.filter(articles::updated_at.lt(until));
+        }
+        if let Some((at, id)) = after {
+            query = query.filter(
+                articles::updated_at
+                    .lt(at)
+                    .or(articles::updated_at.eq(at).and(articles::id.lt(id))),
+            );
+        }
+    }
+    if let Some(sections) = &filter.sections {
+        query = query.filter(articles::section_id.eq_any(sections.clone()));
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(author) = &filter.author {
+        query = query.filter(
+            articles::id.eq_any(
+                article_authors::table
+                    .filter(article_authors::author_id.eq(author.clone()))
+                    .select(article_authors::article_id),
+            ),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Published-article counts per tag, author or section among `ids`.
+pub fn counts(conn: &mut DbConn, by: CountBy, ids: &[String]) -> AppResult<HashMap<String, i64>> {
+    let now = now();
+    let rows: Vec<(String, i64)> = match by {
+        CountBy::Tag => article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq_any(ids))
+            .filter(public_at!(now))
+            .group_by(article_tags::tag_id)
+            .select((article_tags::tag_id, diesel::dsl::count_star()))
+            .load(conn)?,
+        CountBy::Author => article_authors::table
+            .inner_join(articles::table)
+            .filter(article_authors::author_id.eq_any(ids))
+            .filter(public_at!(now))
+            .group_by(article_authors::author_id)
+            .select((article_authors::author_id, diesel::dsl::count_star()))
+            .load(conn)?,
+        CountBy::Section => articles::table
+            .filter(articles::section_id.eq_any(ids))
+            .filter(public_at!(now))
+            .group_by(articles::section_id)
+            .select((
+                articles::section_id.assume_not_null(),
+                diesel::dsl::count_star(),
+            ))
+            .load(conn)?,
+    };
+    Ok(rows.into_iter().collect())
+}
+
+/// What [`counts`] counts by.
+#[derive(Debug, Clone, Copy)]
+pub enum CountBy {
+    Tag,
+    Author,
+    Section,
+}
+
+/// Previous/next in the same section by publish time, and related stories: explicit
+/// "Also Read" targets first, then stories sharing tags, newest first. Public only.
+pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> {
+    let now = now();
+    let mut out = Neighbours::default();
+    if let (Some(section), Some(at)) = (&row.section_id, row.published_at) {
+        let before = articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(
+                articles::published_at
+                    .lt(at)
+                    .or(articles::published_at.eq(at).and(articles::id.lt(&row.id))),
+            )
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?;
+        let after = articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(
+                articles::published_at
+                    .gt(at)
+                    .or(articles::published_at.eq(at).and(articles::id.gt(&row.id))),
+            )
+            .order((articles::published_at.asc(), articles::id.asc()))
+            .select(ArticleRow::as_select())
+            .first(conn)
+            .optional()?;
+        out.previous = before.as_ref().map(ArticleLink::from);
+        out.next = after.as_ref().map(ArticleLink::from);
+    }
+    let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
+    let explicit: Vec<String> = body
+        .iter()
+        .filter_map(|b| match b {
+            Block::Related { article_id, .. } => Some(article_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let linked: Vec<ArticleRow> = articles::table
+        .filter(public_at!(now))
+        .filter(
+            articles::id
+                .eq_any(&explicit)
+                .or(articles::slug.eq_any(&explicit)),
+        )
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    for key in &explicit {
+        if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
+            && found.id != row.id
+            && !out.related.iter().any(|r| r.id == found.id)
+        {
+            out.related.push(ArticleLink::from(found));
+        }
+    }
+    let tag_ids: Vec<String> = article_tags::table
+        .filter(article_tags::article_id.eq(&row.id))
+        .select(article_tags::tag_id)
+        .load(conn)?;
+    if !tag_ids.is_empty() && out.related.len() < 5 {
+        let sharing: Vec<ArticleRow> = articles::table
+            .filter(public_at!(now))
+            .filter(articles::id.ne(&row.id))
+            .filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .filter(article_tags::tag_id.eq_any(&tag_ids))
+                        .select(article_tags::article_id),
+                ),
+            )
+            .order((articles::published_at.desc(), articles::id.desc()))
+            .limit(10)
+            .select(ArticleRow::as_select())
+            .load(conn)?;
+        for found in &sharing {
+            if out.related.len() >= 5 {
+                break;
+            }
+            if !out.related.iter().any(|r| r.id == found.id) {
+                out.related.push(ArticleLink::from(found));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Live stories whose body links to `article_id` ("Also Read").
+pub fn backlinks(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<ArticleRow>> {
+    Ok(articles::table
+        .filter(articles::deleted_at.is_null())
+        .filter(
+            articles::id.eq_any(
+                article_links::table
+                    .filter(article_links::target_kind.eq("article"))
+                    .filter(article_links::target_id.eq(article_id))
+                    .select(article_links::article_id),
+            ),
+        )
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .select(ArticleRow::as_select())
+        .load(conn)?)
+}
+
+/// Expands the relations `include=` names, for a whole page at once (a fixed number of
+/// queries whatever its size).
+pub fn expand(
+    conn: &mut DbConn,
+    stories: &mut [super::model::ArticleResponse],
+    include: super::model::Include,
+    media: &MediaStore,
+) -> AppResult<()> {
+    use crate::content::authors::model::{AuthorResponse, AuthorRow};
+    use crate::content::tags::model::{TagResponse, TagRow};
+    if include.is_empty() || stories.is_empty() {
+        return Ok(());
+    }
+    let ids = |pick: &dyn Fn(&super::model::ArticleResponse) -> Vec<String>| -> Vec<String> {
+        let mut all: Vec<String> = stories.iter().flat_map(pick).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let author_ids = ids(&|s| s.authors.iter().map(|a| a.id.clone()).collect());
+    let tag_ids = ids(&|s| s.tags.iter().map(|t| t.id.clone()).collect());
+    let image_ids = ids(&|s| s.featured_image.iter().map(|i| i.id.clone()).collect());
+
+    let author_rows: HashMap<String, AuthorRow> = if include.authors {
+        authors::table
+            .filter(authors::id.eq_any(&author_ids))
+            .select(AuthorRow::as_select())
+            .load::<AuthorRow>(conn)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let author_counts = if include.authors {
+        counts(conn, CountBy::Author, &author_ids)?
+    } else {
+        HashMap::new()
+    };
+    let tag_rows: HashMap<String, TagRow> = if include.tags {
+        tags::table
+            .filter(tags::id.eq_any(&tag_ids))
+            .select(TagRow::as_select())
+            .load::<TagRow>(conn)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let tag_counts = if include.tags {
+        counts(conn, CountBy::Tag, &tag_ids)?
+    } else {
+        HashMap::new()
+    };
+    let all_sections = if include.section {
+        crate::content::sections::db::all(conn)?
+    } else {
+        Vec::new()
+    };
+    let section_counts = if include.section {
+        let section_ids: Vec<String> = all_sections.iter().map(|s| s.id.clone()).collect();
+        counts(conn, CountBy::Section, &section_ids)?
+    } else {
+        HashMap::new()
+    };
+    let tree =
+        crate::content::sections::model::Tree::new(&all_sections).with_counts(section_counts);
+    let pictures: HashMap<String, ImageRow> = if include.featured_image {
+        images::table
+            .filter(images::id.eq_any(&image_ids))
+            .select(ImageRow::as_select())
+            .load::<ImageRow>(conn)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+
+    for story in stories.iter_mut() {
+        let mut included = super::model::Included::default();
+        if include.authors {
+            included.authors = Some(
+                story
+                    .authors
+                    .iter()
+                    .filter_map(|a| author_rows.get(&a.id))
+                    .map(|r| {
+                        AuthorResponse::new(
+                            r.clone(),
+                            author_counts.get(&r.id).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+            );
+        }
+        if include.tags {
+            included.tags = Some(
+                story
+                    .tags
+                    .iter()
+                    .filter_map(|t| tag_rows.get(&t.id))
+                    .map(|r| {
+                        TagResponse::new(r.clone(), tag_counts.get(&r.id).copied().unwrap_or(0))
+                    })
+                    .collect(),
+            );
+        }
+        if include.section {
+            included.section = story
+                .section
+                .as_ref()
+                .and_then(|s| all_sections.iter().find(|row| row.id == s.id))
+                .map(|row| tree.response(row));
+        }
+        if include.featured_image {
+            included.featured_image = story
+                .featured_image
+                .as_ref()
+                .and_then(|f| pictures.get(&f.id))
+                .map(|row| ImageResponse::new(row.clone(), media));
+        }
+        story.included = Some(included);
+    }
+    Ok(())
+}

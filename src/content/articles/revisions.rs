@@ -1,0 +1,173 @@
+//! A story's history and lifecycle beyond editing: revisions, the trash, and the
+//! scheduler's flip of due stories.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::db::{get, record};
+use super::model::{ArticleInput, ArticleRow, Relations, RevisionSummary, Seo, Snapshot, Status};
+use super::reads::relations;
+use crate::content::Summary;
+use crate::error::{AppError, AppResult};
+use crate::media::store::MediaStore;
+use crate::store::schema::{article_revisions, articles, authors, tags};
+use crate::store::{DbConn, lock, now};
+
+/// A story's history, newest first.
+pub fn revisions(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<RevisionSummary>> {
+    let rows: Vec<(i32, String, Option<String>, NaiveDateTime)> = article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .order(article_revisions::number.desc())
+        .select((
+            article_revisions::number,
+            article_revisions::action,
+            article_revisions::created_by,
+            article_revisions::created_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, action, created_by, at)| RevisionSummary {
+            number,
+            action,
+            created_by,
+            created_at: crate::http::utc(at),
+        })
+        .collect())
+}
+
+/// One revision: its summary and the story as it then was.
+pub fn revision(
+    conn: &mut DbConn,
+    article_id: &str,
+    number: i32,
+) -> AppResult<(RevisionSummary, Snapshot)> {
+    let found: Option<(String, Option<String>, NaiveDateTime, String)> = article_revisions::table
+        .filter(article_revisions::article_id.eq(article_id))
+        .filter(article_revisions::number.eq(number))
+        .select((
+            article_revisions::action,
+            article_revisions::created_by,
+            article_revisions::created_at,
+            article_revisions::snapshot,
+        ))
+        .first(conn)
+        .optional()?;
+    let (action, created_by, at, snapshot) = found.ok_or(AppError::NotFound("revision"))?;
+    let snapshot: Snapshot = serde_json::from_str(&snapshot).map_err(AppError::internal)?;
+    Ok((
+        RevisionSummary {
+            number,
+            action,
+            created_by,
+            created_at: crate::http::utc(at),
+        },
+        snapshot,
+    ))
+}
+
+/// Relations of a snapshot, by the ids it recorded (ones deleted since are dropped).
+pub fn snapshot_relations(
+    conn: &mut DbConn,
+    snapshot: &Snapshot,
+    media: &MediaStore,
+) -> AppResult<Relations> {
+    let mut relations = relations(conn, std::slice::from_ref(&snapshot.article), media)?
+        .remove(&snapshot.article.id)
+        .unwrap_or_default();
+    let by_id = |list: Vec<(String, String, String)>, order: &[String]| -> Vec<Summary> {
+        order
+            .iter()
+            .filter_map(|id| list.iter().find(|(i, _, _)| i == id))
+            .map(|(id, slug, name)| Summary {
+                id: id.clone(),
+                slug: slug.clone(),
+                name: name.clone(),
+            })
+            .collect()
+    };
+    let names: Vec<(String, String, String)> = authors::table
+        .filter(authors::id.eq_any(&snapshot.authors))
+        .select((authors::id, authors::slug, authors::name))
+        .load(conn)?;
+    relations.authors = by_id(names, &snapshot.authors);
+    let labels: Vec<(String, String, String)> = tags::table
+        .filter(tags::id.eq_any(&snapshot.tags))
+        .select((tags::id, tags::slug, tags::name))
+        .load(conn)?;
+    relations.tags = by_id(labels, &snapshot.tags);
+    Ok(relations)
+}
+
+/// The editable content of a snapshot, as an edit (slug and state stay as they are).
+pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
+    let a = snapshot.article;
+    ArticleInput {
+        headline: Some(a.headline),
+        slug: None,
+        standfirst: Some(a.standfirst),
+        body: Some(serde_json::from_str(&a.body).unwrap_or_default()),
+        section: Some(a.section_id),
+        tags: Some(snapshot.tags),
+        authors: Some(snapshot.authors),
+        source: Some(a.source),
+        featured_image: Some(a.featured_image_id),
+        canonical_url: Some(a.canonical_url),
+        seo: Some(Seo {
+            title: a.seo_title,
+            description: a.seo_description,
+        }),
+        embargo_until: Some(a.embargo_until),
+        append_correction: None,
+    }
+}
+
+/// A story in the trash, by id or slug.
+pub fn find_trashed(conn: &mut DbConn, key: &str) -> AppResult<ArticleRow> {
+    articles::table
+        .filter(articles::id.eq(key).or(articles::slug.eq(key)))
+        .filter(articles::deleted_at.is_not_null())
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound("article in the trash"))
+}
+
+/// Takes a story out of the trash, as it was.
+pub fn untrash(conn: &mut DbConn, row: &ArticleRow, who: Option<&str>) -> AppResult<ArticleRow> {
+    diesel::update(articles::table.find(&row.id))
+        .set((
+            articles::deleted_at.eq(None::<NaiveDateTime>),
+            articles::version.eq(row.version + 1),
+            articles::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    record(conn, &row.id, "restore_from_trash", who)?;
+    get(conn, &row.id)
+}
+
+/// Marks scheduled stories whose time has come as published, with a revision each;
+/// returns their ids (the hook for webhooks and feed freshness). Safe to run on every
+/// instance at once: a story flips exactly once.
+pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
+    lock(conn, "scheduler")?;
+    let due: Vec<String> = articles::table
+        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::published_at.le(now()))
+        .filter(articles::deleted_at.is_null())
+        .select(articles::id)
+        .load(conn)?;
+    for id in &due {
+        let flipped = diesel::update(articles::table.find(id))
+            .filter(articles::status.eq(Status::Scheduled.as_str()))
+            .set((
+                articles::status.eq(Status::Published.as_str()),
+                articles::version.eq(articles::version + 1),
+            ))
+            .execute(conn)?;
+        if flipped == 1 {
+            record(conn, id, "scheduled_publish", None)?;
+        }
+    }
+    Ok(due)
+}
