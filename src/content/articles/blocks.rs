@@ -170,6 +170,7 @@ pub struct Referenced<'a> {
 }
 
 /// An image as a body shows it.
+#[derive(Clone)]
 pub struct ImageInfo {
     pub url: String,
     pub srcset: String,

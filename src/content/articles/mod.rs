@@ -1,8 +1,11 @@
 //! Articles: the stories themselves, their body blocks, workflow and revisions.
 
 pub mod blocks;
+pub mod compose;
 pub mod db;
 pub mod history;
+pub mod include;
+pub mod input;
 pub mod model;
 pub mod reads;
 pub mod revisions;
@@ -10,3 +13,4 @@ pub mod routes;
 pub mod rules;
 pub mod scheduler;
 pub mod search;
+pub mod workflow;

@@ -1,0 +1,200 @@
+//! What writes to a story accept: the request bodies and their checked form.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use super::blocks::Block;
+use super::model::Seo;
+use crate::content::parse_text;
+use crate::content::slug::Slug;
+use crate::error::{AppResult, Errors};
+
+/// Tells "absent" (outer None) from "null" (Some(None)).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(de).map(Some)
+}
+
+/// A new story (a draft). Relations are referenced by slug or id.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticle {
+    #[schema(example = "Kremlin 'prepared for the worst' over US ties")]
+    pub headline: String,
+    /// Derived from the headline unless given.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    /// Section slug or id.
+    pub section: Option<String>,
+    /// Tag slugs or ids.
+    pub tags: Option<Vec<String>>,
+    /// Author slugs or ids, in byline order.
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    /// Image id.
+    pub featured_image: Option<String>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    /// Hidden from the public until then, even once published.
+    pub embargo_until: Option<DateTime<Utc>>,
+}
+
+/// Changes to a story; absent fields stay as they are, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    /// The version you edited (or send `If-Match`).
+    pub version: Option<i64>,
+    pub headline: Option<String>,
+    /// A new slug; the old one keeps answering with a redirect.
+    pub slug: Option<String>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub section: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub featured_image: Option<Option<String>>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<DateTime<Utc>>, nullable)]
+    pub embargo_until: Option<Option<DateTime<Utc>>>,
+    /// Appends a correction, stamped with the current time, shown publicly.
+    pub append_correction: Option<String>,
+}
+
+/// Checked article fields; `None` means "not sent".
+#[derive(Debug, Default)]
+pub struct ArticleInput {
+    pub headline: Option<String>,
+    pub slug: Option<Slug>,
+    pub standfirst: Option<String>,
+    pub body: Option<Vec<Block>>,
+    pub section: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub authors: Option<Vec<String>>,
+    pub source: Option<String>,
+    pub featured_image: Option<Option<String>>,
+    pub canonical_url: Option<String>,
+    pub seo: Option<Seo>,
+    pub embargo_until: Option<Option<NaiveDateTime>>,
+    pub append_correction: Option<String>,
+}
+
+impl CreateArticle {
+    /// Checks every field.
+    pub fn parse(self) -> AppResult<ArticleInput> {
+        UpdateArticle {
+            version: None,
+            headline: Some(self.headline),
+            slug: self.slug,
+            standfirst: self.standfirst,
+            body: self.body,
+            section: self.section.map(Some),
+            tags: self.tags,
+            authors: self.authors,
+            source: self.source,
+            featured_image: self.featured_image.map(Some),
+            canonical_url: self.canonical_url,
+            seo: self.seo,
+            embargo_until: self.embargo_until.map(Some),
+            append_correction: None,
+        }
+        .parse()
+    }
+}
+
+impl UpdateArticle {
+    /// Checks the fields that were sent.
+    pub fn parse(self) -> AppResult<ArticleInput> {
+        let mut errors = Errors::default();
+        let headline = self.headline.and_then(|h| {
+            let h = errors.check("headline", parse_text(&h, 300))?;
+            if h.is_empty() {
+                errors.add("headline", "must not be empty");
+            }
+            Some(h)
+        });
+        let body = self.body.map(|blocks| {
+            if blocks.len() > super::blocks::MAX_BLOCKS {
+                errors.add(
+                    "body",
+                    format!("at most {} blocks", super::blocks::MAX_BLOCKS),
+                );
+            }
+            blocks
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| b.clean(i, &mut errors))
+                .collect()
+        });
+        let canonical_url = self.canonical_url.inspect(|u| {
+            if !u.is_empty() && !crate::content::is_http_url(u) {
+                errors.add("canonical_url", "must be an absolute http(s) URL");
+            }
+        });
+        let seo = self.seo.map(|s| Seo {
+            title: errors
+                .check("seo.title", parse_text(&s.title, 200))
+                .unwrap_or_default(),
+            description: errors
+                .check("seo.description", parse_text(&s.description, 500))
+                .unwrap_or_default(),
+        });
+        let input = ArticleInput {
+            headline,
+            slug: self
+                .slug
+                .and_then(|s| errors.check("slug", Slug::parse(&s))),
+            standfirst: self
+                .standfirst
+                .and_then(|s| errors.check("standfirst", parse_text(&s, 2000))),
+            body,
+            section: self.section,
+            tags: self.tags,
+            authors: self.authors,
+            source: self
+                .source
+                .and_then(|s| errors.check("source", parse_text(&s, 300))),
+            featured_image: self.featured_image,
+            canonical_url,
+            seo,
+            embargo_until: self.embargo_until.map(|e| e.map(|at| at.naive_utc())),
+            append_correction: self.append_correction.and_then(|c| {
+                let c = errors.check("append_correction", parse_text(&c, 2000))?;
+                if c.is_empty() {
+                    errors.add("append_correction", "must not be empty");
+                }
+                Some(c)
+            }),
+        };
+        errors.finish()?;
+        Ok(input)
+    }
+}
+
+/// `POST /articles/{id}/publish`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    /// The version you are publishing (or send `If-Match`).
+    pub version: Option<i64>,
+    /// When it goes public; a future time schedules it. Default: now.
+    pub publish_at: Option<DateTime<Utc>>,
+}
+
+/// `POST /articles/{id}/unpublish` and other versioned actions without fields.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionOnly {
+    /// The version you are acting on (or send `If-Match`).
+    pub version: Option<i64>,
+}

@@ -1,0 +1,174 @@
+//! Moving a story through its states: publish (or schedule), unpublish, trash.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, post};
+
+use super::db;
+use super::model::{ArticleResponse, ArticleRow, Formats, PublishRequest, Status, VersionOnly};
+use super::routes::{private, render_one};
+use super::rules::Actor;
+use crate::auth::principal::{Principal, Writer};
+use crate::error::AppResult;
+use crate::http::cache;
+use crate::http::extract::Json;
+use crate::state::AppState;
+use crate::store::now;
+
+/// Runs a state change with the usual version and permission checks.
+async fn change_state(
+    principal: &Principal,
+    req: &HttpRequest,
+    key: String,
+    version: Option<i64>,
+    state: &AppState,
+    decide: impl FnOnce(
+        &ArticleRow,
+    ) -> AppResult<(Status, Option<Option<chrono::NaiveDateTime>>, &'static str)>
+    + Send
+    + 'static,
+) -> AppResult<HttpResponse> {
+    let expected = cache::expected_version(req, version)?;
+    let actor = Actor::of(principal);
+    let media = state.media.clone();
+    let article = state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_publish(&current)?;
+            let (status, published_at, action) = decide(&current)?;
+            let row = db::transition(
+                conn,
+                &current,
+                expected,
+                status,
+                published_at,
+                action,
+                actor.user_id.as_deref(),
+            )?;
+            render_one(conn, row, Formats::parse(None)?, &media)
+        })
+        .await?;
+    Ok(private(req, StatusCode::OK, &article))
+}
+
+/// Publishes now, or schedules for a future `publish_at` (public from then on, with
+/// no further request). Authors their own stories; editors any.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    request_body = PublishRequest,
+    responses(
+        (status = 200, description = "Published or scheduled", body = ArticleResponse),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/publish")]
+pub async fn publish_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    body: Json<PublishRequest>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let PublishRequest {
+        version,
+        publish_at,
+    } = body.0;
+    change_state(
+        &who.principal,
+        &req,
+        key.into_inner(),
+        version,
+        &state,
+        move |_| {
+            let now = now();
+            let at = publish_at.map_or(now, |t| t.naive_utc());
+            if at > now {
+                Ok((Status::Scheduled, Some(Some(at)), "schedule"))
+            } else {
+                Ok((Status::Published, Some(Some(at)), "publish"))
+            }
+        },
+    )
+    .await
+}
+
+/// Takes a story back to draft: it disappears from the public at once.
+#[utoipa::path(
+    tag = "articles",
+    params(("key" = String, Path, description = "Article id or slug")),
+    request_body = VersionOnly,
+    responses(
+        (status = 200, description = "Back in draft", body = ArticleResponse),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[post("/articles/{key}/unpublish")]
+pub async fn unpublish_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    body: Json<VersionOnly>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    change_state(
+        &who.principal,
+        &req,
+        key.into_inner(),
+        body.0.version,
+        &state,
+        |_| Ok((Status::Draft, Some(None), "unpublish")),
+    )
+    .await
+}
+
+/// Moves a story to the trash (restorable). Send `If-Match` to guard against
+/// trashing a version you have not seen.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("If-Match" = Option<String>, Header, description = "The ETag you read"),
+    ),
+    responses(
+        (status = 204, description = "In the trash"),
+        (status = 404, description = "No such story"),
+        (status = 412, description = "Stale version; carries `current_version`"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[delete("/articles/{key}")]
+pub async fn delete_article(
+    who: Writer,
+    req: HttpRequest,
+    key: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let if_match = req.headers().contains_key(header::IF_MATCH);
+    let expected = if if_match {
+        Some(cache::expected_version(&req, None)?)
+    } else {
+        None
+    };
+    let actor = Actor::of(&who.principal);
+    let key = key.into_inner();
+    state
+        .db
+        .write(move |conn| {
+            let current = db::get(conn, &key)?;
+            actor.may_publish(&current)?;
+            db::trash(
+                conn,
+                &current,
+                expected.unwrap_or(current.version),
+                actor.user_id.as_deref(),
+            )
+        })
+        .await?;
+    Ok(cache::no_content())
+}
