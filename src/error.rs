@@ -28,6 +28,12 @@ pub enum AppError {
     },
     /// The caller's `version` is stale (412); carries the current one.
     PreconditionFailed { current_version: i64 },
+    /// Like `PreconditionFailed`, carrying the resource as it is now so the client can
+    /// rebase its change without another read.
+    StaleWith {
+        current_version: i64,
+        current: Box<serde_json::Value>,
+    },
     /// A versioned write came without `version` or `If-Match` (428).
     PreconditionRequired,
     /// Missing, invalid or revoked credentials (401).
@@ -85,7 +91,10 @@ impl fmt::Display for AppError {
                 write!(f, "invalid input: {}", fields.join(", "))
             }
             AppError::NotFound(what) => write!(f, "{what} not found"),
-            AppError::PreconditionFailed { current_version } => {
+            AppError::PreconditionFailed { current_version }
+            | AppError::StaleWith {
+                current_version, ..
+            } => {
                 write!(f, "stale version; current version is {current_version}")
             }
             AppError::PreconditionRequired => write!(f, "version or If-Match required"),

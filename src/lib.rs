@@ -2,16 +2,18 @@
 //!
 //! Rooms: `config` (settings), `store` (database), `http` (routing, errors, caching,
 //! paging), `auth` (credentials and permissions), `users`, `content` (authors,
-//! sections, tags), `startup` (the app as tests and the binary run it), `cli`.
+//! sections, tags, articles), `media`, `ordering` (curated collections), `startup` (the app as tests and the binary run it), `cli`.
 
 pub mod auth;
 pub mod cli;
 pub mod config;
+#[macro_use]
 pub mod content;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod media;
+pub mod ordering;
 pub mod startup;
 pub mod state;
 pub mod store;

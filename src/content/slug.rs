@@ -33,7 +33,10 @@ impl Slug {
 
     /// Derives a slug from a name, transliterating any script ("Zürich Büro" → `zurich-buro`).
     pub fn derive(name: &str) -> Result<Slug, String> {
-        let ascii = deunicode::deunicode(name).to_lowercase();
+        // Apostrophes join rather than split ("Don't Miss" → `dont-miss`).
+        let ascii = deunicode::deunicode(name)
+            .to_lowercase()
+            .replace(['\'', '`'], "");
         let mut slug = String::with_capacity(ascii.len());
         for word in ascii
             .split(|c: char| !c.is_ascii_alphanumeric())
@@ -129,6 +132,11 @@ mod tests {
         assert_eq!(Slug::derive("Zürich Büro").unwrap().as_str(), "zurich-buro");
         assert_eq!(Slug::derive("  Top  News! ").unwrap().as_str(), "top-news");
         assert_eq!(Slug::derive("Москва").unwrap().as_str(), "moskva");
+        assert_eq!(Slug::derive("Don’t Miss").unwrap().as_str(), "dont-miss");
+        assert_eq!(
+            Slug::derive("O'Brien's 'view'").unwrap().as_str(),
+            "obriens-view"
+        );
         assert_eq!(
             Slug::derive("World > Europe").unwrap().as_str(),
             "world-europe"

@@ -30,6 +30,7 @@ use crate::error::FieldError;
         (name = "tags", description = "The tag vocabulary"),
         (name = "images", description = "The photo library and its files"),
         (name = "articles", description = "Stories: editing, workflow and the public read API"),
+        (name = "collections", description = "Story ordering: curated collections, their history and prepared orders"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -29,6 +29,10 @@ pub struct Problem {
     /// For 412 responses: the version the resource has now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// For some 412 responses (collection orders): the resource as it is now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -41,6 +45,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             current_version: None,
+            current: None,
         }
     }
 
@@ -62,7 +67,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad-request",
             AppError::NotFound(_) => "not-found",
             AppError::Conflict { .. } => "conflict",
-            AppError::PreconditionFailed { .. } => "stale-version",
+            AppError::PreconditionFailed { .. } | AppError::StaleWith { .. } => "stale-version",
             AppError::PreconditionRequired => "version-required",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
@@ -82,7 +87,10 @@ impl AppError {
                 format!("{}: {}", errors[0].field, errors[0].message)
             }
             AppError::Validation(errors) => format!("{} fields are invalid", errors.len()),
-            AppError::PreconditionFailed { current_version } => format!(
+            AppError::PreconditionFailed { current_version }
+            | AppError::StaleWith {
+                current_version, ..
+            } => format!(
                 "the resource changed since you read it; it is now at version {current_version}"
             ),
             AppError::PreconditionRequired => {
@@ -116,6 +124,13 @@ impl AppError {
             AppError::PreconditionFailed { current_version } => {
                 problem.current_version = Some(*current_version)
             }
+            AppError::StaleWith {
+                current_version,
+                current,
+            } => {
+                problem.current_version = Some(*current_version);
+                problem.current = Some((**current).clone());
+            }
             _ => {}
         }
         problem
@@ -129,7 +144,9 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::PreconditionFailed { .. } | AppError::StaleWith { .. } => {
+                StatusCode::PRECONDITION_FAILED
+            }
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,

@@ -33,6 +33,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(sections::routes::register)
             .configure(tags::routes::register)
             .configure(media::register)
-            .configure(articles::routes::register),
+            .configure(articles::routes::register)
+            .configure(crate::ordering::routes::register),
     );
 }

@@ -189,6 +189,57 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    collections (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        max_items -> Integer,
+        fill_section_id -> Nullable<Text>,
+        fill_tag_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_items (collection_id, article_id) {
+        collection_id -> Text,
+        article_id -> Text,
+        position -> Integer,
+        pinned -> Bool,
+        expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    collection_changes (collection_id, version) {
+        collection_id -> Text,
+        version -> BigInt,
+        operation -> Text,
+        detail -> Text,
+        items_before -> Text,
+        items_after -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    collection_schedules (id) {
+        id -> Text,
+        collection_id -> Text,
+        items -> Text,
+        publish_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+        canceled_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -197,6 +248,10 @@ diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(api_keys -> users (created_by));
+diesel::joinable!(collection_items -> collections (collection_id));
+diesel::joinable!(collection_items -> articles (article_id));
+diesel::joinable!(collection_changes -> collections (collection_id));
+diesel::joinable!(collection_schedules -> collections (collection_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -214,4 +269,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_links,
     article_slugs,
     article_revisions,
+    collections,
+    collection_items,
+    collection_changes,
+    collection_schedules,
 );

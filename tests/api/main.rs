@@ -9,6 +9,8 @@ mod api_keys;
 mod articles;
 mod auth;
 mod authors;
+mod collections;
+mod collections_stress;
 mod conventions;
 mod images;
 mod openapi;

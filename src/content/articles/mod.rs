@@ -13,4 +13,5 @@ pub mod routes;
 pub mod rules;
 pub mod scheduler;
 pub mod search;
+pub mod summary;
 pub mod workflow;

@@ -76,14 +76,28 @@ impl ArticleRow {
     /// Visible to the public at `now`: published (or scheduled and due), past any
     /// embargo, not in the trash.
     pub fn is_public(&self, now: NaiveDateTime) -> bool {
-        self.deleted_at.is_none()
-            && matches!(
-                Status::parse(&self.status),
-                Status::Published | Status::Scheduled
-            )
-            && self.published_at.is_some_and(|at| at <= now)
-            && self.embargo_until.is_none_or(|until| until <= now)
+        is_public_at(
+            &self.status,
+            self.published_at,
+            self.embargo_until,
+            self.deleted_at,
+            now,
+        )
     }
+}
+
+/// The public-visibility rule over the columns it reads (the SQL form is `public_at!`).
+pub fn is_public_at(
+    status: &str,
+    published_at: Option<NaiveDateTime>,
+    embargo_until: Option<NaiveDateTime>,
+    deleted_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> bool {
+    deleted_at.is_none()
+        && matches!(Status::parse(status), Status::Published | Status::Scheduled)
+        && published_at.is_some_and(|at| at <= now)
+        && embargo_until.is_none_or(|until| until <= now)
 }
 
 /// Search-engine fields.

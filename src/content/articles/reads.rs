@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::blocks::{self, Block};
 use super::db::{image_info, public_at};
 use super::model::{ArticleLink, ArticleRow, FeaturedImage, Neighbours, Relations, Status};
+use super::summary::Related;
 use crate::content::Summary;
 use crate::error::AppResult;
 use crate::media::model::ImageRow;
@@ -19,12 +20,12 @@ use crate::store::schema::{
 use crate::store::{DbConn, now};
 
 /// Loads the relations of `rows` in four queries, whatever the number of rows.
-pub fn relations(
+pub fn relations<R: Related>(
     conn: &mut DbConn,
-    rows: &[ArticleRow],
+    rows: &[R],
     media: &MediaStore,
 ) -> AppResult<HashMap<String, Relations>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = rows.iter().map(|r| r.id()).collect();
     let mut out: HashMap<String, Relations> = ids
         .iter()
         .map(|id| (id.to_string(), Relations::default()))
@@ -57,10 +58,7 @@ pub fn relations(
             r.tags.push(Summary { id, slug, name });
         }
     }
-    let section_ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.section_id.as_deref())
-        .collect();
+    let section_ids: Vec<&str> = rows.iter().filter_map(|r| r.section_id()).collect();
     let found: HashMap<String, Summary> = sections::table
         .filter(sections::id.eq_any(&section_ids))
         .select((sections::id, sections::slug, sections::name))
@@ -68,10 +66,7 @@ pub fn relations(
         .into_iter()
         .map(|(id, slug, name)| (id.clone(), Summary { id, slug, name }))
         .collect();
-    let image_ids: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.featured_image_id.as_deref())
-        .collect();
+    let image_ids: Vec<&str> = rows.iter().filter_map(|r| r.featured_image_id()).collect();
     let pictures: HashMap<String, ImageRow> = images::table
         .filter(images::id.eq_any(&image_ids))
         .select(ImageRow::as_select())
@@ -80,11 +75,10 @@ pub fn relations(
         .map(|row| (row.id.clone(), row))
         .collect();
     for row in rows {
-        if let Some(r) = out.get_mut(&row.id) {
-            r.section = row.section_id.as_ref().and_then(|s| found.get(s).cloned());
+        if let Some(r) = out.get_mut(row.id()) {
+            r.section = row.section_id().and_then(|s| found.get(s).cloned());
             r.featured_image = row
-                .featured_image_id
-                .as_ref()
+                .featured_image_id()
                 .and_then(|i| pictures.get(i))
                 .map(|p| {
                     let info = image_info(p.clone(), media);

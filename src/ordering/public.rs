@@ -1,0 +1,104 @@
+//! A collection as the public sees it: the curated order (or a prepared one whose
+//! time has come), unavailable and expired stories skipped, topped up from its
+//! section or tag, resolved to summaries in a fixed number of queries.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::arrange::{self, Order};
+use super::db::{fills, get, items};
+use super::model::{CollectionPage, CollectionResponse, CollectionRow, PublicItem, Slot, Source};
+use crate::content::articles::db::public_at;
+use crate::content::articles::summary::public_summaries;
+use crate::content::sections;
+use crate::error::AppResult;
+use crate::media::store::MediaStore;
+use crate::store::schema::{article_tags, articles};
+use crate::store::{DbConn, now};
+
+/// The collection resolved for the public.
+pub fn page(conn: &mut DbConn, key: &str, media: &MediaStore) -> AppResult<CollectionPage> {
+    let row = get(conn, key)?;
+    let order = match super::plans::due_now(conn, &row.id)? {
+        Some(schedule) => {
+            let slots: Vec<Slot> = serde_json::from_str(&schedule.items).unwrap_or_default();
+            let mut order = Order::new(slots, row.capacity());
+            order.fit(|_| true);
+            order.into_slots()
+        }
+        None => items(conn, &row.id)?,
+    };
+    let fill = fill_ids(conn, &row, order.len())?;
+    let mut wanted: Vec<&str> = order.iter().map(|s| s.article_id.as_str()).collect();
+    wanted.extend(fill.iter().map(String::as_str));
+    let mut summaries = public_summaries(conn, &wanted, media)?;
+    let fill: Vec<String> = fill
+        .into_iter()
+        .filter(|id| summaries.contains_key(id))
+        .collect();
+    let at = Utc::now();
+    let shown = arrange::resolve(
+        &order,
+        |s| s.expires_at.is_none_or(|e| e > at) && summaries.contains_key(&s.article_id),
+        &fill,
+        row.capacity(),
+    );
+    let items = shown
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (id, pinned, curated))| {
+            let expires_at = order
+                .iter()
+                .find(|s| s.article_id == id)
+                .and_then(|s| s.expires_at);
+            summaries.remove(&id).map(|article| PublicItem {
+                position: i as i32 + 1,
+                pinned,
+                expires_at,
+                source: if curated {
+                    Source::Curated
+                } else {
+                    Source::Automatic
+                },
+                article,
+            })
+        })
+        .collect();
+    let fill = fills(conn, std::slice::from_ref(&row))?
+        .remove(&row.id)
+        .unwrap_or_default();
+    Ok(CollectionPage {
+        collection: CollectionResponse::new(row, fill),
+        items,
+    })
+}
+
+/// The latest published stories of the collection's section (with subsections) and/or
+/// tag, enough to top it up past the curated ones; empty without a fill source.
+fn fill_ids(conn: &mut DbConn, row: &CollectionRow, curated: usize) -> AppResult<Vec<String>> {
+    if row.fill_section_id.is_none() && row.fill_tag_id.is_none() {
+        return Ok(Vec::new());
+    }
+    let now = now();
+    let mut query = articles::table
+        .filter(public_at!(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit((row.capacity() + curated) as i64)
+        .select(articles::id)
+        .into_boxed();
+    if let Some(section) = &row.fill_section_id {
+        let all = sections::db::all(conn)?;
+        let ids = sections::model::Tree::new(&all).with_descendants(section);
+        query = query.filter(articles::section_id.eq_any(ids));
+    }
+    if let Some(tag) = &row.fill_tag_id {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .filter(article_tags::tag_id.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    Ok(query.load(conn)?)
+}

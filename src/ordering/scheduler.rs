@@ -1,0 +1,34 @@
+//! The background tick for collections: prepared orders replace the live one at
+//! their time and expired items drop out, each recorded in the history. Safe on many
+//! instances: each collection's work runs under its lock and a prepared order is
+//! claimed exactly once. Public reads do not wait for it (they resolve due orders
+//! and expiry themselves).
+
+use crate::state::AppState;
+
+/// Runs forever on the current runtime.
+pub async fn run(state: AppState) {
+    let mut interval = actix_web::rt::time::interval(crate::content::articles::scheduler::TICK);
+    loop {
+        interval.tick().await;
+        if let Err(e) = tick(&state).await {
+            tracing::warn!(error = %e, "collection tick failed");
+        }
+    }
+}
+
+/// One pass over every collection with due work; returns how many it updated.
+pub async fn tick(state: &AppState) -> crate::error::AppResult<usize> {
+    let due = state.db.read(super::curate::due_collections).await?;
+    for id in &due {
+        let id = id.clone();
+        state
+            .db
+            .write(move |conn| super::curate::catch_up(conn, &id))
+            .await?;
+    }
+    if !due.is_empty() {
+        tracing::info!(count = due.len(), "collections brought up to date");
+    }
+    Ok(due.len())
+}
