@@ -1,6 +1,7 @@
 //! `dateline demo`: fills an empty database with a small, living newsroom of our own
 //! making — sections, bylines, tags, generated photos, ~30 stories with "Also Read"
-//! links, a correction and a scheduled story — so a newcomer sees the API at work.
+//! links, a correction, a scheduled story and the front page's collections — so a
+//! newcomer sees the API at work.
 
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
@@ -73,6 +74,70 @@ const STORIES: [(&str, &str, &str); 10] = [
     ("Glacier survey finds faster melt", "science", "climate"),
     ("Envoys meet ahead of summit", "top-news", "diplomacy"),
 ];
+
+/// The front page's rails: a 20-slot homepage with its lead pinned, a curated
+/// "Don't Miss" rail, and "Latest from Top News" filled from its section by itself.
+async fn collections(state: &AppState, ids: &[String]) -> AppResult<()> {
+    use crate::ordering::curate::{Op, apply};
+    use crate::ordering::input::{CreateCollection, ItemInput};
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+    let plans: [(&str, i32, Option<&str>, Vec<ItemInput>); 3] = [
+        (
+            "Homepage",
+            20,
+            None,
+            newest_first
+                .iter()
+                .take(20)
+                .enumerate()
+                .map(|(i, id)| ItemInput {
+                    article_id: id.clone(),
+                    pinned: i == 0,
+                    expires_at: None,
+                })
+                .collect(),
+        ),
+        (
+            "Don't Miss",
+            4,
+            None,
+            newest_first
+                .iter()
+                .skip(3)
+                .step_by(5)
+                .take(4)
+                .map(|id| ItemInput {
+                    article_id: id.clone(),
+                    pinned: false,
+                    expires_at: None,
+                })
+                .collect(),
+        ),
+        ("Latest from Top News", 5, Some("top-news"), Vec::new()),
+    ];
+    for (name, max_items, fill, items) in plans {
+        let (name, input) = CreateCollection {
+            name: name.to_owned(),
+            slug: None,
+            description: None,
+            max_items: Some(max_items),
+            fill_section: fill.map(str::to_owned),
+            fill_tag: None,
+        }
+        .parse()?;
+        state
+            .db
+            .write(move |conn| {
+                let row = crate::ordering::db::insert(conn, &name, input, None)?;
+                if !items.is_empty() {
+                    apply(conn, &row.id, row.version, None, Op::Replace(items))?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(())
+}
 
 /// A photo-like demo image: a soft gradient in `tint`.
 fn photo(tint: [u8; 3]) -> Result<Vec<u8>, String> {
@@ -284,8 +349,10 @@ pub async fn run(state: &AppState) -> Result<String, String> {
         .map_err(fail)?;
     publish(state, scheduled, -24).await.map_err(fail)?;
 
+    collections(state, &ids).await.map_err(fail)?;
+
     Ok(format!(
-        "demo newsroom ready: {} sections, {} authors, {} tags, {} photos, {} stories (one scheduled for {})",
+        "demo newsroom ready: {} sections, {} authors, {} tags, {} photos, {} stories, 3 collections (one story scheduled for {})",
         SECTIONS.len(),
         AUTHORS.len(),
         TAGS.len(),

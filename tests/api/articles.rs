@@ -1051,6 +1051,24 @@ both_backends!(the_demo_newsroom_is_a_living_api);
 async fn the_demo_newsroom_is_a_living_api(app: TestApp) {
     let summary = dateline::demo::run(&app.state).await.unwrap();
     assert!(summary.contains("31 stories"), "{summary}");
+    let homepage = app.get("/api/v1/collections/homepage").send().await.json();
+    assert_eq!(homepage["items"].as_array().unwrap().len(), 20);
+    assert_eq!(homepage["items"][0]["pinned"], true);
+    let rail = app.get("/api/v1/collections/dont-miss").send().await.json();
+    assert_eq!(rail["items"].as_array().unwrap().len(), 4);
+    let latest = app
+        .get("/api/v1/collections/latest-from-top-news")
+        .send()
+        .await
+        .json();
+    assert!(
+        latest["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["source"] == "automatic" && i["article"]["section"]["slug"] == "top-news"),
+        "{latest}"
+    );
     let page = app.get("/api/v1/articles?limit=5").send().await.json();
     assert_eq!(page["data"].as_array().unwrap().len(), 5);
     let newest = &page["data"][0];
