@@ -83,11 +83,15 @@ pub fn apply(
         Op::Insert { item, position: at } => {
             let at = position("position", at.unwrap_or(1), row.max_items)?;
             let mut slot =
-                resolve_items(conn, "item", std::slice::from_ref(&item)).map_err(|_| {
-                    AppError::invalid(
-                        "article_id",
-                        format!("no story '{}' (or it is in the trash)", item.article_id),
-                    )
+                resolve_items(conn, "item", std::slice::from_ref(&item)).map_err(|e| match e {
+                    AppError::Validation(mut found) => {
+                        // Name the fields as this request spells them.
+                        for error in &mut found {
+                            error.field = error.field.replace("item[0].", "");
+                        }
+                        AppError::Validation(found)
+                    }
+                    other => other,
                 })?;
             let slot = slot.pop().ok_or(AppError::NotFound("article"))?;
             detail.article_id = Some(slot.article_id.clone());
@@ -109,6 +113,17 @@ pub fn apply(
                 .map(|p| position("position", p, row.max_items))
                 .transpose()?;
             let mut done = Vec::new();
+            if let (Some(true), Some(to)) = (pinned, to)
+                && order
+                    .slots()
+                    .iter()
+                    .any(|s| s.pinned && s.article_id != id && s.position as usize == to)
+            {
+                return Err(AppError::conflict(
+                    "position",
+                    format!("position {to} is pinned by another story"),
+                ));
+            }
             if pinned == Some(false) && order.find(&id).is_some_and(|s| s.pinned) {
                 order.set_pinned(&id, false)?;
                 done.push("unpin");
@@ -122,6 +137,9 @@ pub fn apply(
                 done.push("pin");
             }
             if let Some(at) = expires_at {
+                let at = at
+                    .map(|at| super::input::instant("expires_at", at))
+                    .transpose()?;
                 order.set_expiry(&id, at)?;
                 done.push("expiry");
             }
@@ -158,6 +176,12 @@ pub fn apply(
             "restore"
         }
     };
+    // A time already past takes the item out with this very change.
+    let gone = order.purge_expired(crate::http::utc(now()));
+    detail
+        .dropped
+        .extend(gone.iter().map(|s| s.article_id.clone()));
+    dropped.extend(gone);
     let after = order.into_slots();
     let pending = Pending {
         operation,
@@ -184,7 +208,7 @@ fn member(conn: &mut DbConn, order: &Order, key: &str) -> AppResult<String> {
 
 /// Replaces `order` with `slots` (an order prepared earlier), keeping only live
 /// stories and fitting it into today's capacity; returns what did not fit.
-fn fit_live(
+pub(crate) fn fit_live(
     conn: &mut DbConn,
     order: &mut Order,
     slots: Vec<Slot>,

@@ -159,6 +159,7 @@ pub fn update(
 ) -> AppResult<CollectionRow> {
     lock(conn, "collections")?;
     let current = get(conn, key)?;
+    lock(conn, &format!("collection:{}", current.id))?;
     check_version(current.version, expected)?;
     slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
     let (section, tag) = fill_ids(conn, &input)?;
@@ -248,11 +249,23 @@ pub fn resolve_items(conn: &mut DbConn, field: &str, wanted: &[ItemInput]) -> Ap
             Some(id) if seen.contains(id) => errors.add(place, "appears more than once"),
             Some(id) => {
                 seen.push(id.clone());
+                let field = format!("{field}[{i}].expires_at");
+                let expires_at = match item.expires_at.map(|at| super::input::instant(&field, at)) {
+                    Some(Err(AppError::Validation(found))) => {
+                        found
+                            .into_iter()
+                            .for_each(|e| errors.add(e.field, e.message));
+                        None
+                    }
+                    Some(Err(other)) => return Err(other),
+                    Some(Ok(at)) => Some(at),
+                    None => None,
+                };
                 out.push(Slot {
                     article_id: id.clone(),
                     position: 0,
                     pinned: item.pinned,
-                    expires_at: item.expires_at,
+                    expires_at,
                 });
             }
         }

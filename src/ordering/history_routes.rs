@@ -160,7 +160,7 @@ pub async fn create_collection_schedule(
     let key = slug.into_inner();
     let actor = actor(&who.principal);
     let body = body.0;
-    let publish_at = body.publish_at.naive_utc();
+    let publish_at = super::input::instant("publish_at", body.publish_at)?.naive_utc();
     let row = state
         .db
         .write(move |conn| plans::add_schedule(conn, &key, publish_at, &body.items, actor))
@@ -196,6 +196,13 @@ pub async fn cancel_collection_schedule(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (key, id) = path.into_inner();
+    // A due order is live already (reads show it): apply it first, so cancelling it
+    // is refused rather than silently rewriting what readers saw.
+    let due = key.clone();
+    state
+        .db
+        .write(move |conn| super::curate::catch_up(conn, &due))
+        .await?;
     state
         .db
         .write(move |conn| plans::cancel_schedule(conn, &key, &id))

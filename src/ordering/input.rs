@@ -194,6 +194,19 @@ pub struct VersionParam {
     pub version: Option<i64>,
 }
 
+/// A time as stored: microseconds (what PostgreSQL keeps), years 1970 to 9999 (so
+/// SQLite's text comparison orders it correctly).
+pub fn instant(field: &str, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
+    use chrono::{Datelike, DurationRound, TimeDelta};
+    if !(1970..=9999).contains(&at.year()) {
+        return Err(AppError::invalid(
+            field,
+            "must be between the years 1970 and 9999",
+        ));
+    }
+    Ok(at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at))
+}
+
 /// A position checked against the collection's capacity.
 pub fn position(field: &str, raw: i32, max_items: i32) -> AppResult<usize> {
     if (1..=max_items).contains(&raw) {

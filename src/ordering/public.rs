@@ -21,9 +21,10 @@ pub fn page(conn: &mut DbConn, key: &str, media: &MediaStore) -> AppResult<Colle
     let row = get(conn, key)?;
     let order = match super::plans::due_now(conn, &row.id)? {
         Some(schedule) => {
+            // Exactly what the scheduler will make of it (see `curate::catch_up`).
             let slots: Vec<Slot> = serde_json::from_str(&schedule.items).unwrap_or_default();
-            let mut order = Order::new(slots, row.capacity());
-            order.fit(|_| true);
+            let mut order = Order::new(Vec::new(), row.capacity());
+            super::curate::fit_live(conn, &mut order, slots, row.capacity())?;
             order.into_slots()
         }
         None => items(conn, &row.id)?,

@@ -21,11 +21,15 @@ pub async fn run(state: AppState) {
 pub async fn tick(state: &AppState) -> crate::error::AppResult<usize> {
     let due = state.db.read(super::curate::due_collections).await?;
     for id in &due {
-        let id = id.clone();
-        state
+        let key = id.clone();
+        // One collection's failure must not hold the others back.
+        if let Err(e) = state
             .db
-            .write(move |conn| super::curate::catch_up(conn, &id))
-            .await?;
+            .write(move |conn| super::curate::catch_up(conn, &key))
+            .await
+        {
+            tracing::warn!(collection = %id, error = %e, "collection catch-up failed");
+        }
     }
     if !due.is_empty() {
         tracing::info!(count = due.len(), "collections brought up to date");

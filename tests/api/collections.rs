@@ -273,6 +273,14 @@ async fn ordering_keeps_pinned_positions_capacity_and_uniqueness(app: TestApp) {
         .await;
     twice.problem(409);
     assert_eq!(twice.fields(), ["article_id"]);
+    let ancient = app
+        .req("PUT", &format!("/api/v1/collections/{slug}/items"))
+        .bearer(&app.admin)
+        .json(json!({"version": version, "items": [{"article_id": ids[0], "expires_at": "0001-01-01T00:00:00Z"}]}))
+        .send()
+        .await;
+    ancient.problem(422);
+    assert_eq!(ancient.fields(), ["items[0].expires_at"]);
     let outside = app
         .post(&format!("/api/v1/collections/{slug}/items"))
         .bearer(&app.admin)
@@ -309,6 +317,13 @@ async fn ordering_keeps_pinned_positions_capacity_and_uniqueness(app: TestApp) {
         .await;
     clash.problem(409);
     assert_eq!(clash.fields(), ["position"]);
+    let pin_onto_pinned = app
+        .patch(&format!("/api/v1/collections/{slug}/items/{}", ids[0]))
+        .bearer(&app.admin)
+        .json(json!({"version": version, "pinned": true, "position": 1}))
+        .send()
+        .await;
+    pin_onto_pinned.problem(409);
 
     // Removing an unpinned story moves the others up around both anchors.
     let removed = app
@@ -333,6 +348,19 @@ async fn ordering_keeps_pinned_positions_capacity_and_uniqueness(app: TestApp) {
         .send()
         .await;
     not_there.problem(404);
+
+    // An expiry already past takes the item out with that very change.
+    let past = (chrono::Utc::now() - chrono::TimeDelta::seconds(1)).to_rfc3339();
+    let expire = app
+        .patch(&format!("/api/v1/collections/{slug}/items/{}", ids[4]))
+        .bearer(&app.admin)
+        .json(json!({"version": version, "expires_at": past}))
+        .send()
+        .await;
+    assert_eq!(expire.status, 200, "{}", expire.text());
+    assert_eq!(expire.json()["dropped"][0]["article_id"], ids[4].as_str());
+    let (items, version) = layout(&expire.json());
+    assert_eq!(items.len(), 3);
 
     // A replace names the bad item.
     let bad = app
@@ -455,7 +483,7 @@ async fn the_public_read_skips_what_readers_must_not_see(app: TestApp) {
         .create("/api/v1/articles", json!({"headline": "Still a draft"}))
         .await;
     collection(&app, "Top News", 10).await;
-    let past = (chrono::Utc::now() - chrono::TimeDelta::seconds(1)).to_rfc3339();
+    let soon = (chrono::Utc::now() + chrono::TimeDelta::milliseconds(700)).to_rfc3339();
     let put = app
         .req("PUT", "/api/v1/collections/top-news/items")
         .bearer(&app.admin)
@@ -463,7 +491,7 @@ async fn the_public_read_skips_what_readers_must_not_see(app: TestApp) {
             {"article_id": draft["id"]},
             {"article_id": lead["id"]},
             {"article_id": embargoed["id"]},
-            {"article_id": ids[0], "expires_at": past},
+            {"article_id": ids[0], "expires_at": soon},
             {"article_id": ids[1]},
             {"article_id": ids[2], "pinned": true},
             {"article_id": ids[3]},
@@ -477,7 +505,8 @@ async fn the_public_read_skips_what_readers_must_not_see(app: TestApp) {
         .iter()
         .map(|i| i["visible"].as_bool().unwrap())
         .collect();
-    assert_eq!(visible, [false, true, false, false, true, true, true]);
+    assert_eq!(visible, [false, true, false, true, true, true, true]);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(800)).await;
 
     let res = app.get("/api/v1/collections/top-news").send().await;
     assert_eq!(res.status, 200);
@@ -901,6 +930,26 @@ async fn a_prepared_order_goes_live_by_itself_and_shows_in_history(app: TestApp)
             .iter()
             .all(|s| s["status"] != "pending")
     );
+
+    // A prepared order that is due is live already: cancelling it is refused.
+    let due = app
+        .post("/api/v1/collections/homepage/schedules")
+        .bearer(&app.admin)
+        .json(json!({"publish_at": (chrono::Utc::now() + chrono::TimeDelta::milliseconds(200)).to_rfc3339(), "items": [{"article_id": ids[3]}]}))
+        .send()
+        .await
+        .json();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let too_late = app
+        .delete(&format!(
+            "/api/v1/collections/homepage/schedules/{}",
+            due["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    too_late.problem(409);
+    assert_eq!(public(&app, "homepage").await, [ids[3].as_str()]);
 }
 
 async fn history_records_every_change_and_restores_an_earlier_order(app: TestApp) {
