@@ -96,6 +96,20 @@ pub struct Settings {
     pub login_max_failures: u32,
     pub login_window: Duration,
     pub workers: usize,
+    /// Where readers read stories: a story's page is `<site_url>/<slug>` (feed links).
+    pub site_url: String,
+    /// Requests per minute each API key may make (429 with `Retry-After` beyond).
+    pub api_key_rate_limit: u32,
+    /// Webhook deliveries: whether private, loopback and link-local targets are allowed.
+    pub webhooks_allow_private: bool,
+    /// The first retry waits this long; each further one twice as long (with jitter).
+    pub webhook_retry_base: Duration,
+    /// Attempts per delivery before it is marked failed.
+    pub webhook_max_attempts: u32,
+    /// How long a worker may hold a claimed delivery before another may retry it.
+    pub webhook_lease: Duration,
+    /// Consecutive failed deliveries after which a webhook is disabled.
+    pub webhook_disable_after: u32,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -197,6 +211,18 @@ impl Settings {
             login_max_failures: number(&get, "DATELINE_LOGIN_MAX_FAILURES", "5", 1..=1000)?,
             login_window: secs(&get, "DATELINE_LOGIN_WINDOW", 900, 1..=86_400)?,
             workers: number(&get, "DATELINE_WORKERS", &cores.to_string(), 1..=256)?,
+            site_url: site_url(&get, &public_url)?,
+            api_key_rate_limit: number(&get, "DATELINE_API_KEY_RATE_LIMIT", "600", 1..=1_000_000)?,
+            webhooks_allow_private: flag(&get, "DATELINE_WEBHOOKS_ALLOW_PRIVATE")?,
+            webhook_retry_base: Duration::from_millis(number(
+                &get,
+                "DATELINE_WEBHOOK_RETRY_BASE_MS",
+                "10000",
+                1..=3_600_000,
+            )?),
+            webhook_max_attempts: number(&get, "DATELINE_WEBHOOK_MAX_ATTEMPTS", "8", 1..=50)?,
+            webhook_lease: secs(&get, "DATELINE_WEBHOOK_LEASE_SECS", 60, 1..=3600)?,
+            webhook_disable_after: number(&get, "DATELINE_WEBHOOK_DISABLE_AFTER", "5", 1..=1000)?,
         })
     }
 }
@@ -273,6 +299,31 @@ where
             ),
         }),
     }
+}
+
+fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match get(name).as_deref().map(str::trim) {
+        None | Some("" | "false" | "0" | "no") => Ok(false),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some(other) => Err(ConfigError {
+            var: name,
+            message: format!("'{other}' is not true or false"),
+        }),
+    }
+}
+
+fn site_url(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<String, ConfigError> {
+    let raw = get("DATELINE_SITE_URL").unwrap_or_else(|| public_url.to_owned());
+    if !(raw.starts_with("http://") || raw.starts_with("https://")) {
+        return Err(ConfigError {
+            var: "DATELINE_SITE_URL",
+            message: format!("'{raw}' must be an absolute http(s) URL"),
+        });
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
 }
 
 fn secs(

@@ -17,5 +17,6 @@ pub mod ordering;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod syndication;
 pub mod telemetry;
 pub mod users;

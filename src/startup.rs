@@ -48,6 +48,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
         media,
         openapi: Arc::new(ApiDoc::build()),
+        key_limits: Default::default(),
     })
 }
 

@@ -18,4 +18,6 @@ pub struct AppState {
     pub media: crate::media::store::MediaStore,
     /// The OpenAPI document, rendered once.
     pub openapi: Arc<crate::http::openapi::ApiDoc>,
+    /// Per-key request budgets.
+    pub key_limits: crate::auth::limits::KeyLimits,
 }

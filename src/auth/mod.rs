@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod keys;
+pub mod limits;
 pub mod model;
 pub mod password;
 pub mod principal;

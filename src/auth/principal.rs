@@ -172,25 +172,49 @@ impl FromRequest for MaybeAuth {
 }
 
 /// Reads and checks the caller's credentials once per request.
+/// Feed readers cannot send headers: feed URLs also take an API key as `?key=`.
+fn feed_key(req: &HttpRequest) -> AppResult<Option<String>> {
+    if !req.path().starts_with("/feeds/") {
+        return Ok(None);
+    }
+    let key = form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.into_owned());
+    match key {
+        Some(k) if k.starts_with(API_KEY_PREFIX) => Ok(Some(k)),
+        Some(_) => Err(AppError::Unauthorized(
+            "`key` must be an API key (dl_…)".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
 async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
     if let Some(cached) = req.extensions().get::<Principal>() {
         return Ok(Some(cached.clone()));
     }
-    let Some(raw) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(None);
+    let from_query;
+    let token = match req.headers().get(header::AUTHORIZATION) {
+        Some(raw) => raw
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
+            })?,
+        None => match feed_key(req)? {
+            Some(key) => {
+                from_query = key;
+                from_query.as_str()
+            }
+            None => return Ok(None),
+        },
     };
-    let token = raw
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-        })?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state missing"))?;
@@ -202,6 +226,18 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
             .await?;
         let key =
             key.ok_or_else(|| AppError::Unauthorized("the API key is unknown or revoked".into()))?;
+        if let Err(wait) = state
+            .key_limits
+            .take(&key.principal.id, state.settings.api_key_rate_limit)
+        {
+            return Err(AppError::TooManyRequests {
+                detail: format!(
+                    "this API key may make {} requests a minute; retry in {wait} s",
+                    state.settings.api_key_rate_limit
+                ),
+                retry_after_secs: wait,
+            });
+        }
         if key.stale_last_used {
             let id = key.principal.id.clone();
             state.db.write(move |conn| db::touch_key(conn, &id)).await?;

@@ -69,6 +69,46 @@ pub fn json<T: Serialize>(
     }
 }
 
+/// Any public body (feeds) with a strong ETag and `Last-Modified`; answers 304 to a
+/// matching `If-None-Match`, or, without one, to an `If-Modified-Since` not older than
+/// `last_modified`.
+pub fn public_bytes(
+    req: &HttpRequest,
+    content_type: &'static str,
+    body: Vec<u8>,
+    last_modified: chrono::DateTime<chrono::Utc>,
+) -> HttpResponse {
+    let etag = etag_of(None, &hex::encode(&Sha256::digest(&body)[..12]));
+    let modified = last_modified
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let not_modified = if req.headers().contains_key(header::IF_NONE_MATCH) {
+        none_match(req, &etag)
+    } else {
+        req.headers()
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .is_some_and(|since| since.timestamp() >= last_modified.timestamp())
+    };
+    let visibility = Visibility::for_request(req, true);
+    let mut builder = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    builder
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::LAST_MODIFIED, modified))
+        .insert_header((header::CACHE_CONTROL, visibility.cache_control()))
+        .insert_header((header::VARY, "Authorization, Accept-Encoding"));
+    if not_modified {
+        builder.finish()
+    } else {
+        builder.content_type(content_type).body(body)
+    }
+}
+
 fn etag_of(version: Option<i64>, digest: &str) -> String {
     match version {
         Some(v) => format!("\"{v}.{digest}\""),

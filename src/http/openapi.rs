@@ -31,6 +31,7 @@ use crate::error::FieldError;
         (name = "images", description = "The photo library and its files"),
         (name = "articles", description = "Stories: editing, workflow and the public read API"),
         (name = "collections", description = "Story ordering: curated collections, their history and prepared orders"),
+        (name = "syndication", description = "Feeds (RSS, Atom, JSON Feed) and the IPTC ninjs partner API"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -14,7 +14,10 @@ pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(ops::healthz)
         .service(ops::readyz)
         .service(ops::metrics)
-        .service(media::serve_media);
+        .service(media::serve_media)
+        .service(crate::syndication::feed_routes::rss_feed)
+        .service(crate::syndication::feed_routes::atom_feed)
+        .service(crate::syndication::feed_routes::json_feed);
     cfg.service(
         scope::scope("/api/v1")
             .service(auth::login)

@@ -169,3 +169,57 @@ async fn keys_stop_working_when_their_creator_loses_access(app: TestApp) {
         .await
         .problem(401);
 }
+
+mod a_key_over_its_rate_limit_waits {
+    use crate::helpers::{Backend, TestApp};
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let limit = [("DATELINE_API_KEY_RATE_LIMIT", "5")];
+        if let Some(app) = TestApp::spawn_env(Backend::Sqlite, &limit).await {
+            super::a_key_over_its_rate_limit_waits(app).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        let limit = [("DATELINE_API_KEY_RATE_LIMIT", "5")];
+        if let Some(app) = TestApp::spawn_env(Backend::Postgres, &limit).await {
+            super::a_key_over_its_rate_limit_waits(app).await;
+        }
+    }
+}
+
+async fn a_key_over_its_rate_limit_waits(app: TestApp) {
+    let key = |name: &'static str| {
+        let app = &app;
+        async move {
+            app.create(
+                "/api/v1/api-keys",
+                json!({"name": name, "scopes": ["content:read"]}),
+            )
+            .await["secret"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (busy, quiet) = (key("Busy partner").await, key("Quiet partner").await);
+    for _ in 0..5 {
+        let ok = app.get("/api/v1/tags").bearer(&busy).send().await;
+        assert_eq!(ok.status, 200);
+    }
+    let limited = app.get("/api/v1/tags").bearer(&busy).send().await;
+    limited.problem(429);
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // The same key through a feed URL counts too; other keys and users are unaffected.
+    app.get(&format!("/feeds/rss?key={busy}"))
+        .send()
+        .await
+        .problem(429);
+    let other = app.get("/api/v1/tags").bearer(&quiet).send().await;
+    assert_eq!(other.status, 200);
+    let user = app.get("/api/v1/tags").bearer(&app.admin).send().await;
+    assert_eq!(user.status, 200);
+}

@@ -122,6 +122,19 @@ impl TestApp {
     /// A fresh app on `backend`, keeping media in `storage` (S3 is skipped like
     /// PostgreSQL when no server is configured outside CI).
     pub async fn spawn_with(backend: Backend, storage: Storage) -> Option<TestApp> {
+        Self::spawn_full(backend, storage, &[]).await
+    }
+
+    /// A fresh app with extra settings (`DATELINE_…` variables) for this test only.
+    pub async fn spawn_env(backend: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
+        Self::spawn_full(backend, Storage::Local, extra).await
+    }
+
+    async fn spawn_full(
+        backend: Backend,
+        storage: Storage,
+        extra: &[(&str, &str)],
+    ) -> Option<TestApp> {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let tmp = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
         let media_dir = tmp.join(format!("media-{}-{n}", std::process::id()));
@@ -160,6 +173,9 @@ impl TestApp {
         ]);
         let mut env = env;
         env.extend(media_env.drain(..));
+        for (k, v) in extra {
+            env.insert(*k, (*v).to_owned());
+        }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings");
         let state = actix_web::rt::task::spawn_blocking({
             let settings = settings.clone();

@@ -12,6 +12,7 @@ mod authors;
 mod collections;
 mod collections_stress;
 mod conventions;
+mod feeds;
 mod images;
 mod openapi;
 mod ops;

@@ -11,7 +11,7 @@ use super::db::{image_info, public_at};
 use super::model::{ArticleLink, ArticleRow, FeaturedImage, Neighbours, Relations, Status};
 use super::summary::Related;
 use crate::content::Summary;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::media::model::ImageRow;
 use crate::media::store::MediaStore;
 use crate::store::schema::{
@@ -200,6 +200,55 @@ pub struct ListFilter {
     pub status: Option<Status>,
     /// Only these ids (search hits); then no keyset or limit applies here.
     pub only: Option<Vec<String>>,
+}
+
+/// Section (with its subsections), tag and author filters given by slug or id, as
+/// ids; an unknown one is a 422 naming its parameter.
+pub fn resolve_filters(
+    conn: &mut DbConn,
+    section: Option<String>,
+    tag: Option<String>,
+    author: Option<String>,
+) -> AppResult<FilterIds> {
+    use crate::content::{authors as by, sections as sec, tags as tg};
+    let sections = match section {
+        Some(key) => {
+            let root = sec::db::get(conn, &key)
+                .map_err(|_| AppError::invalid("section", format!("no section '{key}'")))?;
+            let all = sec::db::all(conn)?;
+            Some(sec::model::Tree::new(&all).with_descendants(&root.id))
+        }
+        None => None,
+    };
+    let tag = match tag {
+        Some(key) => Some(
+            tg::db::get(conn, &key)
+                .map_err(|_| AppError::invalid("tag", format!("no tag '{key}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    let author = match author {
+        Some(key) => Some(
+            by::db::get(conn, &key)
+                .map_err(|_| AppError::invalid("author", format!("no author '{key}'")))?
+                .id,
+        ),
+        None => None,
+    };
+    Ok(FilterIds {
+        sections,
+        tag,
+        author,
+    })
+}
+
+/// List filters resolved to ids.
+pub struct FilterIds {
+    /// A section and its subsections.
+    pub sections: Option<Vec<String>>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
 }
 
 /// A page of articles after the keyset `(time, id)`.

@@ -139,33 +139,11 @@ pub async fn list_articles(
     let page = state
         .db
         .read(move |conn| {
-            let sections = match section {
-                Some(key) => {
-                    let root = crate::content::sections::db::get(conn, &key)
-                        .map_err(|_| AppError::invalid("section", format!("no section '{key}'")))?;
-                    let all = crate::content::sections::db::all(conn)?;
-                    Some(
-                        crate::content::sections::model::Tree::new(&all).with_descendants(&root.id),
-                    )
-                }
-                None => None,
-            };
-            let tag = match tag {
-                Some(key) => Some(
-                    crate::content::tags::db::get(conn, &key)
-                        .map_err(|_| AppError::invalid("tag", format!("no tag '{key}'")))?
-                        .id,
-                ),
-                None => None,
-            };
-            let author = match author {
-                Some(key) => Some(
-                    crate::content::authors::db::get(conn, &key)
-                        .map_err(|_| AppError::invalid("author", format!("no author '{key}'")))?
-                        .id,
-                ),
-                None => None,
-            };
+            let db::FilterIds {
+                sections,
+                tag,
+                author,
+            } = db::resolve_filters(conn, section, tag, author)?;
             let filter = ListFilter {
                 public,
                 sections,

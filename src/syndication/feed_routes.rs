@@ -1,0 +1,259 @@
+//! `/feeds/rss`, `/feeds/atom`, `/feeds/json`: the latest published stories for feed
+//! readers, apps and aggregators, filtered by section, tag, author or collection.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::feeds::{self, Channel, Entry};
+use crate::auth::principal::MaybeAuth;
+use crate::content::articles::db::{self as articles, ListFilter};
+use crate::content::articles::model::{ArticleResponse, Formats};
+use crate::error::{AppError, AppResult};
+use crate::http::cache;
+use crate::http::extract::Query;
+use crate::state::AppState;
+
+/// Filters for every feed.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// Section slug or id (with its subsections).
+    pub section: Option<String>,
+    /// Tag slug or id.
+    pub tag: Option<String>,
+    /// Author slug or id.
+    pub author: Option<String>,
+    /// Collection slug or id: its stories in the collection's order.
+    pub collection: Option<String>,
+    /// Items, 1 to 100 (default 50).
+    pub limit: Option<i64>,
+    /// An API key, for feed readers that cannot send headers.
+    pub key: Option<String>,
+}
+
+/// The stories of a feed, rendered, with absolute links, and the feed's description.
+async fn load(
+    state: &AppState,
+    req: &HttpRequest,
+    q: FeedQuery,
+) -> AppResult<(Channel, Vec<Entry>)> {
+    let limit = match q.limit {
+        None => 50,
+        Some(n) if (1..=100).contains(&n) => n,
+        Some(_) => return Err(AppError::invalid("limit", "must be from 1 to 100")),
+    };
+    let media = state.media.clone();
+    let filters = q.clone();
+    let (title, stories) = state
+        .db
+        .read(move |conn| {
+            let articles::FilterIds {
+                sections,
+                tag,
+                author,
+            } = articles::resolve_filters(
+                conn,
+                filters.section.clone(),
+                filters.tag.clone(),
+                filters.author.clone(),
+            )?;
+            let (title, only) = match &filters.collection {
+                Some(key) => {
+                    let page =
+                        crate::ordering::public::page(conn, key, &media).map_err(|e| match e {
+                            AppError::NotFound(_) => {
+                                AppError::invalid("collection", format!("no collection '{key}'"))
+                            }
+                            other => other,
+                        })?;
+                    let ids: Vec<String> =
+                        page.items.iter().map(|i| i.article.id.clone()).collect();
+                    (Some(page.collection.name), Some(ids))
+                }
+                None => (None, None),
+            };
+            let filter = ListFilter {
+                public: true,
+                sections,
+                tag,
+                author,
+                since: None,
+                until: None,
+                status: None,
+                only: only.clone(),
+            };
+            let mut rows = articles::list(conn, &filter, None, limit)?;
+            if let Some(order) = &only {
+                rows.sort_by_key(|r| order.iter().position(|id| id == &r.id));
+            }
+            rows.truncate(limit as usize);
+            let mut relations = articles::relations(conn, &rows, &media)?;
+            let formats = Formats {
+                blocks: false,
+                html: true,
+                text: false,
+            };
+            let mut stories: Vec<ArticleResponse> = rows
+                .into_iter()
+                .map(|row| {
+                    let rel = relations.remove(&row.id).unwrap_or_default();
+                    ArticleResponse::new(row, rel, formats)
+                })
+                .collect();
+            articles::hydrate_related(conn, &mut stories, &media)?;
+            Ok((title, stories))
+        })
+        .await?;
+    let settings = &state.settings;
+    let site = settings.site_url.as_str();
+    let entries: Vec<Entry> = stories
+        .into_iter()
+        .map(|mut article| {
+            // Root-relative links ("Also Read") point at the site.
+            if let Some(html) = &article.body_html {
+                article.body_html = Some(html.replace("href=\"/", &format!("href=\"{site}/")));
+            }
+            Entry {
+                link: format!("{site}/{}", article.slug),
+                uri: format!("{}/api/v1/articles/{}", settings.public_url, article.id),
+                article,
+            }
+        })
+        .collect();
+    let mut about: Vec<String> = Vec::new();
+    for (what, value) in [
+        ("section", &q.section),
+        ("tag", &q.tag),
+        ("author", &q.author),
+    ] {
+        if let Some(v) = value {
+            about.push(format!("{what} {v}"));
+        }
+    }
+    let title = match (title, about.is_empty()) {
+        (Some(name), _) => format!("Dateline: {name}"),
+        (None, true) => "Dateline: latest stories".to_owned(),
+        (None, false) => format!("Dateline: {}", about.join(", ")),
+    };
+    let updated = entries
+        .iter()
+        .map(|e| e.article.updated_at)
+        .max()
+        .unwrap_or_else(Utc::now);
+    let channel = Channel {
+        description: format!("{title}, newest first"),
+        title,
+        self_url: format!("{}{}", settings.public_url, self_path(req)),
+        home_url: site.to_owned(),
+        language: "en".into(),
+        updated,
+    };
+    Ok((channel, entries))
+}
+
+/// The request's path and query without any `key` (never echo a secret into a feed).
+fn self_path(req: &HttpRequest) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut any = false;
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "key" {
+            query.append_pair(&k, &v);
+            any = true;
+        }
+    }
+    if any {
+        format!("{}?{}", req.path(), query.finish())
+    } else {
+        req.path().to_owned()
+    }
+}
+
+fn failed(e: std::io::Error) -> AppError {
+    AppError::internal(format!("feed writing: {e}"))
+}
+
+/// RSS 2.0: full HTML in `content:encoded`, bylines in `dc:creator`, section and tags
+/// as categories, the lead photo as `media:content`.
+#[utoipa::path(
+    tag = "syndication",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "An RSS 2.0 document", content_type = "application/rss+xml", body = String),
+        (status = 304, description = "Not modified since `If-None-Match` / `If-Modified-Since`"),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/feeds/rss")]
+pub async fn rss_feed(
+    _: MaybeAuth,
+    req: HttpRequest,
+    query: Query<FeedQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (channel, entries) = load(&state, &req, query.0).await?;
+    let body = feeds::rss(&channel, &entries).map_err(failed)?;
+    Ok(cache::public_bytes(
+        &req,
+        "application/rss+xml; charset=utf-8",
+        body,
+        channel.updated,
+    ))
+}
+
+/// Atom 1.0.
+#[utoipa::path(
+    tag = "syndication",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "An Atom 1.0 document", content_type = "application/atom+xml", body = String),
+        (status = 304, description = "Not modified since `If-None-Match` / `If-Modified-Since`"),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/feeds/atom")]
+pub async fn atom_feed(
+    _: MaybeAuth,
+    req: HttpRequest,
+    query: Query<FeedQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (channel, entries) = load(&state, &req, query.0).await?;
+    let body = feeds::atom(&channel, &entries).map_err(failed)?;
+    Ok(cache::public_bytes(
+        &req,
+        "application/atom+xml; charset=utf-8",
+        body,
+        channel.updated,
+    ))
+}
+
+/// JSON Feed 1.1.
+#[utoipa::path(
+    tag = "syndication",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "A JSON Feed 1.1 document", content_type = "application/feed+json", body = Object),
+        (status = 304, description = "Not modified since `If-None-Match` / `If-Modified-Since`"),
+    ),
+    security((), ("bearer" = []), ("api_key" = []))
+)]
+#[get("/feeds/json")]
+pub async fn json_feed(
+    _: MaybeAuth,
+    req: HttpRequest,
+    query: Query<FeedQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (channel, entries) = load(&state, &req, query.0).await?;
+    let updated = channel.updated;
+    let body = serde_json::to_vec(&feeds::json(&channel, entries)).map_err(AppError::internal)?;
+    Ok(cache::public_bytes(
+        &req,
+        "application/feed+json",
+        body,
+        updated,
+    ))
+}
