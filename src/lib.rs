@@ -20,3 +20,4 @@ pub mod store;
 pub mod syndication;
 pub mod telemetry;
 pub mod users;
+pub mod webhooks;

@@ -102,6 +102,15 @@ impl Requirement for ReaderRule {
     const NEEDS: &'static str = "a signed-in user or an API key with content:read";
 }
 
+/// Syndication partners: a key with `syndication:read`, or an editor checking the feed.
+pub struct PartnerRule;
+impl Requirement for PartnerRule {
+    fn allows(p: &Principal) -> bool {
+        p.has_scope(Scope::SyndicationRead) || p.has_role(Role::Editor)
+    }
+    const NEEDS: &'static str = "an API key with syndication:read (or the editor role)";
+}
+
 /// Any signed-in user (not an API key).
 pub struct UserRule;
 impl Requirement for UserRule {
@@ -125,6 +134,8 @@ pub type Editor = Auth<EditorRule>;
 pub type Writer = Auth<WriterRule>;
 /// Requires a user or a key with a content scope.
 pub type Reader = Auth<ReaderRule>;
+/// Requires a syndication partner key (or an editor).
+pub type Partner = Auth<PartnerRule>;
 /// Requires any signed-in user.
 pub type AnyUser = Auth<UserRule>;
 

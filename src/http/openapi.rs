@@ -32,6 +32,7 @@ use crate::error::FieldError;
         (name = "articles", description = "Stories: editing, workflow and the public read API"),
         (name = "collections", description = "Story ordering: curated collections, their history and prepared orders"),
         (name = "syndication", description = "Feeds (RSS, Atom, JSON Feed) and the IPTC ninjs partner API"),
+        (name = "webhooks", description = "Signed event deliveries to other systems (admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -37,6 +37,8 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(tags::routes::register)
             .configure(media::register)
             .configure(articles::routes::register)
-            .configure(crate::ordering::routes::register),
+            .configure(crate::ordering::routes::register)
+            .configure(crate::webhooks::routes::register)
+            .configure(crate::syndication::partner_routes::register),
     );
 }

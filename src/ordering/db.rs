@@ -349,6 +349,17 @@ pub fn commit(conn: &mut DbConn, row: &CollectionRow, change: Pending) -> AppRes
         &change.after,
         change.actor,
     )?;
+    let data = serde_json::json!({
+        "operation": change.operation,
+        "collection": {
+            "id": row.id,
+            "slug": row.slug,
+            "name": row.name,
+            "version": version,
+            "api_path": format!("/api/v1/collections/{}", row.slug),
+        },
+    });
+    crate::webhooks::outbox::enqueue(conn, "collection.updated", data)?;
     get(conn, &row.id)
 }
 

@@ -240,6 +240,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    article_changes (seq) {
+        seq -> BigInt,
+        article_id -> Text,
+        action -> Text,
+        syndicated -> Bool,
+        public -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        description -> Text,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        kind -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
@@ -252,6 +304,9 @@ diesel::joinable!(collection_items -> collections (collection_id));
 diesel::joinable!(collection_items -> articles (article_id));
 diesel::joinable!(collection_changes -> collections (collection_id));
 diesel::joinable!(collection_schedules -> collections (collection_id));
+diesel::joinable!(article_changes -> articles (article_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -273,4 +328,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     collection_items,
     collection_changes,
     collection_schedules,
+    article_changes,
+    webhooks,
+    webhook_events,
+    webhook_deliveries,
 );

@@ -17,5 +17,6 @@ mod images;
 mod openapi;
 mod ops;
 mod sections;
+mod syndication;
 mod tags;
 mod users;

@@ -175,7 +175,8 @@ pub fn record(
             article_revisions::created_at.eq(now()),
         ))
         .execute(conn)?;
-    Ok(())
+    // Partners' change log and webhook events, in this same transaction.
+    crate::syndication::changes::note(conn, &row, action)
 }
 
 /// Creates a draft.

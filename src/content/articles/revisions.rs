@@ -169,5 +169,9 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
             record(conn, id, "scheduled_publish", None)?;
         }
     }
+    // Embargoes that ran out went public by themselves: record it, so webhooks say so.
+    for id in crate::syndication::changes::embargoes_lifted(conn)? {
+        record(conn, &id, "embargo_lifted", None)?;
+    }
     Ok(due)
 }

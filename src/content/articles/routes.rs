@@ -59,6 +59,17 @@ pub struct FormatsQuery {
     pub formats: Option<String>,
     /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
     pub include: Option<String>,
+    /// `ninjs`: the story as an IPTC ninjs 2.2 document instead (embargoed stories only
+    /// for `syndication:read` keys and signed-in readers).
+    pub format: Option<String>,
+}
+
+/// What `GET /articles/{key}` answers: the page, or with `format=ninjs` a ninjs document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum ArticleRead {
+    Page(Box<ArticlePage>),
+    Ninjs(Box<crate::syndication::ninjs::Ninjs>),
 }
 
 pub(super) fn render_one(
@@ -208,7 +219,7 @@ pub async fn list_articles(
     tag = "articles",
     params(("key" = String, Path, description = "Article id or slug"), FormatsQuery),
     responses(
-        (status = 200, description = "The story, with previous/next and related stories", body = ArticlePage),
+        (status = 200, description = "The story, with previous/next and related stories (or, with `format=ninjs`, an IPTC ninjs 2.2 document)", body = ArticleRead),
         (status = 301, description = "The story moved to a new slug (see Location)"),
         (status = 404, description = "No such story, or not public yet"),
     ),
@@ -222,6 +233,21 @@ pub async fn get_article(
     query: Query<FormatsQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    if let Some(format) = query.0.format.as_deref() {
+        if format != "ninjs" {
+            return Err(AppError::invalid(
+                "format",
+                "the one alternative format is ninjs",
+            ));
+        }
+        return crate::syndication::partner_routes::ninjs_article(
+            who,
+            req,
+            key.into_inner(),
+            state,
+        )
+        .await;
+    }
     let formats = Formats::parse(query.0.formats.as_deref())?;
     let include = Include::parse(query.0.include.as_deref())?;
     let key = key.into_inner();
