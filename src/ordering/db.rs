@@ -146,7 +146,9 @@ pub fn insert(
         &[],
         actor,
     )?;
-    get(conn, &id)
+    let created = get(conn, &id)?;
+    announce(conn, &created, "create")?;
+    Ok(created)
 }
 
 /// Applies a settings change if the collection is still at `expected`.
@@ -206,7 +208,9 @@ pub fn update(
         &order,
         actor,
     )?;
-    get(conn, &current.id)
+    let updated = get(conn, &current.id)?;
+    announce(conn, &updated, "settings")?;
+    Ok(updated)
 }
 
 /// Deletes a collection with its order, history and prepared orders.
@@ -349,18 +353,24 @@ pub fn commit(conn: &mut DbConn, row: &CollectionRow, change: Pending) -> AppRes
         &change.after,
         change.actor,
     )?;
+    let after = get(conn, &row.id)?;
+    announce(conn, &after, change.operation)?;
+    Ok(after)
+}
+
+/// Queues `collection.updated` for webhooks, in the change's transaction.
+fn announce(conn: &mut DbConn, row: &CollectionRow, operation: &str) -> AppResult<()> {
     let data = serde_json::json!({
-        "operation": change.operation,
+        "operation": operation,
         "collection": {
             "id": row.id,
             "slug": row.slug,
             "name": row.name,
-            "version": version,
+            "version": row.version,
             "api_path": format!("/api/v1/collections/{}", row.slug),
         },
     });
-    crate::webhooks::outbox::enqueue(conn, "collection.updated", data)?;
-    get(conn, &row.id)
+    crate::webhooks::outbox::enqueue(conn, "collection.updated", data)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -20,3 +20,4 @@ mod sections;
 mod syndication;
 mod tags;
 mod users;
+mod webhooks;
