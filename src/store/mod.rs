@@ -147,7 +147,11 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        blocking(move || db.write_blocking(work)).await
+        let done = blocking(move || db.write_blocking(work)).await;
+        if done.is_ok() {
+            commits().notify_one();
+        }
+        done
     }
 
     /// The synchronous form of [`Db::write`], for the CLI and start-up.
@@ -176,6 +180,13 @@ async fn blocking<T: Send + 'static>(
     actix_web::rt::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Signalled after every committed write, so background work that follows commits
+/// (webhook deliveries) starts at once instead of at its next poll.
+pub fn commits() -> &'static tokio::sync::Notify {
+    static COMMITS: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    COMMITS.get_or_init(tokio::sync::Notify::new)
 }
 
 /// The current time as stored: UTC, truncated to microseconds so both backends agree.

@@ -188,6 +188,29 @@ struct IdRow {
     id: String,
 }
 
+/// Whether any delivery is due (a read, so idle workers never take the write lock).
+pub fn has_due(conn: &mut DbConn) -> AppResult<bool> {
+    let at = now();
+    let due: i64 = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::next_attempt_at.le(at))
+        .filter(
+            webhook_deliveries::claimed_until
+                .is_null()
+                .or(webhook_deliveries::claimed_until.lt(at)),
+        )
+        .filter(
+            webhook_deliveries::webhook_id.eq_any(
+                webhooks::table
+                    .filter(webhooks::active.eq(true))
+                    .select(webhooks::id),
+            ),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(due > 0)
+}
+
 /// Claims up to `limit` due deliveries of active webhooks for `lease`.
 pub fn claim(conn: &mut DbConn, lease: std::time::Duration, limit: i64) -> AppResult<Vec<Claimed>> {
     let at = now();

@@ -31,7 +31,14 @@ pub fn client() -> &'static reqwest::Client {
 pub async fn run(state: AppState) {
     loop {
         match deliver_due(&state).await {
-            Ok(0) => actix_web::rt::time::sleep(POLL).await,
+            // Idle: wake on this instance's next commit, or poll (other instances'
+            // commits, retries coming due).
+            Ok(0) => {
+                tokio::select! {
+                    _ = crate::store::commits().notified() => {}
+                    _ = actix_web::rt::time::sleep(POLL) => {}
+                }
+            }
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "webhook delivery pass failed");
@@ -43,6 +50,9 @@ pub async fn run(state: AppState) {
 
 /// Claims and sends one batch of due deliveries; returns how many it attempted.
 pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
+    if !state.db.read(db::has_due).await? {
+        return Ok(0);
+    }
     let lease = state.settings.webhook_lease;
     let batch = state
         .db
