@@ -31,6 +31,13 @@ fn event_kind(was_public: bool, row: &ArticleRow, public: bool) -> Option<&'stat
 
 /// Records a change to `row` (already written) for partners and webhooks.
 pub fn note(conn: &mut DbConn, row: &ArticleRow, action: &str) -> AppResult<()> {
+    // Held until commit. Log positions must become visible in order (a partner that
+    // has read up to position n never looks below it again): on PostgreSQL two
+    // transactions could otherwise take positions 10 and 11 and commit 11 first. It
+    // also keeps two changes to one story from both reading the same "before" and
+    // announcing it twice. (SQLite has one writer at a time already.) Callers take it
+    // after their row locks, as the last step of the change.
+    crate::store::lock(conn, "article_changes")?;
     let at = now();
     let previous: Option<(bool, bool)> = article_changes::table
         .filter(article_changes::article_id.eq(&row.id))
@@ -84,6 +91,16 @@ pub fn embargoes_lifted(conn: &mut DbConn) -> AppResult<Vec<String>> {
         }
     }
     Ok(lifted)
+}
+
+/// When anything partners hear about last changed (feeds' `Last-Modified` floor: a
+/// story leaving a feed changes the feed without changing any story left in it).
+pub fn last_change(conn: &mut DbConn) -> AppResult<Option<chrono::NaiveDateTime>> {
+    Ok(article_changes::table
+        .order(article_changes::seq.desc())
+        .select(article_changes::created_at)
+        .first(conn)
+        .optional()?)
 }
 
 /// The latest position of each story changed after `after`, in log order: at most

@@ -47,7 +47,7 @@ async fn load(
     };
     let media = state.media.clone();
     let filters = q.clone();
-    let (title, stories) = state
+    let (title, stories, changed) = state
         .db
         .read(move |conn| {
             let articles::FilterIds {
@@ -71,7 +71,8 @@ async fn load(
                         })?;
                     let ids: Vec<String> =
                         page.items.iter().map(|i| i.article.id.clone()).collect();
-                    (Some(page.collection.name), Some(ids))
+                    let title = page.collection.name.clone();
+                    (Some((title, page.collection.updated_at)), Some(ids))
                 }
                 None => (None, None),
             };
@@ -104,7 +105,8 @@ async fn load(
                 })
                 .collect();
             articles::hydrate_related(conn, &mut stories, &media)?;
-            Ok((title, stories))
+            let changed = super::changes::last_change(conn)?.map(crate::http::utc);
+            Ok((title, stories, changed))
         })
         .await?;
     let settings = &state.settings;
@@ -133,14 +135,20 @@ async fn load(
             about.push(format!("{what} {v}"));
         }
     }
-    let title = match (title, about.is_empty()) {
+    let reordered = title.as_ref().map(|t| t.1);
+    let title = match (title.map(|t| t.0), about.is_empty()) {
         (Some(name), _) => format!("Dateline: {name}"),
         (None, true) => "Dateline: latest stories".to_owned(),
         (None, false) => format!("Dateline: {}", about.join(", ")),
     };
+    // The newest of: any listed story's change or publication, any change partners
+    // heard of (a story leaving the feed), the collection's own order.
     let updated = entries
         .iter()
-        .map(|e| e.article.updated_at)
+        .flat_map(|e| [Some(e.article.updated_at), e.article.published_at])
+        .chain([changed, reordered])
+        .flatten()
+        .filter(|at| *at <= Utc::now())
         .max()
         .unwrap_or_else(Utc::now);
     let channel = Channel {

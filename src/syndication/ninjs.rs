@@ -245,3 +245,19 @@ pub fn document(
         },
     }
 }
+
+/// What partners get for a withdrawn story: its identity and status, no content.
+pub fn withdrawn(doc: Ninjs) -> Ninjs {
+    Ninjs {
+        embargoed: None,
+        pubstatus: PubStatus::Canceled,
+        headlines: Vec::new(),
+        descriptions: Vec::new(),
+        bodies: Vec::new(),
+        by: String::new(),
+        subjects: Vec::new(),
+        associations: Vec::new(),
+        infosources: Vec::new(),
+        ..doc
+    }
+}

@@ -95,7 +95,10 @@ pub fn documents(
         .zip(live)
         .map(|(mut story, live)| {
             let photo = story.included.take().and_then(|i| i.featured_image);
-            ninjs::document(story, photo, live, public_url)
+            let doc = ninjs::document(story, photo, live, public_url);
+            // A withdrawn story says only that: whatever it becomes while withdrawn
+            // (a legal rewrite, say) is not the partners' to see.
+            if live { doc } else { ninjs::withdrawn(doc) }
         })
         .collect())
 }

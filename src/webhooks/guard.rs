@@ -33,7 +33,29 @@ fn is_global_v4(ip: Ipv4Addr) -> bool {
 }
 
 fn is_global_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
+    let seg = ip.segments();
+    let first = seg[0];
+    // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) carry an IPv4 address inside.
+    let embedded = if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(Ipv4Addr::new(
+            (seg[6] >> 8) as u8,
+            seg[6] as u8,
+            (seg[7] >> 8) as u8,
+            seg[7] as u8,
+        ))
+    } else if first == 0x2002 {
+        Some(Ipv4Addr::new(
+            (seg[1] >> 8) as u8,
+            seg[1] as u8,
+            (seg[2] >> 8) as u8,
+            seg[2] as u8,
+        ))
+    } else {
+        None
+    };
+    if embedded.is_some_and(|v4| !is_global_v4(v4)) {
+        return false;
+    }
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
@@ -68,11 +90,15 @@ pub async fn check(url: &reqwest::Url, allow_private: bool) -> Result<(), String
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
-        Err(_) => tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .map(|a| a.ip())
-            .collect(),
+        Err(_) => tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tokio::net::lookup_host((host, port)),
+        )
+        .await
+        .map_err(|_| format!("resolving {host} timed out"))?
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .map(|a| a.ip())
+        .collect(),
     };
     if addrs.is_empty() {
         return Err(format!("{host} has no addresses"));
@@ -84,6 +110,36 @@ pub async fn check(url: &reqwest::Url, allow_private: bool) -> Result<(), String
         ));
     }
     Ok(())
+}
+
+/// The delivery client's resolver: answers only with global addresses (unless private
+/// targets are allowed), so a name cannot pass [`check`] and then resolve inside the
+/// network for the connection itself (DNS rebinding).
+pub struct GlobalOnly {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GlobalOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                tokio::net::lookup_host((host.as_str(), 0)),
+            )
+            .await
+            .map_err(|_| format!("resolving {host} timed out"))??;
+            let addrs: Vec<std::net::SocketAddr> = found
+                .filter(|a| allow_private || is_global(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(addrs.into_iter());
+            Ok(addrs)
+        })
+    }
 }
 
 #[cfg(test)]

@@ -14,13 +14,19 @@ use crate::state::AppState;
 pub const POLL: Duration = Duration::from_millis(500);
 
 /// The shared HTTP client: 10 s timeout, no redirects (a redirect could lead inside).
-pub fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
+/// Names resolve through [`super::guard::GlobalOnly`].
+pub fn client(allow_private: bool) -> &'static reqwest::Client {
+    static STRICT: OnceLock<reqwest::Client> = OnceLock::new();
+    static PERMISSIVE: OnceLock<reqwest::Client> = OnceLock::new();
+    let slot = if allow_private { &PERMISSIVE } else { &STRICT };
+    slot.get_or_init(|| {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(std::sync::Arc::new(super::guard::GlobalOnly {
+                allow_private,
+            }))
             .user_agent(concat!("Dateline-Webhooks/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default()
@@ -72,10 +78,16 @@ pub async fn deliver_due(state: &AppState) -> AppResult<usize> {
             tracing::info!(webhook = %claimed.webhook_id, event = %claimed.event_id,
                 attempt = claimed.attempt, error = ?outcome.error, "webhook delivery failed");
         }
-        state
+        // One failed write must not leave the rest of the batch unrecorded (they would
+        // be sent again when their claims lapse).
+        let (webhook, event) = (claimed.webhook_id.clone(), claimed.event_id.clone());
+        if let Err(e) = state
             .db
             .write(move |conn| db::complete(conn, &claimed, &outcome, policy))
-            .await?;
+            .await
+        {
+            tracing::warn!(%webhook, %event, error = %e, "recording a webhook delivery failed");
+        }
     }
     Ok(count)
 }
@@ -95,7 +107,7 @@ async fn send(claimed: &Claimed, allow_private: bool) -> Outcome {
     }
     let timestamp = chrono::Utc::now().timestamp();
     let signature = super::sign::signature(&claimed.secret, timestamp, claimed.payload.as_bytes());
-    let response = client()
+    let response = client(allow_private)
         .post(url)
         .header("content-type", "application/json")
         .header("dateline-signature", signature)

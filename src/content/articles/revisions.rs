@@ -157,17 +157,24 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
         .filter(articles::deleted_at.is_null())
         .select(articles::id)
         .load(conn)?;
+    // Every row first, then the records: recording takes the change log's lock, and
+    // taking row locks after it could deadlock with an editor saving one of these.
+    let mut flipped = Vec::new();
     for id in &due {
-        let flipped = diesel::update(articles::table.find(id))
+        let changed = diesel::update(articles::table.find(id))
             .filter(articles::status.eq(Status::Scheduled.as_str()))
             .set((
                 articles::status.eq(Status::Published.as_str()),
                 articles::version.eq(articles::version + 1),
+                articles::updated_at.eq(now()),
             ))
             .execute(conn)?;
-        if flipped == 1 {
-            record(conn, id, "scheduled_publish", None)?;
+        if changed == 1 {
+            flipped.push(id);
         }
+    }
+    for id in flipped {
+        record(conn, id, "scheduled_publish", None)?;
     }
     // Embargoes that ran out went public by themselves: record it, so webhooks say so.
     for id in crate::syndication::changes::embargoes_lifted(conn)? {

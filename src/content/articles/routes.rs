@@ -60,7 +60,8 @@ pub struct FormatsQuery {
     /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
     pub include: Option<String>,
     /// `ninjs`: the story as an IPTC ninjs 2.2 document instead (embargoed stories only
-    /// for `syndication:read` keys and signed-in readers).
+    /// for `syndication:read` keys and signed-in readers; a story not published comes
+    /// as `pubstatus: canceled` without content).
     pub format: Option<String>,
 }
 
