@@ -14,6 +14,9 @@ USAGE:
     dateline [serve]        migrate the database and serve the API
     dateline migrate        apply pending database migrations and exit
     dateline demo           fill an empty database with a demo newsroom
+    dateline seed [--articles N] [--seed S]
+                            fill an empty database with a large, deterministic newsroom
+                            for benchmarks (default 10000 stories, seed 42)
     dateline openapi        print the OpenAPI document (JSON)
     dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
                             create a user; without --password, reads one line from stdin
@@ -37,6 +40,10 @@ pub fn main() -> ExitCode {
         [] | ["serve"] => run(serve),
         ["migrate"] => run(migrate),
         ["demo"] => run(demo),
+        ["seed", rest @ ..] => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            run(move |settings| seed(settings, &rest))
+        }
         ["user", "create", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             run(move |settings| create_user(settings, &rest))
@@ -71,6 +78,15 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!(port = app.port(), "serving; docs at /docs");
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
+}
+
+fn seed(settings: Settings, args: &[String]) -> Result<(), String> {
+    let plan = crate::seed::parse_args(args)?;
+    let state = prepare(settings)?;
+    let summary = actix_web::rt::System::new()
+        .block_on(async move { crate::seed::run(&state, plan).await })?;
+    println!("{summary}");
+    Ok(())
 }
 
 fn demo(settings: Settings) -> Result<(), String> {

@@ -110,6 +110,8 @@ pub struct Settings {
     pub webhook_lease: Duration,
     /// Consecutive failed deliveries after which a webhook is disabled.
     pub webhook_disable_after: u32,
+    /// Memory for cached public responses, in bytes (0 turns the cache off).
+    pub response_cache_bytes: usize,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -223,6 +225,12 @@ impl Settings {
             webhook_max_attempts: number(&get, "DATELINE_WEBHOOK_MAX_ATTEMPTS", "8", 1..=50)?,
             webhook_lease: secs(&get, "DATELINE_WEBHOOK_LEASE_SECS", 60, 1..=3600)?,
             webhook_disable_after: number(&get, "DATELINE_WEBHOOK_DISABLE_AFTER", "5", 1..=1000)?,
+            response_cache_bytes: number::<usize>(
+                &get,
+                "DATELINE_RESPONSE_CACHE_MB",
+                "64",
+                0..=65536,
+            )? << 20,
         })
     }
 }

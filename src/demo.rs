@@ -77,7 +77,7 @@ const STORIES: [(&str, &str, &str); 10] = [
 
 /// The front page's rails: a 20-slot homepage with its lead pinned, a curated
 /// "Don't Miss" rail, and "Latest from Top News" filled from its section by itself.
-async fn collections(state: &AppState, ids: &[String]) -> AppResult<()> {
+pub(crate) async fn collections(state: &AppState, ids: &[String]) -> AppResult<()> {
     use crate::ordering::curate::{Op, apply};
     use crate::ordering::input::{CreateCollection, ItemInput};
     let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
@@ -140,7 +140,7 @@ async fn collections(state: &AppState, ids: &[String]) -> AppResult<()> {
 }
 
 /// A photo-like demo image: a soft gradient in `tint`.
-fn photo(tint: [u8; 3]) -> Result<Vec<u8>, String> {
+pub(crate) fn photo(tint: [u8; 3]) -> Result<Vec<u8>, String> {
     let (w, h) = (1600u32, 1000u32);
     let mut pixels = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {

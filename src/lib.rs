@@ -14,6 +14,7 @@ pub mod error;
 pub mod http;
 pub mod media;
 pub mod ordering;
+pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -41,6 +41,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
     }
     let secret = load_or_create_secret(&settings)?;
     let media = crate::media::store::MediaStore::open(&settings)?;
+    let cache_bytes = settings.response_cache_bytes;
     Ok(AppState {
         jwt: JwtKeys::new(&secret, &settings),
         db,
@@ -49,6 +50,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         media,
         openapi: Arc::new(ApiDoc::build()),
         key_limits: Default::default(),
+        response_cache: Arc::new(crate::http::response_cache::ResponseCache::new(cache_bytes)),
     })
 }
 
@@ -75,6 +77,7 @@ pub fn app(
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(no_route))
         .wrap(ErrorHandlers::new().default_handler(problem_fallback))
+        .wrap(from_fn(crate::http::response_cache::serve))
         .wrap(Compress::default())
         .wrap(from_fn(observe))
 }

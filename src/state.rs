@@ -20,4 +20,6 @@ pub struct AppState {
     pub openapi: Arc<crate::http::openapi::ApiDoc>,
     /// Per-key request budgets.
     pub key_limits: crate::auth::limits::KeyLimits,
+    /// Public responses, keyed by the content version.
+    pub response_cache: Arc<crate::http::response_cache::ResponseCache>,
 }

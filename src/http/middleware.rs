@@ -50,6 +50,12 @@ pub async fn observe(
     let route = res
         .request()
         .match_pattern()
+        .or_else(|| {
+            res.request()
+                .extensions()
+                .get::<super::response_cache::CachedRoute>()
+                .map(|r| r.0.clone())
+        })
         .unwrap_or_else(|| "unmatched".into());
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "served")

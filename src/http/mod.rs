@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod problem;
+pub mod response_cache;
 pub mod routes;
 
 /// A stored UTC time as the API shows it.

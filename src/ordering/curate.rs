@@ -322,3 +322,20 @@ pub fn has_due_work(conn: &mut DbConn, collection_id: &str) -> AppResult<bool> {
         .get_result(conn)?;
     Ok(schedules + expired > 0)
 }
+
+/// The next moment a collection changes by the clock alone (an item expiring, a
+/// prepared order going live), if any.
+pub fn next_time_change(conn: &mut DbConn) -> AppResult<Option<chrono::NaiveDateTime>> {
+    let at = now();
+    let expiry: Option<chrono::NaiveDateTime> = collection_items::table
+        .filter(collection_items::expires_at.gt(at))
+        .select(diesel::dsl::min(collection_items::expires_at))
+        .first(conn)?;
+    let schedule: Option<chrono::NaiveDateTime> = collection_schedules::table
+        .filter(collection_schedules::applied_at.is_null())
+        .filter(collection_schedules::canceled_at.is_null())
+        .filter(collection_schedules::publish_at.gt(at))
+        .select(diesel::dsl::min(collection_schedules::publish_at))
+        .first(conn)?;
+    Ok([expiry, schedule].into_iter().flatten().min())
+}

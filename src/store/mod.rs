@@ -81,6 +81,9 @@ pub struct Db {
     /// transaction never has to upgrade a read lock, which is where SQLite would answer
     /// "database is locked" regardless of the busy timeout.
     sqlite_writer: Arc<Mutex<()>>,
+    /// This database's write generation (the content version on SQLite), shared by
+    /// every handle on the same database in this process.
+    generation: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Db {
@@ -106,6 +109,7 @@ impl Db {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
+            generation: generation_of(url),
         })
     }
 
@@ -149,9 +153,49 @@ impl Db {
         let db = self.clone();
         let done = blocking(move || db.write_blocking(work)).await;
         if done.is_ok() {
+            self.bump_content_version().await;
             commits().notify_one();
         }
         done
+    }
+
+    /// The content version: bumped after every committed write, read before serving a
+    /// cached response. On PostgreSQL it is a sequence every instance shares; SQLite
+    /// serves from one process, so a counter in memory is exact.
+    pub async fn content_version(&self) -> AppResult<i64> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.generation.load(std::sync::atomic::Ordering::SeqCst)),
+            Backend::Postgres => {
+                self.read(|conn| {
+                    use diesel::RunQueryDsl;
+                    let row: VersionRow =
+                        diesel::sql_query("SELECT last_value AS version FROM content_version")
+                            .get_result(conn)?;
+                    Ok(row.version)
+                })
+                .await
+            }
+        }
+    }
+
+    /// After a commit, before the write's response: readers from now on miss whatever
+    /// was cached before it. A failure is logged (the write itself stands) and this
+    /// instance's own cache is invalidated regardless.
+    async fn bump_content_version(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.backend == Backend::Postgres {
+            let bumped = self
+                .read(|conn| {
+                    use diesel::RunQueryDsl;
+                    diesel::sql_query("SELECT nextval('content_version')").execute(conn)?;
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = bumped {
+                tracing::error!(error = %e, "could not bump the content version");
+            }
+        }
     }
 
     /// The synchronous form of [`Db::write`], for the CLI and start-up.
@@ -180,6 +224,27 @@ async fn blocking<T: Send + 'static>(
     actix_web::rt::task::spawn_blocking(work)
         .await
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// One generation counter per database URL in this process.
+fn generation_of(url: &DatabaseUrl) -> Arc<std::sync::atomic::AtomicI64> {
+    static ALL: std::sync::OnceLock<
+        Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicI64>>>,
+    > = std::sync::OnceLock::new();
+    let key = format!("{url:?}");
+    let mut all = ALL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    all.entry(key)
+        .or_insert_with(|| Arc::new(std::sync::atomic::AtomicI64::new(1)))
+        .clone()
+}
+
+#[derive(diesel::QueryableByName)]
+struct VersionRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    version: i64,
 }
 
 /// Signalled after every committed write, so background work that follows commits

@@ -184,8 +184,43 @@ impl TestApp {
         .await
         .expect("prepare task")
         .expect("prepare the app");
-        let service = Rc::new(actix_test::init_service(app(state.clone())).await);
-        let call: Call = Rc::new(move |req: TestRequest| {
+        let call = Self::serve(state.clone()).await;
+        let mut app = TestApp {
+            settings,
+            state,
+            call,
+            admin: String::new(),
+            cleanup,
+            media_dir: (storage == Storage::Local).then_some(media_dir),
+        };
+        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        Some(app)
+    }
+
+    /// A second instance of the service on the same database, with its own memory
+    /// (response cache, rate limits), as behind a load balancer.
+    pub async fn another_instance(&self) -> TestApp {
+        let settings = self.settings.clone();
+        let state = actix_web::rt::task::spawn_blocking({
+            let settings = settings.clone();
+            move || prepare(settings)
+        })
+        .await
+        .expect("prepare task")
+        .expect("prepare the second instance");
+        TestApp {
+            settings,
+            call: Self::serve(state.clone()).await,
+            state,
+            admin: self.admin.clone(),
+            cleanup: None,
+            media_dir: None,
+        }
+    }
+
+    async fn serve(state: dateline::state::AppState) -> Call {
+        let service = Rc::new(actix_test::init_service(app(state)).await);
+        Rc::new(move |req: TestRequest| {
             let service = service.clone();
             Box::pin(async move {
                 let response = match service.call(req.to_request()).await {
@@ -201,17 +236,7 @@ impl TestApp {
                     body,
                 }
             })
-        });
-        let mut app = TestApp {
-            settings,
-            state,
-            call,
-            admin: String::new(),
-            cleanup,
-            media_dir: (storage == Storage::Local).then_some(media_dir),
-        };
-        app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        Some(app)
+        })
     }
 
     /// Starts a request.

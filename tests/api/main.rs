@@ -9,6 +9,7 @@ mod api_keys;
 mod articles;
 mod auth;
 mod authors;
+mod cache;
 mod collections;
 mod collections_stress;
 mod conventions;

@@ -479,3 +479,18 @@ pub fn backlinks(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<ArticleRo
 }
 
 pub use super::include::expand;
+
+/// The next moment a story changes visibility by the clock alone (a scheduled time or
+/// an embargo arriving), if any: cached public responses must not outlive it.
+pub fn next_visibility_change(conn: &mut DbConn) -> AppResult<Option<NaiveDateTime>> {
+    let now = now();
+    let scheduled: Option<NaiveDateTime> = articles::table
+        .filter(articles::published_at.gt(now))
+        .select(diesel::dsl::min(articles::published_at))
+        .first(conn)?;
+    let embargo: Option<NaiveDateTime> = articles::table
+        .filter(articles::embargo_until.gt(now))
+        .select(diesel::dsl::min(articles::embargo_until))
+        .first(conn)?;
+    Ok([scheduled, embargo].into_iter().flatten().min())
+}

@@ -149,6 +149,18 @@ pub fn untrash(conn: &mut DbConn, row: &ArticleRow, who: Option<&str>) -> AppRes
 /// Marks scheduled stories whose time has come as published, with a revision each;
 /// returns their ids (the hook for webhooks and feed freshness). Safe to run on every
 /// instance at once: a story flips exactly once.
+/// Whether [`publish_due`] has anything to do (a read: idle ticks never write, so they
+/// never invalidate cached responses).
+pub fn anything_due(conn: &mut DbConn) -> AppResult<bool> {
+    let scheduled: i64 = articles::table
+        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::published_at.le(now()))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(scheduled > 0 || !crate::syndication::changes::embargoes_lifted(conn)?.is_empty())
+}
+
 pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
     lock(conn, "scheduler")?;
     let due: Vec<String> = articles::table

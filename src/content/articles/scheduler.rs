@@ -15,6 +15,9 @@ pub async fn run(state: AppState) {
     let mut interval = actix_web::rt::time::interval(TICK);
     loop {
         interval.tick().await;
+        if !matches!(state.db.read(super::db::anything_due).await, Ok(true)) {
+            continue;
+        }
         match state.db.write(super::db::publish_due).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(count = ids.len(), "published scheduled stories")

@@ -1,0 +1,2 @@
+DROP INDEX articles_embargo;
+DROP SEQUENCE content_version;

@@ -1,0 +1,131 @@
+//! The response cache: anonymous public reads come from memory, and a write is
+//! visible to the very next read, on this instance or any other.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::TestApp;
+
+both_backends!(
+    a_write_is_visible_to_the_next_read,
+    another_instance_never_serves_what_it_cached_before_a_write,
+);
+
+async fn published(app: &TestApp, headline: &str) -> Value {
+    let draft = app
+        .create(
+            "/api/v1/articles",
+            json!({"headline": headline, "section": null}),
+        )
+        .await;
+    let res = app
+        .post(&format!(
+            "/api/v1/articles/{}/publish",
+            draft["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": draft["version"]}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+async fn a_write_is_visible_to_the_next_read(app: TestApp) {
+    let story = published(&app, "First take").await;
+    let path = format!("/api/v1/articles/{}", story["slug"].as_str().unwrap());
+    let first = app.get(&path).send().await;
+    assert_eq!(first.header("x-cache").as_deref(), Some("miss"));
+    let second = app.get(&path).send().await;
+    assert_eq!(second.header("x-cache").as_deref(), Some("hit"));
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.header("etag"), first.header("etag"));
+    assert_eq!(
+        second.header("cache-control"),
+        first.header("cache-control")
+    );
+    assert!(second.header("x-request-id").is_some());
+    // Conditional requests are answered from the cache too.
+    let etag = first.header("etag").unwrap();
+    let conditional = app.get(&path).header("If-None-Match", &etag).send().await;
+    assert_eq!(conditional.status, 304);
+    assert_eq!(conditional.header("x-cache").as_deref(), Some("hit"));
+
+    let edit = app
+        .patch(&format!(
+            "/api/v1/articles/{}",
+            story["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": story["version"], "headline": "Second take"}))
+        .send()
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.text());
+    let after = app.get(&path).send().await;
+    assert_eq!(after.header("x-cache").as_deref(), Some("miss"));
+    assert_eq!(after.json()["headline"], "Second take");
+
+    // Lists and collections too.
+    let list = app.get("/api/v1/articles").send().await;
+    assert_eq!(list.json()["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/api/v1/articles")
+            .send()
+            .await
+            .header("x-cache")
+            .as_deref(),
+        Some("hit")
+    );
+    published(&app, "Another story").await;
+    let list = app.get("/api/v1/articles").send().await;
+    assert_eq!(list.json()["data"].as_array().unwrap().len(), 2);
+
+    // Signed-in reads and private answers never come from, or go into, the cache.
+    let signed_in = app.get(&path).bearer(&app.admin).send().await;
+    assert_eq!(signed_in.status, 200);
+    assert!(signed_in.header("x-cache").is_none());
+    let draft = app
+        .create("/api/v1/articles", json!({"headline": "Secret"}))
+        .await;
+    let hidden = format!("/api/v1/articles/{}", draft["slug"].as_str().unwrap());
+    app.get(&hidden).send().await.problem(404);
+    let publish = app
+        .post(&format!(
+            "/api/v1/articles/{}/publish",
+            draft["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": draft["version"]}))
+        .send()
+        .await;
+    assert_eq!(publish.status, 200);
+    assert_eq!(app.get(&hidden).send().await.status, 200);
+}
+
+async fn another_instance_never_serves_what_it_cached_before_a_write(app: TestApp) {
+    let other = app.another_instance().await;
+    let story = published(&app, "Breaking").await;
+    let path = format!("/api/v1/articles/{}", story["slug"].as_str().unwrap());
+    assert_eq!(
+        other.get(&path).send().await.header("x-cache").as_deref(),
+        Some("miss")
+    );
+    assert_eq!(
+        other.get(&path).send().await.header("x-cache").as_deref(),
+        Some("hit")
+    );
+    // The write goes to the first instance; the second must not serve its old copy.
+    let unpublish = app
+        .post(&format!(
+            "/api/v1/articles/{}/unpublish",
+            story["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": story["version"]}))
+        .send()
+        .await;
+    assert_eq!(unpublish.status, 200, "{}", unpublish.text());
+    other.get(&path).send().await.problem(404);
+    let feed = other.get("/feeds/json").send().await.json();
+    assert!(feed["items"].as_array().unwrap().is_empty());
+}
