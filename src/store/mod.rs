@@ -84,6 +84,43 @@ pub struct Db {
     /// This database's write generation (the content version on SQLite), shared by
     /// every handle on the same database in this process.
     generation: Arc<std::sync::atomic::AtomicI64>,
+    /// PostgreSQL: requests for the content version, answered in batches.
+    versions: Option<std::sync::mpsc::Sender<VersionReply>>,
+}
+
+type VersionReply = tokio::sync::oneshot::Sender<AppResult<i64>>;
+
+/// Reads the content version for every request waiting, one query per batch. A
+/// request that arrives while a query runs waits for the next one, which starts after
+/// it arrived, so no answer predates the request it serves. One thread, its own
+/// connection, reconnecting on failure.
+fn version_reader(pool: Pool<Manager>) -> std::sync::mpsc::Sender<VersionReply> {
+    let (tx, rx) = std::sync::mpsc::channel::<VersionReply>();
+    let spawned = std::thread::Builder::new()
+        .name("content-version".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut waiting = vec![first];
+                waiting.extend(rx.try_iter());
+                let answer = pool.get().map_err(AppError::from).and_then(|mut conn| {
+                    use diesel::RunQueryDsl;
+                    let row: VersionRow =
+                        diesel::sql_query("SELECT last_value AS version FROM content_version")
+                            .get_result(&mut *conn)?;
+                    Ok(row.version)
+                });
+                for reply in waiting {
+                    let _ = reply.send(match &answer {
+                        Ok(v) => Ok(*v),
+                        Err(e) => Err(AppError::Unavailable(e.to_string())),
+                    });
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the content version reader");
+    }
+    tx
 }
 
 impl Db {
@@ -105,11 +142,13 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url: url.clone() })
             .map_err(|e| format!("cannot open the database: {e}"))?;
+        let versions = (backend == Backend::Postgres).then(|| version_reader(pool.clone()));
         Ok(Db {
             pool,
             backend,
             sqlite_writer: Arc::new(Mutex::new(())),
             generation: generation_of(url),
+            versions,
         })
     }
 
@@ -166,14 +205,15 @@ impl Db {
         match self.backend {
             Backend::Sqlite => Ok(self.generation.load(std::sync::atomic::Ordering::SeqCst)),
             Backend::Postgres => {
-                self.read(|conn| {
-                    use diesel::RunQueryDsl;
-                    let row: VersionRow =
-                        diesel::sql_query("SELECT last_value AS version FROM content_version")
-                            .get_result(conn)?;
-                    Ok(row.version)
-                })
-                .await
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                self.versions
+                    .as_ref()
+                    .ok_or_else(|| AppError::internal("no version reader"))?
+                    .send(reply)
+                    .map_err(|_| AppError::Unavailable("version reader stopped".into()))?;
+                answer
+                    .await
+                    .map_err(|_| AppError::Unavailable("version reader stopped".into()))?
             }
         }
     }

@@ -17,6 +17,7 @@ mod feeds;
 mod images;
 mod openapi;
 mod ops;
+mod plans;
 mod sections;
 mod syndication;
 mod tags;

@@ -1,0 +1,31 @@
+//! The ceiling for the load benchmark: a minimal actix-web server that answers every
+//! GET with the same bytes from memory (the exact body the real server sent for the
+//! endpoint being measured), so each endpoint can be reported as a share of what
+//! actix-web itself can do on this machine.
+//!   cargo run --release --example limit -- 127.0.0.1:18099 BODY_FILE CONTENT_TYPE
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(listen), Some(file), Some(content_type)) = (args.get(1), args.get(2), args.get(3))
+    else {
+        eprintln!("usage: limit ADDR BODY_FILE CONTENT_TYPE");
+        std::process::exit(2);
+    };
+    let body = web::Bytes::from(std::fs::read(file)?);
+    let content_type = content_type.clone();
+    HttpServer::new(move || {
+        let body = body.clone();
+        let content_type = content_type.clone();
+        App::new().default_service(web::to(move || {
+            let body = body.clone();
+            let content_type = content_type.clone();
+            async move { HttpResponse::Ok().content_type(content_type).body(body) }
+        }))
+    })
+    .bind(listen)?
+    .run()
+    .await
+}
