@@ -86,6 +86,8 @@ pub struct Db {
     generation: Arc<std::sync::atomic::AtomicI64>,
     /// PostgreSQL: requests for the content version, answered in batches.
     versions: Option<std::sync::mpsc::Sender<VersionReply>>,
+    /// One permit per pooled connection (see [`Db::turn`]).
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 type VersionReply = tokio::sync::oneshot::Sender<AppResult<i64>>;
@@ -149,6 +151,11 @@ impl Db {
             sqlite_writer: Arc::new(Mutex::new(())),
             generation: generation_of(url),
             versions,
+            // On PostgreSQL one connection stays free for the content version reader.
+            permits: Arc::new(tokio::sync::Semaphore::new(match backend {
+                Backend::Postgres => (size as usize).saturating_sub(1).max(1),
+                Backend::Sqlite => size as usize,
+            })),
         })
     }
 
@@ -175,12 +182,24 @@ impl Db {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = self.turn().await?;
         let pool = self.pool.clone();
         blocking(move || {
             let mut conn = pool.get()?;
             work(&mut conn)
         })
         .await
+    }
+
+    /// Database work waits here, on the async side, for one of the pool's connections:
+    /// only as many blocking threads as connections ever do database work, so a burst
+    /// of requests queues cheaply instead of spawning threads (and their allocator
+    /// arenas) that would only wait for the pool.
+    async fn turn(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        self.permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::Unavailable("the database is shutting down".into()))
     }
 
     /// Runs `work` in one transaction on a blocking thread; an error rolls it back.
@@ -190,7 +209,10 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
-        let done = blocking(move || db.write_blocking(work)).await;
+        let done = {
+            let _turn = self.turn().await?;
+            blocking(move || db.write_blocking(work)).await
+        };
         if done.is_ok() {
             self.bump_content_version().await;
             commits().notify_one();
