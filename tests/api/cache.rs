@@ -7,6 +7,7 @@ use crate::both_backends;
 use crate::helpers::TestApp;
 
 both_backends!(
+    public_reads_name_what_a_cdn_purges_them_by,
     a_write_is_visible_to_the_next_read,
     another_instance_never_serves_what_it_cached_before_a_write,
 );
@@ -128,4 +129,43 @@ async fn another_instance_never_serves_what_it_cached_before_a_write(app: TestAp
     other.get(&path).send().await.problem(404);
     let feed = other.get("/feeds/json").send().await.json();
     assert!(feed["items"].as_array().unwrap().is_empty());
+}
+
+async fn public_reads_name_what_a_cdn_purges_them_by(app: TestApp) {
+    let section = app
+        .create("/api/v1/sections", json!({"name": "World"}))
+        .await;
+    let tag = app.create("/api/v1/tags", json!({"name": "Energy"})).await;
+    let draft = app
+        .create(
+            "/api/v1/articles",
+            json!({"headline": "Grid deal", "section": "world", "tags": ["energy"]}),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let res = app
+        .post(&format!("/api/v1/articles/{id}/publish"))
+        .bearer(&app.admin)
+        .json(json!({"version": draft["version"]}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    for _ in 0..2 {
+        // Built, then from the cache: the keys are the same.
+        let page = app.get("/api/v1/articles/grid-deal").send().await;
+        let keys = page.header("surrogate-key").unwrap();
+        for key in [
+            format!("article:{id}"),
+            format!("section:{}", section["id"].as_str().unwrap()),
+            format!("tag:{}", tag["id"].as_str().unwrap()),
+        ] {
+            assert!(keys.split(' ').any(|k| k == key), "{key} in {keys}");
+        }
+        let list = app.get("/api/v1/articles").send().await;
+        let keys = list.header("surrogate-key").unwrap();
+        assert!(
+            keys.split(' ').any(|k| k == format!("article:{id}")),
+            "{keys}"
+        );
+    }
 }

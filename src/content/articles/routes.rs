@@ -211,7 +211,11 @@ pub async fn list_articles(
         .await?;
     let visibility = Visibility::for_request(&req, public);
     let response = pagination::respond(&req, &page, visibility);
-    Ok(cache::surrogate_keys(response, "articles"))
+    let mut keys = "articles".to_owned();
+    for story in &page.data {
+        keys.push_str(&format!(" article:{}", story.id));
+    }
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// One story, by id or slug. The public sees it once published and past any embargo;
@@ -279,7 +283,14 @@ pub async fn get_article(
         .await?;
     match found {
         Ok((public, page)) => {
-            let keys = format!("articles article:{}", page.article.id);
+            // Purge keys: the story, its section and tags (a rename there changes it).
+            let mut keys = format!("articles article:{}", page.article.id);
+            if let Some(section) = &page.article.section {
+                keys.push_str(&format!(" section:{}", section.id));
+            }
+            for tag in &page.article.tags {
+                keys.push_str(&format!(" tag:{}", tag.id));
+            }
             let response = cache::json(
                 &req,
                 StatusCode::OK,
