@@ -48,6 +48,19 @@ pub fn parse_label(raw: &str) -> Result<String, String> {
     }
 }
 
+/// A point in time as stored: years 1970 to 9999 (SQLite compares times as text, so a
+/// five-digit year would sort before today and, say, lift an embargo at once) and
+/// microseconds (what PostgreSQL keeps, so both backends store the same value).
+pub fn parse_instant(
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{Datelike, DurationRound, TimeDelta};
+    if !(1970..=9999).contains(&at.year()) {
+        return Err("must be between the years 1970 and 9999".into());
+    }
+    Ok(at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at))
+}
+
 /// 412 unless the caller edited the current version.
 pub fn check_version(current: i64, expected: i64) -> crate::error::AppResult<()> {
     if current == expected {

@@ -194,17 +194,9 @@ pub struct VersionParam {
     pub version: Option<i64>,
 }
 
-/// A time as stored: microseconds (what PostgreSQL keeps), years 1970 to 9999 (so
-/// SQLite's text comparison orders it correctly).
+/// A time checked and stored as every time is (see [`crate::content::parse_instant`]).
 pub fn instant(field: &str, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
-    use chrono::{Datelike, DurationRound, TimeDelta};
-    if !(1970..=9999).contains(&at.year()) {
-        return Err(AppError::invalid(
-            field,
-            "must be between the years 1970 and 9999",
-        ));
-    }
-    Ok(at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at))
+    crate::content::parse_instant(at).map_err(|m| AppError::invalid(field, m))
 }
 
 /// A position checked against the collection's capacity.

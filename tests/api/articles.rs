@@ -394,6 +394,29 @@ async fn scheduled_and_embargoed_stories_appear_by_themselves(app: TestApp) {
             .len(),
         2
     );
+
+    // Times outside 1970-9999 are refused (SQLite compares times as text: year 10000
+    // would sort before today and lift an embargo at once).
+    let far = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": "Far off", "embargo_until": "0001-01-01T00:00:00Z"}))
+        .send()
+        .await;
+    far.problem(422);
+    assert_eq!(far.fields(), ["embargo_until"]);
+    let story = draft(&app, &app.admin, json!({"headline": "Odd schedule"})).await;
+    let odd = app
+        .post(&format!(
+            "/api/v1/articles/{}/publish",
+            story["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": story["version"], "publish_at": "0100-01-01T00:00:00Z"}))
+        .send()
+        .await;
+    odd.problem(422);
+    assert_eq!(odd.fields(), ["publish_at"]);
 }
 
 async fn roles_decide_who_edits_and_publishes(app: TestApp) {

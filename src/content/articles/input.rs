@@ -167,7 +167,13 @@ impl UpdateArticle {
             featured_image: self.featured_image,
             canonical_url,
             seo,
-            embargo_until: self.embargo_until.map(|e| e.map(|at| at.naive_utc())),
+            embargo_until: match self.embargo_until {
+                Some(Some(at)) => errors
+                    .check("embargo_until", crate::content::parse_instant(at))
+                    .map(|at| Some(at.naive_utc())),
+                Some(None) => Some(None),
+                None => None,
+            },
             append_correction: self.append_correction.and_then(|c| {
                 let c = errors.check("append_correction", parse_text(&c, 2000))?;
                 if c.is_empty() {

@@ -77,6 +77,12 @@ pub async fn publish_article(
         version,
         publish_at,
     } = body.0;
+    let publish_at = publish_at
+        .map(|at| {
+            crate::content::parse_instant(at)
+                .map_err(|m| crate::error::AppError::invalid("publish_at", m))
+        })
+        .transpose()?;
     change_state(
         &who.principal,
         &req,
