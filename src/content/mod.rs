@@ -48,6 +48,14 @@ pub fn parse_label(raw: &str) -> Result<String, String> {
     }
 }
 
+/// For `Option<Option<T>>` edit fields: tells "absent" (outer None, keep the value)
+/// from `null` (Some(None), clear it). Use with `#[serde(default, deserialize_with)]`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    de: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}
+
 /// A point in time as stored: years 1970 to 9999 (SQLite compares times as text, so a
 /// five-digit year would sort before today and, say, lift an embargo at once) and
 /// microseconds (what PostgreSQL keeps, so both backends store the same value).

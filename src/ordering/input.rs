@@ -1,7 +1,7 @@
 //! What collection writes accept, and their checked form.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::content::slug::Slug;
@@ -12,13 +12,6 @@ use crate::error::{AppError, AppResult, Errors};
 pub const MAX_ITEMS: i32 = 100;
 /// Capacity when none is given.
 pub const DEFAULT_MAX_ITEMS: i32 = 10;
-
-/// Tells "absent" (outer None) from "null" (Some(None)).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    de: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(de).map(Some)
-}
 
 fn parse_max(n: i32) -> Result<i32, String> {
     if (1..=MAX_ITEMS).contains(&n) {
@@ -55,10 +48,10 @@ pub struct UpdateCollection {
     pub description: Option<String>,
     /// Cannot go below the curated items there are (or a pinned position).
     pub max_items: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub fill_section: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub fill_tag: Option<Option<String>>,
 }
@@ -172,7 +165,7 @@ pub struct UpdateItem {
     /// Move to this 1-based position.
     pub position: Option<i32>,
     pub pinned: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub expires_at: Option<Option<DateTime<Utc>>>,
 }

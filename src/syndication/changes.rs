@@ -107,14 +107,13 @@ pub fn last_change(conn: &mut DbConn) -> AppResult<Option<chrono::NaiveDateTime>
 /// `limit` stories, each once, at its newest change.
 pub fn since(conn: &mut DbConn, after: i64, limit: i64) -> AppResult<Vec<(String, i64)>> {
     let latest = diesel::dsl::max(article_changes::seq);
-    let mut rows: Vec<(String, Option<i64>)> = article_changes::table
+    let rows: Vec<(String, Option<i64>)> = article_changes::table
         .filter(article_changes::seq.gt(after))
         .group_by(article_changes::article_id)
         .select((article_changes::article_id, latest))
         .order(latest.asc())
         .limit(limit)
         .load(conn)?;
-    rows.retain(|r| r.1.is_some());
     Ok(rows
         .into_iter()
         .filter_map(|(id, seq)| seq.map(|s| (id, s)))

@@ -56,15 +56,6 @@ fn leaf<W: Write>(w: &mut Writer<W>, name: &str, value: &str) -> io::Result<()> 
     Ok(())
 }
 
-pub fn byline(article: &ArticleResponse) -> String {
-    article
-        .authors
-        .iter()
-        .map(|a| a.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// RSS 2.0 with `content:encoded` (the full HTML), `dc:creator` per author,
 /// categories (section, then tags) and `media:content` for the lead photo.
 pub fn rss(channel: &Channel, entries: &[Entry]) -> io::Result<Vec<u8>> {

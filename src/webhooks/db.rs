@@ -77,13 +77,10 @@ pub fn update(conn: &mut DbConn, id: &str, input: WebhookInput) -> AppResult<Web
             webhooks::events.eq(events),
             webhooks::description.eq(input.description.unwrap_or(current.description)),
             webhooks::active.eq(input.active.unwrap_or(current.active)),
-            webhooks::disabled_reason.eq(if reenabled || input.active == Some(false) {
-                input
-                    .active
-                    .filter(|a| !a)
-                    .map(|_| "disabled by an admin".to_owned())
-            } else {
-                current.disabled_reason
+            webhooks::disabled_reason.eq(match input.active {
+                Some(true) => None,
+                Some(false) => Some("disabled by an admin".to_owned()),
+                None => current.disabled_reason,
             }),
             webhooks::consecutive_failures.eq(if reenabled {
                 0

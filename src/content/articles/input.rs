@@ -1,7 +1,7 @@
 //! What writes to a story accept: the request bodies and their checked form.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::blocks::Block;
@@ -9,13 +9,6 @@ use super::model::Seo;
 use crate::content::parse_text;
 use crate::content::slug::Slug;
 use crate::error::{AppResult, Errors};
-
-/// Tells "absent" (outer None) from "null" (Some(None)).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    de: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(de).map(Some)
-}
 
 /// A new story (a draft). Relations are referenced by slug or id.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,18 +46,18 @@ pub struct UpdateArticle {
     pub slug: Option<String>,
     pub standfirst: Option<String>,
     pub body: Option<Vec<Block>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub section: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub authors: Option<Vec<String>>,
     pub source: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub featured_image: Option<Option<String>>,
     pub canonical_url: Option<String>,
     pub seo: Option<Seo>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub embargo_until: Option<Option<DateTime<Utc>>>,
     /// Appends a correction, stamped with the current time, shown publicly.

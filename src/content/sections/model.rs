@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::content::slug::Slug;
@@ -279,15 +279,10 @@ pub struct UpdateSection {
     pub description: Option<String>,
     /// A new parent (slug or id), or null to make it top-level. A section cannot move
     /// under itself or its own descendants.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub parent: Option<Option<String>>,
     pub position: Option<i32>,
-}
-
-/// Tells "absent" (outer None) from "null" (Some(None)).
-fn present<'de, D: Deserializer<'de>>(de: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(de).map(Some)
 }
 
 /// Checked section fields; `None` means "not sent".
