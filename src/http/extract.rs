@@ -61,15 +61,64 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
+    let err = match serde_path_to_error::deserialize(de) {
+        Ok(parsed) => return Ok(parsed),
+        Err(err) => err,
+    };
+    // JSON has one number type: `3.0` is the integer 3 to JSON Schema and to
+    // JavaScript clients. Only on this (rare) error path, read the body again with
+    // integral floats turned into integers.
+    if err
+        .inner()
+        .to_string()
+        .starts_with("invalid type: floating point")
+        && let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes)
+    {
+        integral_floats_as_integers(&mut value);
+        return serde_path_to_error::deserialize(value).map_err(shape_error);
+    }
+    Err(shape_error(err))
+}
+
+fn shape_error<E: serde::de::Error + std::fmt::Display + IsSyntax>(
+    err: serde_path_to_error::Error<E>,
+) -> AppError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax_error() {
+        return AppError::BadRequest(format!("the body is not valid JSON: {inner}"));
+    }
+    let (field, message) = field_and_message(&path, &inner.to_string());
+    AppError::invalid(field, message)
+}
+
+trait IsSyntax {
+    fn is_syntax_error(&self) -> bool;
+}
+
+impl IsSyntax for serde_json::Error {
+    fn is_syntax_error(&self) -> bool {
+        self.is_syntax() || self.is_eof()
+    }
+}
+
+/// Rewrites every float with no fractional part (within `i64`) as an integer.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f >= i64::MIN as f64
+                && f < i64::MAX as f64
+            {
+                *value = Value::from(f as i64);
+            }
         }
-        let (field, message) = field_and_message(&path, &inner.to_string());
-        AppError::invalid(field, message)
-    })
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 /// Query-string parameters, with errors that name the parameter.

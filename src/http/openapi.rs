@@ -157,6 +157,12 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                     extra.push(("403", "Signed in, but not allowed to do this"));
                 }
             }
+            if operation.responses.responses.contains_key("412") {
+                extra.push((
+                    "428",
+                    "No version sent: send `version` in the body or an If-Match header",
+                ));
+            }
             let responses = &mut operation.responses.responses;
             for (status, description) in extra {
                 responses.entry(status.to_owned()).or_insert_with(|| {
