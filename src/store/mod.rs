@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
@@ -169,9 +169,18 @@ impl Db {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let ran = match &mut *conn {
             DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-            DbConn::Postgres(c) => c
-                .run_pending_migrations(POSTGRES_MIGRATIONS)
-                .map(|v| v.len()),
+            DbConn::Postgres(c) => {
+                // Instances starting together behind a load balancer take turns: the
+                // first migrates, the others wait and then find nothing pending.
+                diesel::sql_query("SELECT pg_advisory_lock(7431001)")
+                    .execute(c)
+                    .map_err(|e| format!("migration lock: {e}"))?;
+                let ran = c
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.len());
+                let _ = diesel::sql_query("SELECT pg_advisory_unlock(7431001)").execute(c);
+                ran
+            }
         };
         ran.map_err(|e| format!("migration failed: {e}"))
     }

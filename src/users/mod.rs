@@ -32,9 +32,14 @@ pub fn create_blocking(
 
 /// Creates the first admin from `DATELINE_ADMIN_EMAIL`/`_PASSWORD` when there are no users.
 pub fn bootstrap_admin(db: &Db, email: &str, password: &str) -> AppResult<bool> {
-    let empty = !db.write_blocking(db::any)?;
-    if empty {
-        create_blocking(db, email, None, Role::Admin, password)?;
+    if db.write_blocking(db::any)? {
+        return Ok(false);
     }
-    Ok(empty)
+    match create_blocking(db, email, None, Role::Admin, password) {
+        Ok(_) => Ok(true),
+        // Instances starting together race to create the first admin: one wins, and
+        // for the others there simply is an admin now.
+        Err(_) if db.write_blocking(db::any)? => Ok(false),
+        Err(e) => Err(e),
+    }
 }

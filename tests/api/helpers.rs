@@ -440,6 +440,12 @@ fn admin_url() -> (String, bool) {
 }
 
 /// One throwaway database per test run; each test gets its own schema in it.
+/// A fresh, empty PostgreSQL schema for a test that runs its own servers (`None` when
+/// PostgreSQL tests are skipped, as in `spawn`).
+pub fn fresh_postgres_url() -> Option<String> {
+    postgres_schema_url(COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
 fn postgres_schema_url(n: usize) -> Option<String> {
     static RUN_DB: OnceLock<Option<String>> = OnceLock::new();
     let base = RUN_DB

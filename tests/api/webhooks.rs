@@ -54,13 +54,13 @@ type Seen = (HashMap<String, String>, String, u16);
 
 /// What the receiver saw: every request, failed ones included.
 #[derive(Clone, Default)]
-struct Receiver {
+pub struct Receiver {
     seen: Arc<Mutex<Vec<Seen>>>,
     fail_next: Arc<AtomicUsize>,
 }
 
 impl Receiver {
-    async fn start() -> (Receiver, String) {
+    pub async fn start() -> (Receiver, String) {
         let receiver = Receiver::default();
         let shared = receiver.clone();
         let server = HttpServer::new(move || {
@@ -93,7 +93,7 @@ impl Receiver {
         (receiver, format!("http://127.0.0.1:{port}/hooks"))
     }
 
-    fn delivered(&self) -> Vec<(HashMap<String, String>, Value)> {
+    pub fn delivered(&self) -> Vec<(HashMap<String, String>, Value)> {
         self.seen
             .lock()
             .unwrap()
