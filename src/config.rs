@@ -112,6 +112,8 @@ pub struct Settings {
     pub webhook_disable_after: u32,
     /// Memory for cached public responses, in bytes (0 turns the cache off).
     pub response_cache_bytes: usize,
+    /// Browser origins allowed to call the API cross-origin (`*` for any); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -178,6 +180,25 @@ impl Settings {
                 "DATELINE_ADMIN_EMAIL and DATELINE_ADMIN_PASSWORD go together".into(),
             ));
         }
+        let mut cors_origins = Vec::new();
+        for origin in var("DATELINE_CORS_ORIGINS", "")
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            let scheme_ok = origin.starts_with("http://") || origin.starts_with("https://");
+            if origin != "*"
+                && (!scheme_ok || origin.trim_end_matches('/').matches('/').count() != 2)
+            {
+                return Err(fail(
+                    "DATELINE_CORS_ORIGINS",
+                    format!(
+                        "'{origin}' is not an origin: give scheme://host[:port] with no path, e.g. https://www.example.com, or *"
+                    ),
+                ));
+            }
+            cors_origins.push(origin.trim_end_matches('/').to_owned());
+        }
         let default_pool = match database_url {
             DatabaseUrl::Sqlite(_) => "8",
             DatabaseUrl::Postgres(_) => "10",
@@ -231,6 +252,7 @@ impl Settings {
                 "64",
                 0..=65536,
             )? << 20,
+            cors_origins,
         })
     }
 }

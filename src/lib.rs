@@ -4,6 +4,7 @@
 //! paging), `auth` (credentials and permissions), `users`, `content` (authors,
 //! sections, tags, articles), `media`, `ordering` (curated collections), `startup` (the app as tests and the binary run it), `cli`.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;

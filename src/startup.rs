@@ -76,9 +76,12 @@ pub fn app(
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(no_route))
+        .wrap(from_fn(crate::auth::principal::authenticate_first))
         .wrap(ErrorHandlers::new().default_handler(problem_fallback))
+        .wrap(from_fn(crate::audit::record))
         .wrap(from_fn(crate::http::response_cache::serve))
         .wrap(Compress::default())
+        .wrap(from_fn(crate::http::security::guard))
         .wrap(from_fn(observe))
 }
 

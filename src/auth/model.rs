@@ -120,17 +120,86 @@ impl Email {
     }
 }
 
-/// A password that meets the length rule (checked, never stored in the clear).
+/// A password that meets the rules (checked, never stored in the clear).
 pub struct NewPassword(String);
 
+/// The most common passwords of 10 or more characters in public breach lists: a
+/// guesser tries these first, so they are refused however long they are.
+const COMMON: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "a123456789",
+    "0987654321",
+    "9876543210",
+    "1111111111",
+    "0000000000",
+    "qwertyuiop",
+    "qwertyuiop1",
+    "qwerty1234",
+    "qwerty12345",
+    "qwerty123456",
+    "1q2w3e4r5t",
+    "1qaz2wsx3edc",
+    "zaq12wsxcde",
+    "asdfghjkl1",
+    "asdfghjkl;",
+    "password12",
+    "password123",
+    "password1234",
+    "password12345",
+    "passw0rd123",
+    "p@ssw0rd123",
+    "iloveyou12",
+    "iloveyou123",
+    "letmein123",
+    "welcome123",
+    "welcome1234",
+    "changeme123",
+    "administrator",
+    "admin12345",
+    "admin123456",
+    "abc1234567",
+    "abcdefghij",
+    "abcd123456",
+    "football123",
+    "baseball123",
+    "sunshine123",
+    "princess123",
+    "superman123",
+    "trustno1234",
+    "newsroom123",
+    "dateline123",
+    "secret1234",
+    "1234567890a",
+];
+
 impl NewPassword {
-    /// At least 10 characters, at most 1,024 (argon2 input stays bounded).
+    /// 10 to 1,024 characters (argon2 input stays bounded), not one of the most common
+    /// passwords, and not a run of one character or of consecutive characters.
     pub fn parse(raw: &str) -> Result<NewPassword, String> {
-        match raw.chars().count() {
-            0..=9 => Err("must be at least 10 characters".into()),
-            1025.. => Err("must be at most 1024 characters".into()),
-            _ => Ok(NewPassword(raw.to_owned())),
+        let chars: Vec<char> = raw.chars().collect();
+        match chars.len() {
+            0..=9 => return Err("must be at least 10 characters".into()),
+            1025.. => return Err("must be at most 1024 characters".into()),
+            _ => {}
         }
+        let lower = raw.to_lowercase();
+        if COMMON.contains(&lower.as_str()) {
+            return Err("is one of the most common passwords; choose another".into());
+        }
+        let distinct: std::collections::HashSet<char> = chars.iter().copied().collect();
+        if distinct.len() < 4 {
+            return Err("repeats too few characters; choose another".into());
+        }
+        let steps: std::collections::HashSet<i64> = chars
+            .windows(2)
+            .map(|w| i64::from(u32::from(w[1])) - i64::from(u32::from(w[0])))
+            .collect();
+        if steps.len() == 1 && steps.iter().all(|s| s.abs() == 1) {
+            return Err("is a run of consecutive characters; choose another".into());
+        }
+        Ok(NewPassword(raw.to_owned()))
     }
 
     /// The clear text, for hashing.

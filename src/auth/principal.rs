@@ -276,3 +276,25 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
     req.extensions_mut().insert(principal.clone());
     Ok(Some(principal))
 }
+
+/// Checks the credentials a request carries before any handler reads its input, so a
+/// bad or insufficient credential is answered 401 (or 403, by the handler's rule,
+/// now without waiting) rather than with a 422 about a body it should never have
+/// looked at. Sign-in and refresh are exempt: a client may still carry an expired
+/// token there, which is exactly why it is calling.
+pub async fn authenticate_first(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let path = req.path();
+    let checked = (path.starts_with("/api/v1/") || path.starts_with("/feeds/"))
+        && path != "/api/v1/auth/login"
+        && path != "/api/v1/auth/refresh";
+    if checked && let Err(e) = authenticate(req.request()).await {
+        return Ok(req.error_response(e).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}

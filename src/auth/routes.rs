@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
-use actix_web::{HttpRequest, HttpResponse, get, post};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
 use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,6 +68,8 @@ pub async fn login(
         email,
         password: secret,
     } = body.0;
+    req.extensions_mut()
+        .insert(crate::audit::Attempted(email.clone()));
     // An address that does not parse cannot match an account; it still counts as an attempt.
     let email = Email::parse(&email).ok();
     let attempts_key = hash_secret(email.as_ref().map_or("invalid-address", Email::as_str));
@@ -116,6 +118,15 @@ pub async fn login(
         })
         .await?;
     let role = super::model::Role::parse(&user.role).map_err(AppError::internal)?;
+    // The audit log credits the sign-in to the user it opened a session for.
+    req.extensions_mut()
+        .insert(super::principal::Principal::User(
+            super::principal::UserPrincipal {
+                id: user.id.clone(),
+                role,
+                session_id: session_id.clone(),
+            },
+        ));
     tokens_response(&req, &state, &user.id, role, &session_id, refresh_token)
 }
 

@@ -10,6 +10,7 @@ pub mod pagination;
 pub mod problem;
 pub mod response_cache;
 pub mod routes;
+pub mod security;
 
 /// A stored UTC time as the API shows it.
 pub fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {

@@ -33,6 +33,7 @@ use crate::error::FieldError;
         (name = "collections", description = "Story ordering: curated collections, their history and prepared orders"),
         (name = "syndication", description = "Feeds (RSS, Atom, JSON Feed) and the IPTC ninjs partner API"),
         (name = "webhooks", description = "Signed event deliveries to other systems (admin)"),
+        (name = "audit", description = "Who did what, when, from where (admin)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

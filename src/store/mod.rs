@@ -229,6 +229,18 @@ impl Db {
         done
     }
 
+    /// Runs `work` in one transaction, like [`Db::write`], for bookkeeping no reader
+    /// sees (the audit log): cached responses stay valid and no listener wakes.
+    pub async fn write_quiet<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        let _turn = self.turn().await?;
+        blocking(move || db.write_blocking(work)).await
+    }
+
     /// The content version: bumped after every committed write, read before serving a
     /// cached response. On PostgreSQL it is a sequence every instance shares; SQLite
     /// serves from one process, so a counter in memory is exact.

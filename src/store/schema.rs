@@ -2,6 +2,22 @@
 //! JSON kept as text). Hand-written because `diesel print-schema` emits PG-only types.
 
 diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        target -> Text,
+        status -> Integer,
+        detail -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        forwarded_for -> Nullable<Text>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Text,
         email -> Text,

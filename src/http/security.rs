@@ -1,0 +1,126 @@
+//! Browser-facing protections on every response: CORS for the configured origins only
+//! (`DATELINE_CORS_ORIGINS`), preflights answered before routing, and security headers
+//! that stop sniffing, framing and referrer leaks.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+
+use crate::state::AppState;
+
+/// Request headers a cross-origin client may send.
+const ALLOW_HEADERS: &str = "authorization, content-type, if-match, if-none-match, x-request-id";
+/// Methods the API answers.
+const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE";
+/// Response headers a cross-origin client may read.
+const EXPOSE_HEADERS: &str =
+    "etag, link, location, retry-after, x-request-id, x-cache, last-modified";
+
+fn allowed(origins: &[String], origin: &str) -> bool {
+    origins.iter().any(|o| o == "*" || o == origin)
+}
+
+/// CORS and security headers. A preflight (`OPTIONS` with
+/// `Access-Control-Request-Method`) from an allowed origin gets 204 with the rules; from
+/// any other origin, 403 and no CORS headers, so the browser refuses.
+pub async fn guard(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let origins = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.cors_origins.clone())
+        .unwrap_or_default();
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.settings.public_url.starts_with("https://"));
+    let docs = req.path().starts_with("/docs");
+    let preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut res = if preflight {
+        let ok = origin.as_deref().is_some_and(|o| allowed(&origins, o));
+        let status = if ok {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        let mut preflight = HttpResponse::new(status);
+        if ok {
+            let h = preflight.headers_mut();
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(ALLOW_METHODS),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(ALLOW_HEADERS),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+        }
+        req.into_response(preflight).map_into_right_body()
+    } else {
+        next.call(req).await?.map_into_left_body()
+    };
+    let h = res.headers_mut();
+    if let Some(origin) = origin.filter(|o| allowed(&origins, o))
+        && let Ok(value) = HeaderValue::from_str(&origin)
+    {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSE_HEADERS),
+        );
+    }
+    // Answers differ by origin, so caches must keep them apart.
+    if !origins.is_empty() {
+        let mut vary: Vec<String> = h
+            .get_all(header::VARY)
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        vary.push("origin".into());
+        if let Ok(value) = HeaderValue::from_str(&vary.join(", ")) {
+            h.insert(header::VARY, value);
+        }
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    if !docs {
+        // JSON, feeds and media never run scripts or load anything.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        );
+    }
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    h.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    Ok(res)
+}
