@@ -17,6 +17,11 @@ USAGE:
     dateline seed [--articles N] [--seed S]
                             fill an empty database with a large, deterministic newsroom
                             for benchmarks (default 10000 stories, seed 42)
+    dateline backup PATH    copy a live SQLite database to PATH, consistently (PostgreSQL: pg_dump)
+    dateline export PATH [--with-secrets]
+                            write the whole newsroom (rows and media files) to the folder
+                            PATH; password hashes, API keys and webhooks only if asked
+    dateline import PATH    load an export into this (empty) database and media store
     dateline openapi        print the OpenAPI document (JSON)
     dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
                             create a user; without --password, reads one line from stdin
@@ -39,6 +44,18 @@ pub fn main() -> ExitCode {
         }
         [] | ["serve"] => run(serve),
         ["migrate"] => run(migrate),
+        ["backup", path] => {
+            let path = std::path::PathBuf::from(path);
+            run(move |settings| backup(settings, &path))
+        }
+        ["export", path, rest @ ..] if rest.iter().all(|f| *f == "--with-secrets") => {
+            let (path, secrets) = (std::path::PathBuf::from(path), !rest.is_empty());
+            run(move |settings| export(settings, &path, secrets))
+        }
+        ["import", path] => {
+            let path = std::path::PathBuf::from(path);
+            run(move |settings| import(settings, &path))
+        }
         ["demo"] => run(demo),
         ["seed", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
@@ -94,6 +111,37 @@ fn demo(settings: Settings) -> Result<(), String> {
     let summary =
         actix_web::rt::System::new().block_on(async move { crate::demo::run(&state).await })?;
     println!("{summary}");
+    Ok(())
+}
+
+/// The database (migrated) and media store, without the first-admin bootstrap: an
+/// import must find the database empty.
+fn open_store(settings: &Settings) -> Result<(Db, crate::media::store::MediaStore), String> {
+    let db = Db::connect(&settings.database_url, 2)?;
+    db.migrate()?;
+    Ok((db, crate::media::store::MediaStore::open(settings)?))
+}
+
+fn backup(settings: Settings, path: &std::path::Path) -> Result<(), String> {
+    let (db, _) = open_store(&settings)?;
+    actix_web::rt::System::new().block_on(crate::portability::backup(&db, path))?;
+    println!("backed up to {}", path.display());
+    Ok(())
+}
+
+fn export(settings: Settings, path: &std::path::Path, secrets: bool) -> Result<(), String> {
+    let (db, media) = open_store(&settings)?;
+    let manifest = actix_web::rt::System::new()
+        .block_on(crate::portability::export(&db, &media, path, secrets))?;
+    println!("exported to {}: {}", path.display(), manifest["tables"]);
+    Ok(())
+}
+
+fn import(settings: Settings, path: &std::path::Path) -> Result<(), String> {
+    let (db, media) = open_store(&settings)?;
+    let summary =
+        actix_web::rt::System::new().block_on(crate::portability::import(&db, &media, path))?;
+    println!("imported {}: {summary}", path.display());
     Ok(())
 }
 

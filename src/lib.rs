@@ -15,6 +15,7 @@ pub mod error;
 pub mod http;
 pub mod media;
 pub mod ordering;
+pub mod portability;
 pub mod seed;
 pub mod startup;
 pub mod state;
