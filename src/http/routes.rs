@@ -39,6 +39,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(articles::routes::register)
             .configure(crate::ordering::routes::register)
             .configure(crate::webhooks::routes::register)
+            .configure(crate::audit::register)
             .configure(crate::syndication::partner_routes::register),
     );
 }
