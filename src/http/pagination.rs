@@ -102,7 +102,8 @@ impl<T> Page<T> {
     }
 }
 
-fn encode_cursor<K: Serialize>(key: &K) -> String {
+/// The opaque cursor for a keyset position (base64url of its JSON).
+pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
 }
 

@@ -104,7 +104,9 @@ impl Block {
         let field = |name: &str| format!("body[{at}].{name}");
         match self {
             Block::Paragraph { html } => {
-                let html = sanitize(html.trim());
+                // Trimmed after cleaning too: dropping a tag can leave an edge space,
+                // and a second save must not change the text.
+                let html = sanitize(html.trim()).trim().to_owned();
                 if html.len() > 20_000 {
                     errors.add(field("html"), "must be at most 20000 characters");
                 }
