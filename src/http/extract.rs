@@ -60,6 +60,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "the request body is empty; send a JSON object".into(),
         ));
     }
+    // A NUL character cannot be stored (PostgreSQL refuses it in text) nor mean
+    // anything in a newsroom: refuse it up front, naming the field it is in. JSON must
+    // escape it, so only bodies spelling `\u0000` need the closer look.
+    if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(field) = nul_at(&value, String::new())
+    {
+        return Err(AppError::invalid(
+            if field.is_empty() {
+                "body".to_owned()
+            } else {
+                field
+            },
+            "must not contain NUL characters",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize(de) {
         Ok(parsed) => return Ok(parsed),
@@ -102,6 +118,31 @@ impl IsSyntax for serde_json::Error {
     }
 }
 
+/// The path (`authors[0]`, `seo.title`) of the first string or key holding a NUL.
+fn nul_at(value: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then_some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_at(v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(here)
+            } else {
+                nul_at(v, here)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Rewrites every float with no fractional part (within `i64`) as an integer.
 fn integral_floats_as_integers(value: &mut serde_json::Value) {
     use serde_json::Value;
@@ -109,8 +150,8 @@ fn integral_floats_as_integers(value: &mut serde_json::Value) {
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64())
                 && f.fract() == 0.0
-                && f >= i64::MIN as f64
-                && f < i64::MAX as f64
+                // Beyond 2^53 a float no longer says which integer was meant.
+                && f.abs() < 9_007_199_254_740_992.0
             {
                 *value = Value::from(f as i64);
             }

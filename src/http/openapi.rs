@@ -123,7 +123,8 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
             .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
             .build()
     };
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in spec.paths.paths.iter_mut() {
+        let checks_credentials = path.starts_with("/api/v1/") || path.starts_with("/feeds/");
         let operations = [
             &mut item.get,
             &mut item.post,
@@ -157,6 +158,12 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                 if !optional {
                     extra.push(("403", "Signed in, but not allowed to do this"));
                 }
+            } else if checks_credentials {
+                // Credentials are optional here, but checked when sent: a bad one is 401.
+                extra.push((
+                    "401",
+                    "Credentials were sent and are invalid, expired or revoked",
+                ));
             }
             if operation.responses.responses.contains_key("412") {
                 extra.push((

@@ -63,6 +63,7 @@ pub struct InfoSource {
 
 /// One file of a picture.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = NinjsRendition)]
 pub struct Rendition {
     pub name: String,
     pub href: String,

@@ -882,7 +882,14 @@ async fn trash_restore_backlinks_and_neighbours(app: TestApp) {
             .status,
         200
     );
+    // Out of the trash already: nothing to take out (409), unlike a story that does
+    // not exist at all (404).
     app.post("/api/v1/articles/second-world-story/untrash")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
+    app.post("/api/v1/articles/no-such-story/untrash")
         .bearer(&app.admin)
         .send()
         .await

@@ -155,7 +155,8 @@ pub async fn restore_revision(
     params(("key" = String, Path, description = "Article id or slug")),
     responses(
         (status = 200, description = "Back from the trash, in the state it had", body = ArticleResponse),
-        (status = 404, description = "No such story in the trash"),
+        (status = 404, description = "No such story"),
+        (status = 409, description = "The story is not in the trash"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]

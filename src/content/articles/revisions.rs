@@ -122,15 +122,20 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
     }
 }
 
-/// A story in the trash, by id or slug.
+/// A story in the trash, by id or slug: 404 when there is no such story, 409 when it
+/// exists but is not in the trash (there is nothing to take out).
 pub fn find_trashed(conn: &mut DbConn, key: &str) -> AppResult<ArticleRow> {
-    articles::table
+    let rows: Vec<ArticleRow> = articles::table
         .filter(articles::id.eq(key).or(articles::slug.eq(key)))
-        .filter(articles::deleted_at.is_not_null())
         .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(AppError::NotFound("article in the trash"))
+        .load(conn)?;
+    if let Some(trashed) = rows.iter().find(|r| r.deleted_at.is_some()) {
+        return Ok(trashed.clone());
+    }
+    if rows.is_empty() {
+        return Err(AppError::NotFound("article"));
+    }
+    Err(AppError::conflict("key", "the story is not in the trash"))
 }
 
 /// Takes a story out of the trash, as it was.

@@ -66,7 +66,9 @@ pub struct FormatsQuery {
 }
 
 /// What `GET /articles/{key}` answers: the page, or with `format=ninjs` a ninjs document.
-#[derive(utoipa::ToSchema)]
+// Only documented, never built: untagged, as the handler sends one or the other.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
 #[allow(dead_code)]
 pub enum ArticleRead {
     Page(Box<ArticlePage>),

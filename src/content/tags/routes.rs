@@ -174,6 +174,7 @@ pub async fn update_tag(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such tag"),
+        (status = 409, description = "Stories still use it (their revisions too); remove it from them first"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
