@@ -145,6 +145,12 @@ fn canonical(value: Value, kind: Kind) -> Value {
     match (kind, value) {
         (_, Value::Null) => Value::Null,
         (Kind::Bool, Value::Number(n)) => Value::Bool(n.as_i64() != Some(0)),
+        // One spelling for a float whichever backend wrote it (`1` and `1.0` alike).
+        (Kind::Float, Value::Number(n)) => n.as_f64().map_or(Value::Number(n), Value::from),
+        (Kind::Float, Value::String(s)) => match s.parse::<f64>() {
+            Ok(f) => Value::from(f),
+            Err(_) => Value::String(s),
+        },
         (Kind::Timestamp, Value::String(s)) => match parse_time(&s) {
             Some(t) => Value::String(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
             None => Value::String(s),
@@ -162,9 +168,21 @@ fn rows(
     let t = quote_ident(table);
     let raw: Vec<JsonRow> = match conn {
         DbConn::Sqlite(c) => {
+            // REALs as text with 17 digits (`!` lifts SQLite's 16-digit cap): json_object
+            // would round them to 15.
             let pairs: Vec<String> = cols
                 .iter()
-                .map(|(name, _)| format!("{}, {}", quote_text(name), quote_ident(name)))
+                .map(|(name, kind)| {
+                    let col = quote_ident(name);
+                    let value = if *kind == Kind::Float {
+                        format!(
+                            "CASE WHEN {col} IS NULL THEN NULL ELSE printf('%!.17g', {col}) END"
+                        )
+                    } else {
+                        col
+                    };
+                    format!("{}, {value}", quote_text(name))
+                })
                 .collect();
             diesel::sql_query(format!(
                 "SELECT json_object({}) AS row FROM {t} ORDER BY 1",
@@ -229,6 +247,21 @@ fn parents_first(rows: Vec<Map<String, Value>>) -> Vec<Map<String, Value>> {
     out
 }
 
+/// A media key from an archive may only name a file inside the media folder.
+fn safe_key(key: &str) -> Result<&str, String> {
+    let ok = !key.is_empty()
+        && !key.starts_with('/')
+        && !key.contains('\\')
+        && key
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    if ok {
+        Ok(key)
+    } else {
+        Err(format!("media key '{key}' is not a plain relative path"))
+    }
+}
+
 fn media_keys(image: &Map<String, Value>) -> Vec<String> {
     let mut keys = Vec::new();
     if let Some(k) = image.get("original_key").and_then(Value::as_str) {
@@ -275,6 +308,11 @@ pub async fn export(
     let dump = db
         .read(move |conn| {
             conn.transaction(|conn| {
+                if let DbConn::Postgres(c) = conn {
+                    // Without this each SELECT would see its own moment, and a write
+                    // during the export could leave a child without its parent.
+                    c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+                }
                 let mut all = Vec::new();
                 for table in tables_for_read {
                     let cols = columns(conn, table)?;
@@ -311,6 +349,7 @@ pub async fn export(
     }
     let mut files = 0u64;
     for key in &keys {
+        safe_key(key)?;
         let fetched = media.get(key, None).await.map_err(|e| e.to_string())?;
         let Some(fetched) = fetched else {
             return Err(format!("media file {key} is missing from the media store"));
@@ -414,6 +453,29 @@ pub async fn import(db: &Db, media: &MediaStore, dir: &Path) -> Result<Value, St
         }
         data.push((table.clone(), rows));
     }
+    // Only into an empty newsroom, checked before anything is written anywhere.
+    let all: Vec<&'static str> = TABLES.iter().chain(SECRET_TABLES).copied().collect();
+    let occupied = db
+        .read(move |conn| {
+            for table in all {
+                let n = count(conn, table)?;
+                if n > 0 {
+                    return Ok(Some((table, n)));
+                }
+            }
+            Ok(None)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some((table, n)) = occupied {
+        return Err(format!(
+            "the database already has {n} rows in {table}; import into an empty database \
+             (start no server on it first, or it creates DATELINE_ADMIN_EMAIL's account)"
+        ));
+    }
+    for key in &keys {
+        safe_key(key)?;
+    }
     // Files first: rows that point at missing files would be worse than stray files.
     for key in &keys {
         let bytes =
@@ -447,7 +509,8 @@ pub async fn import(db: &Db, media: &MediaStore, dir: &Path) -> Result<Value, St
                 let names: Vec<&str> = cols
                     .iter()
                     .map(|(n, _)| n.as_str())
-                    .filter(|n| rows.first().is_none_or(|r| r.contains_key(*n)))
+                    // Every column any row names; a row without one gets NULL there.
+                    .filter(|n| rows.iter().any(|r| r.contains_key(*n)))
                     .collect();
                 for chunk in rows.chunks(200) {
                     let mut values = Vec::with_capacity(chunk.len());

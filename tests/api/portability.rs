@@ -75,6 +75,14 @@ async fn build_newsroom(app: &TestApp) -> String {
         .await;
     assert_eq!(photo.status, 201, "{}", photo.text());
     let photo = photo.json()["id"].as_str().unwrap().to_owned();
+    // Floats that show precision and spelling differences between the backends.
+    let focal = app
+        .patch(&format!("/api/v1/images/{photo}"))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "focal_point": {"x": 0.30000000000000004, "y": 1.0}}))
+        .send()
+        .await;
+    assert_eq!(focal.status, 200, "{}", focal.text());
     let earlier = app
         .create(
             "/api/v1/articles",
@@ -183,6 +191,19 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
     assert!(ok, "{out}");
     let (ok, out) = dateline(&["backup", &backup.display().to_string()], &source, &work);
     assert!(!ok && out.contains("exists"), "never overwrites: {out}");
+    {
+        use diesel::{Connection, RunQueryDsl, SqliteConnection};
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut copy = SqliteConnection::establish(&backup.display().to_string()).unwrap();
+        let articles: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS n FROM articles")
+            .load(&mut copy)
+            .unwrap();
+        assert_eq!(articles[0].n, 2, "the backup holds the newsroom");
+    }
 
     let first = work.join("export-1");
     let (ok, out) = dateline(
@@ -232,6 +253,11 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
     assert!(
         a.iter().any(|(n, _)| n.starts_with("media/")),
         "media files travel"
+    );
+    let images = std::fs::read_to_string(first.join("tables/images.jsonl")).unwrap();
+    assert!(
+        images.contains("\"focal_x\":0.30000000000000004") && images.contains("\"focal_y\":1.0"),
+        "floats keep every digit and one spelling: {images}"
     );
     for table in [
         "users",
