@@ -19,17 +19,20 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
   python3 -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
-[ -x "$TARGET/debug/dateline" ] || cargo build --bin dateline
+cargo build --quiet --bin dateline
 BIN="$TARGET/debug/dateline"
 
+REPORT="${FUZZ_REPORT_DIR:-$TARGET/apifuzz-report}"
+mkdir -p "$REPORT"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/dateline-apifuzz.XXXXXX")"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 case "$BACKEND" in
   sqlite) DATABASE_URL="sqlite://$WORK/fuzz.db" ;;
   postgres)
+    ADMIN_URL="${DATELINE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
     DB="dateline_apifuzz_$$"
-    psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $DB"
-    DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB"
+    psql "$ADMIN_URL" -qc "CREATE DATABASE $DB"
+    DATABASE_URL="${ADMIN_URL%/*}/$DB"
     ;;
   *) echo "usage: fuzz/api.sh [sqlite|postgres] [SECONDS]" >&2; exit 2 ;;
 esac
@@ -47,7 +50,9 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 cleanup() {
   [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  [ "$BACKEND" = postgres ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  [ "$BACKEND" = postgres ] && psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  # Keep the server's log with the report: it explains any finding.
+  [ -f "$WORK/server.log" ] && cp "$WORK/server.log" "$REPORT/server-$BACKEND.log"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -55,17 +60,24 @@ trap cleanup EXIT
 "$BIN" demo >/dev/null
 "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null && break
+ready=no
+for _ in $(seq 1 300); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/readyz" 2>/dev/null; then ready=yes; break; fi
+  kill -0 "$SERVER" 2>/dev/null || break
   sleep 0.1
 done
+if [ "$ready" != yes ]; then
+  echo "FAIL: the server did not become ready:" >&2
+  cat "$WORK/server.log" >&2
+  exit 1
+fi
 TOKEN="$(curl -fsS -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" \
   -H 'content-type: application/json' \
   -d "{\"email\":\"$DATELINE_ADMIN_EMAIL\",\"password\":\"$DATELINE_ADMIN_PASSWORD\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')"
 
-REPORT="${FUZZ_REPORT_DIR:-$TARGET/apifuzz-report}"
-mkdir -p "$REPORT"
+# Signing out would end the one session the whole run uses (every later request would
+# be a correct but uninteresting 401); logout has tests of its own.
 status=0
 "$VENV/bin/schemathesis" --config-file fuzz/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
   --checks all \
@@ -76,8 +88,16 @@ status=0
   --request-timeout 30 \
   --suppress-health-check too_slow,filter_too_much \
   --report junit,ndjson --report-dir "$REPORT" \
-  --warnings off || status=$?
+  --warnings off \
+  --exclude-path /api/v1/auth/logout || status=$?
 
+# The run is only worth its checks if it stayed signed in: a fuzzer that disabled or
+# demoted its own admin would see "correct" 401/403s for the rest of the budget.
+me=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/me")
+if [ "$me" != 200 ]; then
+  echo "FAIL: by the end the fuzzing admin could no longer act (GET /api/v1/me: $me); the run proves little" >&2
+  status=1
+fi
 if grep -q "panicked" "$WORK/server.log"; then
   echo "FAIL: the server panicked during fuzzing:" >&2
   grep -A5 "panicked" "$WORK/server.log" >&2

@@ -96,8 +96,8 @@ fn clip(text: &str, max: usize) -> String {
 }
 
 /// Records the request once its response is known. Reads are not audited; neither are
-/// anonymous refusals other than sign-ins (they change nothing and would let anyone
-/// flood the log).
+/// anonymous refusals other than wrong passwords (they change nothing and would let
+/// anyone flood the log; sign-in attempts are throttled per account before they count).
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -121,7 +121,11 @@ pub async fn record(
     let (actor_type, actor_id) = match &principal {
         Some(Principal::User(u)) => ("user", Some(u.id.clone())),
         Some(Principal::Key(k)) => ("api_key", Some(k.id.clone())),
-        None if is_login => ("anonymous", None),
+        // A failed sign-in is worth a row; a malformed or already-throttled one is not
+        // (anyone could send those without end).
+        None if is_login && attempted.is_some() && res.status().as_u16() == 401 => {
+            ("anonymous", None)
+        }
         None => return Ok(res),
     };
     let pattern = request

@@ -12,7 +12,8 @@ use actix_web::{Error, HttpResponse, web};
 use crate::state::AppState;
 
 /// Request headers a cross-origin client may send.
-const ALLOW_HEADERS: &str = "authorization, content-type, if-match, if-none-match, x-request-id";
+const ALLOW_HEADERS: &str =
+    "authorization, content-type, if-match, if-none-match, if-modified-since, range, x-request-id";
 /// Methods the API answers.
 const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE";
 /// Response headers a cross-origin client may read.
@@ -20,7 +21,10 @@ const EXPOSE_HEADERS: &str =
     "etag, link, location, retry-after, x-request-id, x-cache, last-modified";
 
 fn allowed(origins: &[String], origin: &str) -> bool {
-    origins.iter().any(|o| o == "*" || o == origin)
+    // Scheme and host are case-insensitive; browsers send them lower-case.
+    origins
+        .iter()
+        .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
 }
 
 /// CORS and security headers. A preflight (`OPTIONS` with

@@ -62,6 +62,19 @@ fn free_port() -> u16 {
 impl Server {
     /// Starts `dateline serve` with exactly these settings and waits until it is ready.
     pub async fn start(env: Vec<(String, String)>) -> Server {
+        // The free port is released before the child binds it; should another process
+        // take it first, our child exits at once while the other answers `/readyz`.
+        for _ in 0..5 {
+            let mut server = Self::start_once(env.clone()).await;
+            actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+            if server.child.try_wait().unwrap().is_none() {
+                return server;
+            }
+        }
+        panic!("could not start a server on a free port in five tries");
+    }
+
+    async fn start_once(env: Vec<(String, String)>) -> Server {
         let port = free_port();
         let dir = env
             .iter()
@@ -187,11 +200,14 @@ pub async fn call(
     match req.send().await {
         Ok(res) => {
             let status = res.status().as_u16();
-            let bytes = res.bytes().await.unwrap_or_default();
-            (
-                status,
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            )
+            // Killed between the headers and the body: no answer was received.
+            match res.bytes().await {
+                Ok(bytes) => (
+                    status,
+                    serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+                ),
+                Err(_) => (0, Value::Null),
+            }
         }
         Err(_) => (0, Value::Null),
     }

@@ -388,6 +388,10 @@ async fn cors_allows_listed_origins_only_and_headers_guard_every_answer() {
         .send()
         .await;
     assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("access-control-allow-origin").as_deref(),
+        Some("http://localhost:3000")
+    );
     assert!(
         preflight
             .header("access-control-allow-headers")
