@@ -52,11 +52,18 @@ pub async fn read_form(
     }
 
     let mut form = UploadForm::default();
+    let mut seen: Vec<String> = Vec::new();
     let mut multipart = Multipart::new(req.headers(), payload);
     while let Some(field) = multipart.next().await {
         let mut field =
             field.map_err(|e| AppError::BadRequest(format!("malformed multipart body: {e}")))?;
         let name = field.name().unwrap_or_default().to_owned();
+        // A field sent twice (as clients encode an array) is ambiguous: say so rather
+        // than keep whichever came last.
+        if seen.contains(&name) {
+            return Err(AppError::invalid(name, "is given more than once"));
+        }
+        seen.push(name.clone());
         let is_file = name == "file";
         let limit = if is_file {
             max_file as usize

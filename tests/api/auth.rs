@@ -6,7 +6,7 @@ use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, PASSWORD, TestApp};
+use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET, PASSWORD, TestApp, forge};
 
 both_backends!(
     signing_in_returns_a_token_pair_that_works,
@@ -77,15 +77,6 @@ async fn repeated_failures_are_throttled_with_retry_after(app: TestApp) {
     assert!((1..=900).contains(&retry), "{retry}");
     // Even the right password waits: the throttle is not an oracle.
     attempt(ADMIN_PASSWORD).await.problem(429);
-}
-
-fn forge(claims: serde_json::Value, secret: &str) -> String {
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
 }
 
 async fn forged_expired_and_misdirected_tokens_are_refused(app: TestApp) {

@@ -69,7 +69,7 @@ async fn sixty_four_writers_and_readers_at_once_lose_nothing(app: TestApp) {
             )
             .await;
         let id = story["id"].as_str().unwrap().to_owned();
-        publish(&app, &id, 1).await;
+        app.publish(&id, 1).await;
         untouched.insert(id);
     }
     let mut toggles = Vec::new();
@@ -237,17 +237,6 @@ async fn sixty_four_writers_and_readers_at_once_lose_nothing(app: TestApp) {
             );
         }
     }
-}
-
-async fn publish(app: &TestApp, id: &str, version: i64) -> Res {
-    let res = app
-        .post(&format!("/api/v1/articles/{id}/publish"))
-        .bearer(&app.admin)
-        .json(json!({"version": version}))
-        .send()
-        .await;
-    healthy("publish", &res);
-    res
 }
 
 async fn create_story(app: &TestApp, n: usize) -> Outcome {

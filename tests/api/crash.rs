@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, fresh_postgres_url};
-use crate::process::{Server, admin_token, base_env, call, client, scratch};
+use crate::process::{Server, WEBHOOKS_TO_LOOPBACK, admin_token, base_env, call, client, scratch};
 use crate::webhooks::Receiver;
 
 const CLIENTS: usize = 12;
@@ -49,15 +49,7 @@ async fn survives_kill_dash_nine(backend: Backend) {
         },
     };
     let (receiver, hook_url) = Receiver::start().await;
-    let env = base_env(
-        &dir,
-        &url,
-        &[
-            ("DATELINE_WEBHOOKS_ALLOW_PRIVATE", "true"),
-            ("DATELINE_WEBHOOK_RETRY_BASE_MS", "50"),
-            ("DATELINE_WEBHOOK_LEASE_SECS", "1"),
-        ],
-    );
+    let env = base_env(&dir, &url, &WEBHOOKS_TO_LOOPBACK);
     let mut server = Server::start(env).await;
     let admin = admin_token(&server).await;
     let (status, hook) = server

@@ -292,6 +292,18 @@ impl TestApp {
         (id, self.login(&email, PASSWORD).await)
     }
 
+    /// Publishes story `id` at `version` as the admin and returns the story.
+    pub async fn publish(&self, id: &str, version: i64) -> Value {
+        let res = self
+            .post(&format!("/api/v1/articles/{id}/publish"))
+            .bearer(&self.admin)
+            .json(json!({"version": version}))
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "publish {id}: {}", res.text());
+        res.json()
+    }
+
     /// Creates something as the admin and returns its JSON.
     pub async fn create(&self, path: &str, body: Value) -> Value {
         let res = self.post(path).bearer(&self.admin).json(body).send().await;
@@ -440,6 +452,16 @@ fn admin_url() -> (String, bool) {
 }
 
 /// One throwaway database per test run; each test gets its own schema in it.
+/// Signs `claims` as an access token with `secret`, as an attacker (or a test) would.
+pub fn forge(claims: Value, secret: &str) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
 /// A fresh, empty PostgreSQL schema for a test that runs its own servers (`None` when
 /// PostgreSQL tests are skipped, as in `spawn`).
 pub fn fresh_postgres_url() -> Option<String> {

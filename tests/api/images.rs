@@ -165,6 +165,19 @@ async fn the_type_comes_from_the_bytes_not_the_name(app: TestApp) {
         .await;
     missing.problem(422);
     assert_eq!(missing.fields(), ["file"]);
+    // A field twice (how form encoders send an array) is ambiguous, not "the last one".
+    let twice = app
+        .post("/api/v1/images")
+        .bearer(&app.admin)
+        .multipart(&[
+            ("file", Some("x.png"), &png(10, 10)),
+            ("alt", None, b"first"),
+            ("alt", None, b"second"),
+        ])
+        .send()
+        .await;
+    twice.problem(422);
+    assert_eq!(twice.fields(), ["alt"]);
 }
 
 async fn broken_oversized_and_bomb_files_are_refused_cheaply(app: TestApp) {

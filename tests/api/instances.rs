@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::fresh_postgres_url;
-use crate::process::{Server, admin_token, base_env, scratch};
+use crate::process::{Server, WEBHOOKS_TO_LOOPBACK, admin_token, base_env, scratch};
 use crate::webhooks::Receiver;
 
 #[actix_web::test]
@@ -19,14 +19,7 @@ async fn three_instances_share_one_postgres_safely() {
     };
     let dir = scratch("instances");
     let (receiver, hook_url) = Receiver::start().await;
-    let env = base_env(
-        &dir,
-        &url,
-        &[
-            ("DATELINE_WEBHOOKS_ALLOW_PRIVATE", "true"),
-            ("DATELINE_WEBHOOK_RETRY_BASE_MS", "50"),
-        ],
-    );
+    let env = base_env(&dir, &url, &WEBHOOKS_TO_LOOPBACK);
     let (a, b, c) = futures_util::join!(
         Server::start(env.clone()),
         Server::start(env.clone()),

@@ -90,7 +90,7 @@ async fn build_newsroom(app: &TestApp) -> String {
         )
         .await;
     let earlier_id = earlier["id"].as_str().unwrap().to_owned();
-    publish(app, &earlier_id, 1).await;
+    app.publish(&earlier_id, 1).await;
     let story = app
         .create(
             "/api/v1/articles",
@@ -112,7 +112,7 @@ async fn build_newsroom(app: &TestApp) -> String {
         )
         .await;
     let id = story["id"].as_str().unwrap().to_owned();
-    let published = publish(app, &id, 1).await;
+    let published = app.publish(&id, 1).await;
     let edited = app
         .patch(&format!("/api/v1/articles/{id}"))
         .bearer(&app.admin)
@@ -138,17 +138,6 @@ async fn build_newsroom(app: &TestApp) -> String {
     )
     .await;
     id
-}
-
-async fn publish(app: &TestApp, id: &str, version: i64) -> Value {
-    let res = app
-        .post(&format!("/api/v1/articles/{id}/publish"))
-        .bearer(&app.admin)
-        .json(json!({"version": version}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
 }
 
 #[actix_web::test]

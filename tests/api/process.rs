@@ -30,6 +30,13 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// Webhooks to a receiver in the test, retried fast, with short leases.
+pub const WEBHOOKS_TO_LOOPBACK: [(&str, &str); 3] = [
+    ("DATELINE_WEBHOOKS_ALLOW_PRIVATE", "true"),
+    ("DATELINE_WEBHOOK_RETRY_BASE_MS", "50"),
+    ("DATELINE_WEBHOOK_LEASE_SECS", "1"),
+];
+
 /// The settings every test server shares; `extra` adds or overrides.
 pub fn base_env(dir: &Path, database_url: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = [

@@ -6,11 +6,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::{Value, json};
 
 use crate::both_backends;
-use crate::helpers::{Backend, JWT_SECRET, TestApp};
+use crate::helpers::{Backend, JWT_SECRET, TestApp, forge};
 
 both_backends!(
     every_secured_operation_refuses_bad_credentials_first,
@@ -59,15 +58,6 @@ fn operations(app_spec: &Value) -> Vec<(String, String, bool, bool)> {
 
 async fn spec(app: &TestApp) -> Value {
     app.get("/openapi.json").send().await.json()
-}
-
-fn forge(claims: Value, secret: &str) -> String {
-    encode(
-        &Header::default(),
-        &claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
 }
 
 async fn every_secured_operation_refuses_bad_credentials_first(app: TestApp) {
