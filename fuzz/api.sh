@@ -3,9 +3,10 @@
 # our own /openapi.json on a live server filled with the demo newsroom, signed in as an
 # admin, with every check on. Exits non-zero on any finding.
 #
-#   bash fuzz/api.sh [sqlite|postgres] [SECONDS]
+#   bash fuzz/api.sh [sqlite|postgres] [SECONDS] [SCHEMATHESIS OPTIONS…]
 #
-# SECONDS is the fixed time budget of the fuzzing itself (default 240).
+# SECONDS is the fixed time budget of the fuzzing itself (default 240). Further options
+# go to schemathesis, e.g. `--include-path /api/v1/images --mode negative` to focus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,7 +90,8 @@ status=0
   --suppress-health-check too_slow,filter_too_much \
   --report junit,ndjson --report-dir "$REPORT" \
   --warnings off \
-  --exclude-path /api/v1/auth/logout || status=$?
+  --exclude-path /api/v1/auth/logout \
+  "${@:3}" || status=$?
 
 # The run is only worth its checks if it stayed signed in: a fuzzer that disabled or
 # demoted its own admin would see "correct" 401/403s for the rest of the budget.
