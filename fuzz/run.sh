@@ -8,7 +8,8 @@
 #
 # Runs on the stable toolchain: no sanitizer (safe Rust) and a dev build with debug
 # assertions, so overflow and logic assertions still fire. A crash leaves its input
-# in target/fuzz-artifacts/<target>/ and fails the run.
+# in target/fuzz-artifacts/<target>/ and fails the run. The seed is fixed (FUZZ_SEED,
+# default 1) so that a CI run can be replayed; set another to explore further.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ shift || true
 TARGETS=("$@")
 [ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(blocks sanitize cursor slug image_header)
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+SEED="${FUZZ_SEED:-1}"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --version 0.13.2
@@ -31,7 +33,7 @@ for target in "${TARGETS[@]}"; do
   status=0
   cargo fuzz run --dev --sanitizer none --target-dir "$TARGET_DIR/fuzz" "$target" \
     "$work" "fuzz/corpus/$target" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+    -max_total_time="$SECONDS_PER_TARGET" -seed="$SEED" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$artifacts" -print_final_stats=1 >"$TARGET_DIR/fuzz-$target.log" 2>&1 || status=$?
   grep -E "DONE|stat::number_of_executed_units|stat::new_units_added|panicked|assertion|  left|  right|SUMMARY" \
     "$TARGET_DIR/fuzz-$target.log" || true

@@ -16,7 +16,11 @@ pub enum Block {
     /// stripped, links get `rel="noopener noreferrer"`, script URLs are removed.
     Paragraph { html: String },
     /// A subheading, level 2 to 4 (the headline is level 1).
-    Heading { level: u8, text: String },
+    Heading {
+        #[schema(minimum = 2, maximum = 4)]
+        level: u8,
+        text: String,
+    },
     /// A pull quote.
     Quote {
         text: String,
@@ -25,13 +29,22 @@ pub enum Block {
     },
     /// A bulleted or numbered list of plain-text items.
     List { ordered: bool, items: Vec<String> },
-    /// A photo from the library; `caption`/`credit` override the image's own.
+    /// A photo from the library; `caption`/`credit` override the image's own. On reads,
+    /// `image` carries the photo itself (URL, `srcset`, size, alt, its own caption and
+    /// credit), so a front end needs no second request.
     Image {
         image_id: String,
         #[serde(default)]
         caption: Option<String>,
         #[serde(default)]
         credit: Option<String>,
+        #[serde(
+            default,
+            deserialize_with = "ignore",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schema(read_only)]
+        image: Option<Box<super::model::FeaturedImage>>,
     },
     /// "Also Read": a link to another story. On reads, `target` describes the story
     /// as it is now, or says it is unavailable (unpublished or trashed): an inert
@@ -40,7 +53,12 @@ pub enum Block {
         article_id: String,
         #[serde(default)]
         label: Option<String>,
-        #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "ignore",
+            skip_serializing_if = "Option::is_none"
+        )]
+        #[schema(read_only)]
         target: Option<Box<RelatedTarget>>,
     },
     /// An embedded post or video by URL.
@@ -49,6 +67,13 @@ pub enum Block {
         #[serde(default)]
         provider: Option<String>,
     },
+}
+
+/// Read-only fields (filled in on reads) are accepted and ignored on writes, so a
+/// client can send back the body it read.
+fn ignore<'de, D: serde::Deserializer<'de>, T>(d: D) -> Result<Option<T>, D::Error> {
+    serde::de::IgnoredAny::deserialize(d)?;
+    Ok(None)
 }
 
 /// What a "related" block points at, filled in on every read.
@@ -82,9 +107,17 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Sanitises inline HTML to the allowed tags.
+/// Sanitises inline HTML to the allowed tags. The result is stable: sanitising it
+/// again changes nothing, so re-saving a story never rewrites its text. A carriage
+/// return (raw or as `&#xd;`) comes out as a line feed, as the HTML parser would read
+/// it back anyway.
 pub fn sanitize(html: &str) -> String {
-    sanitizer().clean(html).to_string()
+    let clean = sanitizer().clean(html).to_string();
+    if clean.contains('\r') {
+        clean.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        clean
+    }
 }
 
 fn plain(field: &str, text: &str, max: usize, errors: &mut Errors) -> String {
@@ -141,10 +174,12 @@ impl Block {
                 image_id,
                 caption,
                 credit,
+                ..
             } => Block::Image {
                 image_id,
                 caption: caption.map(|c| plain(&field("caption"), &c, 2000, errors)),
                 credit: credit.map(|c| plain(&field("credit"), &c, 300, errors)),
+                image: None,
             },
             Block::Related {
                 article_id, label, ..
@@ -313,6 +348,7 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
                 image_id,
                 caption,
                 credit,
+                ..
             } => {
                 if let Some(image) = (refs.image)(image_id) {
                     let caption = caption
@@ -405,6 +441,23 @@ mod tests {
         assert_eq!(clean("<svg><script>alert(1)</script></svg>ok"), "ok");
         assert!(!clean("<math><mi xlink:href=\"javascript:1\">m</mi></math>").contains('<'));
         assert_eq!(clean("<img src=x onerror=alert(1)>"), "");
+    }
+
+    #[test]
+    fn sanitising_twice_changes_nothing() {
+        // Found by `fuzz/run.sh sanitize`: `&#xd` decodes to a carriage return that the
+        // parser reads back as a line feed.
+        for html in [
+            "&lt;e\0\0\x0ft; &amp; &#xdolsc\0\x08\0\x05e;",
+            "a&#xd;b",
+            "a&#xd;\nb",
+            "a\r\nb\rc",
+            r#"<a href="https://x.com/&#xd;">x</a>"#,
+        ] {
+            let once = clean(html);
+            assert_eq!(clean(&once), once, "{html:?}");
+            assert!(!once.contains('\r'), "{html:?} -> {once:?}");
+        }
     }
 
     #[test]
