@@ -77,6 +77,7 @@ pub(super) fn story(
                 image_id: id.clone(),
                 caption: None,
                 credit: None,
+                image: None,
             });
         }
         if body.len() == related_at && !earlier.is_empty() {

@@ -80,31 +80,71 @@ pub fn relations<R: Related>(
             r.featured_image = row
                 .featured_image_id()
                 .and_then(|i| pictures.get(i))
-                .map(|p| {
-                    let info = image_info(p.clone(), media);
-                    FeaturedImage {
-                        id: p.id.clone(),
-                        url: info.url,
-                        srcset: info.srcset,
-                        alt: info.alt,
-                        caption: info.caption,
-                        credit: info.credit,
-                        width: info.width,
-                        height: info.height,
-                    }
-                });
+                .map(|p| featured(p, media));
         }
     }
     Ok(out)
 }
 
+/// A library photo as stories show it.
+fn featured(p: &ImageRow, media: &MediaStore) -> FeaturedImage {
+    let info = image_info(p.clone(), media);
+    FeaturedImage {
+        id: p.id.clone(),
+        url: info.url,
+        srcset: info.srcset,
+        alt: info.alt,
+        caption: info.caption,
+        credit: info.credit,
+        width: info.width,
+        height: info.height,
+    }
+}
+
+/// Fills in the photo of every image block (one query for all the stories given).
+fn hydrate_images(
+    conn: &mut DbConn,
+    stories: &mut [super::model::ArticleResponse],
+    media: &MediaStore,
+) -> AppResult<()> {
+    let ids: Vec<String> = stories
+        .iter()
+        .flat_map(|s| s.body.iter().flatten())
+        .filter_map(|b| match b {
+            Block::Image { image_id, .. } => Some(image_id.clone()),
+            _ => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let pictures: HashMap<String, FeaturedImage> = images::table
+        .filter(images::id.eq_any(&ids))
+        .select(ImageRow::as_select())
+        .load(conn)?
+        .iter()
+        .map(|row| (row.id.clone(), featured(row, media)))
+        .collect();
+    for block in stories.iter_mut().flat_map(|s| s.body.iter_mut().flatten()) {
+        if let Block::Image {
+            image_id, image, ..
+        } = block
+        {
+            *image = pictures.get(image_id.as_str()).cloned().map(Box::new);
+        }
+    }
+    Ok(())
+}
+
 /// Fills in what "related" blocks point at, as the public would see it now: one
-/// query for all the stories given. Unavailable targets become tombstones.
+/// query for all the stories given. Unavailable targets become tombstones. Image blocks
+/// get their photo.
 pub fn hydrate_related(
     conn: &mut DbConn,
     stories: &mut [super::model::ArticleResponse],
     media: &MediaStore,
 ) -> AppResult<()> {
+    hydrate_images(conn, stories, media)?;
     let mut ids: Vec<String> = Vec::new();
     for story in stories.iter() {
         for block in story.body.iter().flatten() {
