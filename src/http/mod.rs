@@ -1,6 +1,8 @@
 //! The HTTP layer: routing, extractors, errors, caching, pagination, telemetry.
 
 pub mod cache;
+pub mod demo_site;
+pub mod examples;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;

@@ -18,8 +18,10 @@ use crate::error::FieldError;
         description = "A headless newsroom CMS. Errors are RFC 9457 problem+json; lists are keyset-paged \
             (`limit`, `cursor`, `next_cursor`, `Link: rel=\"next\"`); writes to existing resources \
             take their `version` (or `If-Match`) and answer 412 when it is stale.",
-        license(name = "MIT")
+        license(name = "MIT", identifier = "MIT")
     ),
+    // Paths are absolute (`/api/v1/...`), so the server is wherever the document came from.
+    servers((url = "/", description = "This server")),
     components(schemas(Problem, FieldError)),
     tags(
         (name = "auth", description = "Signing in, tokens and the current user"),
@@ -126,13 +128,16 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
     for (path, item) in spec.paths.paths.iter_mut() {
         let checks_credentials = path.starts_with("/api/v1/") || path.starts_with("/feeds/");
         let operations = [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (method, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
             let mut extra: Vec<(&str, &str)> = vec![(
                 "500",
                 "Internal error (details are logged under the request id)",
@@ -165,6 +170,7 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                     "Credentials were sent and are invalid, expired or revoked",
                 ));
             }
+            super::examples::annotate(method, path, operation, secured);
             if operation.responses.responses.contains_key("412") {
                 extra.push((
                     "428",
