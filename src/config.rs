@@ -114,6 +114,8 @@ pub struct Settings {
     pub response_cache_bytes: usize,
     /// Browser origins allowed to call the API cross-origin (`*` for any); none by default.
     pub cors_origins: Vec<String>,
+    /// Serve the reference front end at `/demo/`.
+    pub demo_frontend: bool,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -253,6 +255,7 @@ impl Settings {
                 0..=65536,
             )? << 20,
             cors_origins,
+            demo_frontend: flag(&get, "DATELINE_DEMO_FRONTEND")?,
         })
     }
 }

@@ -67,14 +67,31 @@ pub fn app(
     >,
 > {
     let spec = state.openapi.spec.clone();
+    let demo_frontend = state.settings.demo_frontend;
     let (app, _) = App::new()
         .into_utoipa_app()
         .configure(routes::register)
         .split_for_parts();
     app.app_data(Data::new(state))
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .url("/openapi.json", spec)
+                // "Try it out" on by default against this server; the token typed
+                // into "Authorize" survives a reload.
+                .config(
+                    utoipa_swagger_ui::Config::default()
+                        .try_it_out_enabled(true)
+                        .persist_authorization(true)
+                        .display_request_duration(true),
+                ),
+        )
         .service(web::redirect("/docs", "/docs/"))
+        .configure(|cfg| {
+            if demo_frontend {
+                crate::http::demo_site::register(cfg);
+            }
+        })
         .default_service(web::to(no_route))
         .wrap(from_fn(crate::auth::principal::authenticate_first))
         .wrap(ErrorHandlers::new().default_handler(problem_fallback))

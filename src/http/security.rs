@@ -20,6 +20,15 @@ const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE";
 const EXPOSE_HEADERS: &str =
     "etag, link, location, retry-after, x-request-id, x-cache, last-modified";
 
+/// `scheme://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |at| at + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |at| after_scheme + at);
+    url[..end].to_owned()
+}
+
 fn allowed(origins: &[String], origin: &str) -> bool {
     // Scheme and host are case-insensitive; browsers send them lower-case.
     origins
@@ -47,6 +56,11 @@ pub async fn guard(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.public_url.starts_with("https://"));
     let docs = req.path().starts_with("/docs");
+    let demo = req.path().starts_with("/demo");
+    let media_origin = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| origin_of(&s.settings.media_public_url))
+        .unwrap_or_default();
     let preflight = req.method() == Method::OPTIONS
         && req
             .headers()
@@ -109,7 +123,17 @@ pub async fn guard(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    if !docs {
+    if demo {
+        // The reference front end: its own scripts and styles, images from the media
+        // host, API calls to this origin only.
+        let policy = format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+             img-src 'self' {media_origin}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            h.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    } else if !docs {
         // JSON, feeds and media never run scripts or load anything.
         h.insert(
             header::CONTENT_SECURITY_POLICY,

@@ -59,3 +59,63 @@ async fn the_real_server_serves_over_tcp(app: TestApp) {
     assert!(response.ends_with(r#"{"status":"ok"}"#), "{response}");
     running.abort();
 }
+
+mod the_reference_front_end_is_served_only_when_enabled {
+    use crate::helpers::{Backend, TestApp};
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let on = [("DATELINE_DEMO_FRONTEND", "true")];
+        if let (Some(on), Some(off)) = (
+            TestApp::spawn_env(Backend::Sqlite, &on).await,
+            TestApp::spawn(Backend::Sqlite).await,
+        ) {
+            super::the_reference_front_end_is_served_only_when_enabled(on, off).await;
+        }
+    }
+}
+
+/// `/demo/` serves the embedded front end with a policy that lets it run its own script
+/// and call this API, and nothing else; off by default.
+async fn the_reference_front_end_is_served_only_when_enabled(on: TestApp, off: TestApp) {
+    let page = on.get("/demo/").send().await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().contains("app.js"), "{}", page.text());
+    let policy = page.header("content-security-policy").unwrap().to_owned();
+    for rule in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(rule), "{policy}");
+    }
+    let script = on.get("/demo/app.js").send().await;
+    assert_eq!(script.status, 200);
+    assert!(
+        script
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.text().contains("/api/v1"));
+    assert_eq!(on.get("/demo/secrets.txt").send().await.status, 404);
+    assert_eq!(on.get("/demo/../Cargo.toml").send().await.status, 404);
+    let bare = on.get("/demo").send().await;
+    assert!([301, 302, 307, 308].contains(&bare.status));
+    // The API it calls keeps its own locked-down policy.
+    let api = on.get("/api/v1/sections").send().await;
+    assert!(
+        api.header("content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
+
+    assert_eq!(off.get("/demo/").send().await.status, 404);
+    assert_eq!(off.get("/demo/app.js").send().await.status, 404);
+}
