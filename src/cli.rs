@@ -22,6 +22,12 @@ USAGE:
                             write the whole newsroom (rows and media files) to the folder
                             PATH; password hashes, API keys and webhooks only if asked
     dateline import PATH    load an export into this (empty) database and media store
+    dateline import wordpress FILE.xml [--media DIR] [--pages]
+    dateline import ghost FILE.json [--media DIR] [--pages]
+                            move a WordPress (WXR) or Ghost (JSON) site in: authors,
+                            categories/primary tags as sections, tags, photos found in
+                            DIR (wp-content/uploads, content/images), posts (and pages
+                            with --pages) as articles; re-running updates, never duplicates
     dateline openapi        print the OpenAPI document (JSON)
     dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
                             create a user; without --password, reads one line from stdin
@@ -51,6 +57,11 @@ pub fn main() -> ExitCode {
         ["export", path, rest @ ..] if rest.iter().all(|f| *f == "--with-secrets") => {
             let (path, secrets) = (std::path::PathBuf::from(path), !rest.is_empty());
             run(move |settings| export(settings, &path, secrets))
+        }
+        ["import", kind @ ("wordpress" | "ghost"), file, rest @ ..] => {
+            let (kind, file) = (kind.to_string(), std::path::PathBuf::from(file));
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            run(move |settings| import_from(settings, &kind, &file, &rest))
         }
         ["import", path] => {
             let path = std::path::PathBuf::from(path);
@@ -142,6 +153,54 @@ fn import(settings: Settings, path: &std::path::Path) -> Result<(), String> {
     let summary =
         actix_web::rt::System::new().block_on(crate::portability::import(&db, &media, path))?;
     println!("imported {}: {summary}", path.display());
+    Ok(())
+}
+
+fn import_from(
+    settings: Settings,
+    kind: &str,
+    file: &std::path::Path,
+    args: &[String],
+) -> Result<(), String> {
+    let mut options = crate::importers::Options {
+        progress: true,
+        ..Default::default()
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--pages" => options.pages = true,
+            "--media" => {
+                let dir = args.next().ok_or("import: --media needs a folder")?;
+                let dir = std::path::PathBuf::from(dir);
+                if !dir.is_dir() {
+                    return Err(format!("import: --media {}: not a folder", dir.display()));
+                }
+                options.media_dir = Some(dir);
+            }
+            other => return Err(format!("import {kind}: unknown option {other:?}")),
+        }
+    }
+    let state = prepare(settings)?;
+    let report = actix_web::rt::System::new().block_on(async move {
+        crate::importers::import_file(&state, kind, file, &options).await
+    })?;
+    println!("{report}");
+    let failed = [
+        report.authors,
+        report.sections,
+        report.tags,
+        report.images,
+        report.articles,
+    ]
+    .iter()
+    .map(|t| t.failed)
+    .sum::<usize>();
+    if failed > 0 {
+        return Err(format!(
+            "import {kind}: {failed} record(s) failed; see above"
+        ));
+    }
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod content;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod importers;
 pub mod media;
 pub mod ordering;
 pub mod portability;

@@ -52,6 +52,7 @@ const TABLES: &[&str] = &[
     "collection_schedules",
     "article_changes",
     "audit_log",
+    "import_sources",
 ];
 
 /// Credentials: exported only when asked.

@@ -308,6 +308,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_sources (source, kind, external_id) {
+        source -> Text,
+        kind -> Text,
+        external_id -> Text,
+        local_id -> Text,
+        fingerprint -> Text,
+        origin -> Nullable<Text>,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));

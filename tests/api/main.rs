@@ -17,6 +17,7 @@ mod conventions;
 mod crash;
 mod feeds;
 mod images;
+mod importers;
 mod instances;
 mod openapi;
 mod ops;
