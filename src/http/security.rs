@@ -56,7 +56,7 @@ pub async fn guard(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.public_url.starts_with("https://"));
     let docs = req.path().starts_with("/docs");
-    let demo = req.path().starts_with("/demo");
+    let demo = req.path() == "/demo" || req.path().starts_with("/demo/");
     let media_origin = req
         .app_data::<web::Data<AppState>>()
         .map(|s| origin_of(&s.settings.media_public_url))
@@ -126,11 +126,17 @@ pub async fn guard(
     if demo {
         // The reference front end: its own scripts and styles, images from the media
         // host, API calls to this origin only.
-        let policy = format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-             img-src 'self' {media_origin}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-        );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
+        let policy = |images: &str| {
+            format!(
+                "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+                 img-src 'self' {images}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+            )
+        };
+        // A media origin that cannot go in a header leaves images to this origin only;
+        // the policy itself is never dropped.
+        let value = HeaderValue::from_str(&policy(&media_origin))
+            .or_else(|_| HeaderValue::from_str(&policy("")));
+        if let Ok(value) = value {
             h.insert(header::CONTENT_SECURITY_POLICY, value);
         }
     } else if !docs {

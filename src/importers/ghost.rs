@@ -146,8 +146,20 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             continue;
         }
         let mut notes = Vec::new();
+        let visibility = text(post, "visibility").unwrap_or_else(|| "public".into());
         let state = match (text(post, "status").as_deref(), time(post, "published_at")) {
-            (Some("published" | "sent"), Some(at)) => State::Published(at),
+            // Members-only or paid: Dateline has no paywall, so keep it from the public.
+            (_, _) if visibility != "public" => {
+                notes.push(format!(
+                    "visible to {visibility:?} in Ghost; imported as a draft"
+                ));
+                State::Draft
+            }
+            (Some("sent"), _) => {
+                notes.push("an email-only newsletter in Ghost; imported as a draft".into());
+                State::Draft
+            }
+            (Some("published"), Some(at)) => State::Published(at),
             (Some("scheduled"), Some(at)) => State::Scheduled(at),
             (Some("draft"), _) => State::Draft,
             (other, _) => {
@@ -368,7 +380,11 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
             Some(url) if url.starts_with("http") => out.blocks.push(Block::Embed {
                 url,
                 provider: text(node, "embedType")
-                    .or(text(node, "metadata.publisher"))
+                    .or_else(|| {
+                        node.pointer("/metadata/publisher")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    })
                     .filter(|p| p != "url"),
             }),
             _ => out

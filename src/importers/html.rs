@@ -200,6 +200,12 @@ pub fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn escape_attr(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
@@ -295,7 +301,11 @@ impl Builder {
             }
             ("iframe", _) => {
                 self.flush(out);
-                if let Some(src) = attr("src").filter(|s| s.starts_with("http")) {
+                let src = attr("src").map(|s| match s.strip_prefix("//") {
+                    Some(rest) => format!("https://{rest}"),
+                    None => s,
+                });
+                if let Some(src) = src.filter(|s| s.starts_with("http")) {
                     out.blocks.push(Block::Embed {
                         url: src,
                         provider: None,
@@ -433,10 +443,18 @@ impl Builder {
                 let (image, caption, text) = (image.take(), squash(caption), squash(text));
                 self.open = Open::Flow;
                 match image {
-                    Some(src) => out.blocks.push(image_block(src, caption)),
+                    // Text beside the photo but outside <figcaption> is its caption too.
+                    Some(src) => {
+                        let caption = [caption, text]
+                            .into_iter()
+                            .filter(|t| !t.is_empty())
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        out.blocks.push(image_block(src, caption))
+                    }
                     // An embed wrapper (a bare URL in a figure), or text in a figure.
                     None if !text.is_empty() => {
-                        self.inline = text;
+                        self.inline = escape_text(&text);
                         self.flush(out);
                     }
                     None => {}
@@ -574,5 +592,12 @@ mod tests {
             }
         }
         assert!(!out.blocks.iter().any(|b| matches!(b, Block::Embed { .. })));
+        assert!(
+            out.blocks
+                .iter()
+                .any(|b| matches!(b, Block::Paragraph { html } if html.contains(">x</a>"))),
+            "{:?}",
+            out.blocks
+        );
     }
 }

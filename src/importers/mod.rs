@@ -112,7 +112,7 @@ pub struct Bundle {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Where the source's media files are (WordPress `wp-content/uploads`, Ghost
-    /// `content/images`); without it, only files named by an absolute path are found.
+    /// `content/images`); without it, no photo files are found (and each is reported).
     pub media_dir: Option<PathBuf>,
     /// Import WordPress/Ghost pages as articles too.
     pub pages: bool,
@@ -128,6 +128,8 @@ pub struct Tally {
     pub unchanged: usize,
     /// Existing records with the same slug, linked rather than copied.
     pub adopted: usize,
+    /// Stories edited or trashed in Dateline since the last import: left as they are.
+    pub skipped: usize,
     pub failed: usize,
 }
 
@@ -156,8 +158,8 @@ impl fmt::Display for Report {
         ] {
             writeln!(
                 f,
-                "  {name:<9} {} created, {} updated, {} unchanged, {} adopted, {} failed",
-                t.created, t.updated, t.unchanged, t.adopted, t.failed
+                "  {name:<9} {} created, {} updated, {} unchanged, {} adopted, {} skipped, {} failed",
+                t.created, t.updated, t.unchanged, t.adopted, t.skipped, t.failed
             )?;
         }
         if self.not_mapped.is_empty() {
@@ -213,6 +215,7 @@ enum Outcome {
     Updated(String),
     Unchanged(String),
     Adopted(String),
+    Skipped(String),
 }
 
 impl Outcome {
@@ -222,6 +225,7 @@ impl Outcome {
             Outcome::Updated(id) => (&mut tally.updated, id),
             Outcome::Unchanged(id) => (&mut tally.unchanged, id),
             Outcome::Adopted(id) => (&mut tally.adopted, id),
+            Outcome::Skipped(id) => (&mut tally.skipped, id),
         };
         *slot += 1;
         id
@@ -234,42 +238,74 @@ fn fingerprint(value: &impl Serialize) -> String {
     ))
 }
 
-/// The local id recorded for a source record, and its fingerprint.
+/// The local id recorded for a source record, its fingerprint, and the record's version
+/// right after that import (stories only).
 fn remembered(
     conn: &mut DbConn,
     source: &str,
     kind: &str,
     external_id: &str,
-) -> AppResult<Option<(String, String)>> {
+) -> AppResult<Option<(String, String, Option<i64>)>> {
     Ok(import_sources::table
         .find((source, kind, external_id))
-        .select((import_sources::local_id, import_sources::fingerprint))
+        .select((
+            import_sources::local_id,
+            import_sources::fingerprint,
+            import_sources::local_version,
+        ))
         .first(conn)
         .optional()?)
 }
 
-fn remember(
+/// What is remembered of one imported record.
+struct Memory<'a> {
+    source: &'a str,
+    kind: &'a str,
+    external_id: &'a str,
+    local_id: &'a str,
+    fingerprint: &'a str,
+    version: Option<i64>,
+    origin: Option<&'a str>,
+}
+
+fn remember(conn: &mut DbConn, m: Memory<'_>) -> AppResult<()> {
+    diesel::delete(import_sources::table.find((m.source, m.kind, m.external_id))).execute(conn)?;
+    diesel::insert_into(import_sources::table)
+        .values((
+            import_sources::source.eq(m.source),
+            import_sources::kind.eq(m.kind),
+            import_sources::external_id.eq(m.external_id),
+            import_sources::local_id.eq(m.local_id),
+            import_sources::fingerprint.eq(m.fingerprint),
+            import_sources::local_version.eq(m.version),
+            import_sources::origin.eq(m.origin),
+            import_sources::imported_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// `remember` for a slugged record (no version, no origin).
+fn remember_term(
     conn: &mut DbConn,
     source: &str,
     kind: &str,
     external_id: &str,
     local_id: &str,
-    print: &str,
-    origin: Option<&str>,
+    fingerprint: &str,
 ) -> AppResult<()> {
-    diesel::delete(import_sources::table.find((source, kind, external_id))).execute(conn)?;
-    diesel::insert_into(import_sources::table)
-        .values((
-            import_sources::source.eq(source),
-            import_sources::kind.eq(kind),
-            import_sources::external_id.eq(external_id),
-            import_sources::local_id.eq(local_id),
-            import_sources::fingerprint.eq(print),
-            import_sources::origin.eq(origin),
-            import_sources::imported_at.eq(now()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    remember(
+        conn,
+        Memory {
+            source,
+            kind,
+            external_id,
+            local_id,
+            fingerprint,
+            version: None,
+            origin: None,
+        },
+    )
 }
 
 /// An error as one line naming the fields, for the report.
@@ -312,24 +348,24 @@ async fn upsert_slugged<T: Serialize + Clone + Send + 'static>(
         .db
         .write(move |conn| {
             let print = fingerprint(&record);
-            if let Some((local, old_print)) = remembered(conn, &source, kind, &external_id)?
+            if let Some((local, old_print, _)) = remembered(conn, &source, kind, &external_id)?
                 && let Some((id, version)) = find(conn, &local)?
             {
                 if old_print == print {
                     return Ok(Outcome::Unchanged(id));
                 }
                 write(conn, &record, Some((&id, version)), slug)?;
-                remember(conn, &source, kind, &external_id, &id, &print, None)?;
+                remember_term(conn, &source, kind, &external_id, &id, &print)?;
                 return Ok(Outcome::Updated(id));
             }
             if let Some(slug) = &slug
                 && let Some((id, _)) = find(conn, slug.as_str())?
             {
-                remember(conn, &source, kind, &external_id, &id, &print, None)?;
+                remember_term(conn, &source, kind, &external_id, &id, &print)?;
                 return Ok(Outcome::Adopted(id));
             }
             let id = write(conn, &record, None, slug)?;
-            remember(conn, &source, kind, &external_id, &id, &print, None)?;
+            remember_term(conn, &source, kind, &external_id, &id, &print)?;
             Ok(Outcome::Created(id))
         })
         .await
@@ -483,9 +519,18 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             })
             .collect();
         let batch: Vec<Term> = if ready.is_empty() {
-            let orphan = pending.remove(0);
+            // One whose parent will never come (absent, or failed) before breaking a cycle.
+            let at = (0..pending.len())
+                .find(|&i| {
+                    pending[i]
+                        .parent
+                        .as_ref()
+                        .is_some_and(|p| !pending.iter().any(|t| &t.id == p))
+                })
+                .unwrap_or(0);
+            let orphan = pending.remove(at);
             report.not_mapped.push(format!(
-                "section {:?}: its parent is not in the export; placed at the top level",
+                "section {:?}: its parent is missing from the export or failed; placed at the top level",
                 orphan.name
             ));
             vec![Term {
@@ -558,6 +603,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
     let total = bundle.stories.len();
     for (n, mut story) in std::mem::take(&mut bundle.stories).into_iter().enumerate() {
         let label = format!("article {:?}", story.headline);
+        fit(&mut story);
         for note in std::mem::take(&mut story.notes) {
             report.not_mapped.push(format!("{label}: {note}"));
         }
@@ -629,6 +675,114 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
         progress.step("articles", n + 1, total);
     }
     report
+}
+
+/// Shortens `text` to `max` characters (ending in "…"), with a note naming `what`.
+fn clip(text: &mut String, max: usize, what: &str, notes: &mut Vec<String>) {
+    // Control characters have no place in text fields (the API refuses them).
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+    {
+        *text = text
+            .chars()
+            .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+            .collect();
+    }
+    if text.chars().count() > max {
+        *text = text.chars().take(max - 1).collect::<String>() + "…";
+        notes.push(format!(
+            "{what} was longer than {max} characters; shortened"
+        ));
+    }
+}
+
+/// Brings a story within the API's limits, noting every change, so that one long
+/// field does not cost the whole story.
+fn fit(story: &mut Story) {
+    let notes = &mut story.notes;
+    clip(&mut story.headline, 300, "the headline", notes);
+    if let Some(s) = story.standfirst.as_mut() {
+        clip(s, 2000, "the standfirst", notes);
+    }
+    for (value, max, what) in [
+        (&mut story.seo_title, 200, "the SEO title"),
+        (&mut story.seo_description, 500, "the SEO description"),
+    ] {
+        if let Some(v) = value.as_mut() {
+            clip(v, max, what, notes);
+        }
+    }
+    let mut body = Vec::with_capacity(story.body.len());
+    for block in std::mem::take(&mut story.body) {
+        match block {
+            Block::Heading { level, mut text } => {
+                clip(&mut text, 300, "a heading", notes);
+                body.push(Block::Heading { level, text });
+            }
+            Block::Quote {
+                mut text,
+                attribution,
+            } => {
+                clip(&mut text, 2000, "a quote", notes);
+                let attribution = attribution.map(|mut a| {
+                    clip(&mut a, 300, "a quote's attribution", notes);
+                    a
+                });
+                body.push(Block::Quote { text, attribution });
+            }
+            Block::List { ordered, items } => {
+                let mut items: Vec<String> = items
+                    .into_iter()
+                    .map(|mut item| {
+                        clip(&mut item, 2000, "a list item", notes);
+                        item
+                    })
+                    .collect();
+                // At most 200 items a list: a longer one continues in the next block.
+                while items.len() > 200 {
+                    let rest = items.split_off(200);
+                    body.push(Block::List { ordered, items });
+                    items = rest;
+                }
+                body.push(Block::List { ordered, items });
+            }
+            Block::Image {
+                image_id,
+                caption,
+                credit,
+                image,
+            } => {
+                let caption = caption.map(|mut c| {
+                    clip(&mut c, 2000, "a caption", notes);
+                    c
+                });
+                body.push(Block::Image {
+                    image_id,
+                    caption,
+                    credit,
+                    image,
+                });
+            }
+            Block::Embed { url, provider } => {
+                if crate::content::is_http_url(&url) {
+                    body.push(Block::Embed { url, provider });
+                } else {
+                    notes.push(format!("embed {url:?} is not an http(s) URL; left out"));
+                }
+            }
+            other => body.push(other),
+        }
+    }
+    if body.len() > crate::content::articles::blocks::MAX_BLOCKS {
+        notes.push(format!(
+            "the body had {} blocks; only the first {} were kept",
+            body.len(),
+            crate::content::articles::blocks::MAX_BLOCKS
+        ));
+        body.truncate(crate::content::articles::blocks::MAX_BLOCKS);
+    }
+    story.body = body;
 }
 
 /// A story's references, resolved to local ids.
@@ -705,8 +859,12 @@ impl Images {
         if let Some(found) = self.ids.get(url) {
             return found.clone();
         }
-        let base = without_size_suffix(url);
-        let keys: Vec<String> = std::iter::once(url.to_owned()).chain(base).collect();
+        // The original upload first: a resized copy is a lesser version of the same photo,
+        // and the source's alt text and caption are recorded against the original.
+        let keys: Vec<String> = without_size_suffix(url)
+            .into_iter()
+            .chain(std::iter::once(url.to_owned()))
+            .collect();
         let found = self.find_or_store(state, source, &keys, report).await;
         self.ids.insert(url.to_owned(), found.clone());
         found
@@ -724,7 +882,7 @@ impl Images {
             let known = state
                 .db
                 .read(move |conn| {
-                    let Some((id, _)) = remembered(conn, &s, "image", &k)? else {
+                    let Some((id, _, _)) = remembered(conn, &s, "image", &k)? else {
                         return Ok(None);
                     };
                     Ok(crate::media::db::get(conn, &id).ok().map(|row| row.id))
@@ -773,7 +931,18 @@ impl Images {
                     let _ = state
                         .db
                         .write(move |conn| {
-                            remember(conn, &s, "image", &k, &id, "", origin.as_deref())
+                            remember(
+                                conn,
+                                Memory {
+                                    source: &s,
+                                    kind: "image",
+                                    external_id: &k,
+                                    local_id: &id,
+                                    fingerprint: "",
+                                    version: None,
+                                    origin: origin.as_deref(),
+                                },
+                            )
                         })
                         .await;
                     Some(row.id)
@@ -806,21 +975,42 @@ async fn upsert_story(
             let print = fingerprint(&(&story, &resolved));
             let mut notes = Vec::new();
             let existing = match remembered(conn, &source, "article", &story.id)? {
-                Some((local, old_print)) => match articles::find(conn, &local)? {
-                    Some(row) if row.id == local => Some((row, old_print)),
-                    _ => {
-                        notes.push("deleted in Dateline since the last import; made again".into());
-                        None
+                Some((local, old_print, version)) => {
+                    // By id, trashed ones included: the trash is an editor's decision.
+                    let row = crate::store::schema::articles::table
+                        .find(&local)
+                        .select(crate::content::articles::model::ArticleRow::as_select())
+                        .first(conn)
+                        .optional()?;
+                    match row {
+                        Some(row) if row.deleted_at.is_some() => {
+                            notes.push("in Dateline's trash; not imported again".into());
+                            return Ok((Outcome::Skipped(row.id), notes));
+                        }
+                        Some(row) => Some((row, old_print, version)),
+                        None => {
+                            notes.push(
+                                "deleted from Dateline since the last import; made again".into(),
+                            );
+                            None
+                        }
                     }
-                },
+                }
                 None => None,
             };
-            if let Some((row, old_print)) = &existing
-                && *old_print == print
-            {
-                return Ok((Outcome::Unchanged(row.id.clone()), notes));
+            if let Some((row, old_print, version)) = &existing {
+                if *old_print == print {
+                    return Ok((Outcome::Unchanged(row.id.clone()), notes));
+                }
+                if version.is_some_and(|v| v != row.version) {
+                    notes.push(format!(
+                        "edited in Dateline since the last import (now version {}); the source's changes were not applied",
+                        row.version
+                    ));
+                    return Ok((Outcome::Skipped(row.id.clone()), notes));
+                }
             }
-            let own_id = existing.as_ref().map(|(row, _)| row.id.clone());
+            let own_id = existing.as_ref().map(|(row, _, _)| row.id.clone());
             let slug = match source_slug(story.slug.as_deref()) {
                 Some(slug) if slug_free(conn, slug.as_str(), own_id.as_deref())? => Some(slug),
                 Some(slug) => {
@@ -852,7 +1042,7 @@ async fn upsert_story(
             };
             let input = update.parse()?;
             let (row, outcome) = match existing {
-                Some((row, _)) => {
+                Some((row, _, _)) => {
                     let version = row.version;
                     let id = row.id.clone();
                     (
@@ -902,14 +1092,18 @@ async fn upsert_story(
                     ));
                 }
             }
+            let version = articles::get(conn, &row.id)?.version;
             remember(
                 conn,
-                &source,
-                "article",
-                &story.id,
-                &row.id,
-                &print,
-                story.permalink.as_deref(),
+                Memory {
+                    source: &source,
+                    kind: "article",
+                    external_id: &story.id,
+                    local_id: &row.id,
+                    fingerprint: &print,
+                    version: Some(version),
+                    origin: story.permalink.as_deref(),
+                },
             )?;
             Ok((outcome, notes))
         })
@@ -974,11 +1168,21 @@ mod tests {
             Some(dir),
         );
         assert_eq!(paths[0], Path::new("/m/2024/03/p.jpg"));
-        assert!(
-            candidate_paths("https://x.test/../../etc/passwd", None, Some(dir))
-                .iter()
-                .all(|p| p.starts_with("/m") && !p.to_string_lossy().contains(".."))
-        );
+        for (url, known) in [
+            ("https://x.test/../../etc/passwd", None),
+            ("https://x.test/a.jpg", Some("../../etc/passwd")),
+            ("https://x.test/a.jpg", Some("/etc/passwd")),
+        ] {
+            let paths = candidate_paths(url, known, Some(dir));
+            assert!(!paths.is_empty(), "{url} {known:?}");
+            assert!(
+                paths
+                    .iter()
+                    .all(|p| p.starts_with("/m") && !p.to_string_lossy().contains("..")),
+                "{paths:?}"
+            );
+        }
+        assert!(candidate_paths("https://x.test/a.jpg", None, None).is_empty());
         assert_eq!(
             candidate_paths(
                 "__GHOST_URL__/content/images/2024/01/a.png",

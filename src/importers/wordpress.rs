@@ -207,10 +207,14 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             })
             .unwrap_or_else(|| login.clone());
         logins.insert(login.clone(), login.clone());
+        // The public slug comes from the name: a login is often an email address.
+        let slug = crate::content::slug::Slug::derive(&name)
+            .ok()
+            .map(|s| s.to_string());
         bundle.authors.push(Person {
             id: login.clone(),
             name,
-            slug: slug_from(Some(login.to_lowercase())),
+            slug,
             bio: None,
             links: Default::default(),
         });
@@ -296,11 +300,17 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         };
         let status = item.get("wp:status").unwrap_or_default();
         let mut notes = Vec::new();
+        let protected = item.get("wp:post_password").is_some();
         let when = gmt(item.get("wp:post_date_gmt"));
         let state = match (status.as_str(), when) {
             ("trash", _) => {
                 *skipped.entry("trashed post".into()).or_default() += 1;
                 continue;
+            }
+            // Dateline has no passwords on stories: keep it from the public.
+            (_, _) if protected => {
+                notes.push("password-protected in WordPress; imported as a draft".into());
+                State::Draft
             }
             ("publish", Some(at)) => State::Published(at),
             ("future", Some(at)) => State::Scheduled(at),
@@ -318,7 +328,23 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             };
             match cat.attr("domain") {
                 Some("category") if nicename == "uncategorized" => {}
-                Some("category") if section.is_none() => section = Some(nicename),
+                Some("category") if section.is_none() => {
+                    // A partial export (Tools → Export → Posts) lists a post's
+                    // categories only on the post.
+                    if !category_slugs.contains_key(&nicename) {
+                        category_slugs.insert(nicename.clone(), cat.text.trim().to_owned());
+                        bundle.sections.push(Term {
+                            id: nicename.clone(),
+                            name: Some(cat.text.trim().to_owned())
+                                .filter(|n| !n.is_empty())
+                                .unwrap_or_else(|| nicename.clone()),
+                            slug: slug_from(Some(nicename.clone())),
+                            description: None,
+                            parent: None,
+                        });
+                    }
+                    section = Some(nicename)
+                }
                 Some("category") => {
                     // One section per story: further categories become tags.
                     extra_categories += 1;
@@ -337,15 +363,32 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                     }
                     tags.push(nicename);
                 }
-                Some("post_tag") => tags.push(nicename),
+                Some("post_tag") => {
+                    if !tag_slugs.contains_key(&nicename) {
+                        tag_slugs.insert(nicename.clone(), ());
+                        bundle.tags.push(Term {
+                            id: nicename.clone(),
+                            name: Some(cat.text.trim().to_owned())
+                                .filter(|n| !n.is_empty())
+                                .unwrap_or_else(|| nicename.clone()),
+                            slug: slug_from(Some(nicename.clone())),
+                            description: None,
+                            parent: None,
+                        });
+                    }
+                    tags.push(nicename)
+                }
                 _ => {}
             }
         }
         let meta = meta(item);
-        let featured_image = meta
-            .iter()
-            .find(|(k, _)| k == "_thumbnail_id")
-            .and_then(|(_, v)| attachment_urls.get(v).cloned());
+        let thumbnail = meta.iter().find(|(k, _)| k == "_thumbnail_id");
+        let featured_image = thumbnail.and_then(|(_, v)| attachment_urls.get(v).cloned());
+        if let (Some((_, id)), None) = (thumbnail, &featured_image) {
+            notes.push(format!(
+                "featured image (attachment {id}) is not in the export; left out"
+            ));
+        }
         let old_slugs = meta
             .iter()
             .filter(|(k, _)| k == "_wp_old_slug")
@@ -434,13 +477,22 @@ fn prepare(content: &str, attachments: &HashMap<String, String>) -> (String, Vec
             "caption" | "wp_caption" => {
                 let end = tail.find(&closing).unwrap_or(tail.len());
                 let inner = &tail[..end];
-                // The image (perhaps in a link), then the caption text.
-                let split = inner.rfind("/a>").map(|i| i + 3).or_else(|| {
-                    inner
-                        .find("<img")
-                        .and_then(|i| inner[i..].find('>').map(|j| i + j + 1))
+                // The image (perhaps in a link), then the caption text (which may hold
+                // links of its own); an old-style `caption="…"` attribute otherwise.
+                let split = inner.find("<img").and_then(|i| {
+                    let end = i + inner[i..].find('>')? + 1;
+                    let after = inner[end..].trim_start();
+                    Some(if after.starts_with("</a>") {
+                        inner.len() - after.len() + 4
+                    } else {
+                        end
+                    })
                 });
                 let (image, caption) = inner.split_at(split.unwrap_or(inner.len()));
+                let caption = match attribute(attrs, "caption") {
+                    Some(old) if caption.trim().is_empty() => old,
+                    _ => caption.to_owned(),
+                };
                 html.push_str(&format!(
                     "\n\n<figure>{image}<figcaption>{}</figcaption></figure>\n\n",
                     caption.trim()

@@ -315,6 +315,7 @@ diesel::table! {
         external_id -> Text,
         local_id -> Text,
         fingerprint -> Text,
+        local_version -> Nullable<BigInt>,
         origin -> Nullable<Text>,
         imported_at -> Timestamp,
     }

@@ -1076,7 +1076,52 @@ async fn search_is_ranked_kept_in_sync_and_safe_with_any_query(app: TestApp) {
     assert_eq!(hits("bonds").await, ["markets-calm"]);
 }
 
-both_backends!(the_demo_newsroom_is_a_living_api);
+both_backends!(
+    the_demo_newsroom_is_a_living_api,
+    a_body_read_with_its_photos_can_be_saved_back
+);
+
+/// Reads fill image blocks with their photo and related blocks with their target; a
+/// client that sends the body it read straight back saves it unchanged.
+async fn a_body_read_with_its_photos_can_be_saved_back(app: TestApp) {
+    dateline::demo::run(&app.state).await.unwrap();
+    let page = app.get("/api/v1/articles?limit=1").send().await.json();
+    let slug = page["data"][0]["slug"].as_str().unwrap().to_owned();
+    let read = app
+        .get(&format!("/api/v1/articles/{slug}"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let body = read["body"].as_array().unwrap().clone();
+    let photo = body.iter().find(|b| b["type"] == "image").unwrap();
+    assert!(photo["image"]["srcset"].as_str().unwrap().contains(".webp"));
+    assert_eq!(photo["image"]["id"], photo["image_id"]);
+    assert!(
+        photo["image"]["caption"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty())
+    );
+    let related = body.iter().find(|b| b["type"] == "related").unwrap();
+    assert_eq!(related["target"]["available"], true);
+
+    let res = app
+        .patch(&format!(
+            "/api/v1/articles/{}",
+            read["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .json(json!({"version": read["version"], "body": body}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let again = app
+        .get(&format!("/api/v1/articles/{slug}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(again["body"], read["body"]);
+}
 
 async fn the_demo_newsroom_is_a_living_api(app: TestApp) {
     let summary = dateline::demo::run(&app.state).await.unwrap();

@@ -32,6 +32,7 @@ struct Post<'a> {
     excerpt: &'a str,
     categories: &'a [(&'a str, &'a str, &'a str)],
     meta: &'a [(&'a str, &'a str)],
+    password: &'a str,
 }
 
 fn item(p: &Post<'_>) -> String {
@@ -79,7 +80,7 @@ fn item(p: &Post<'_>) -> String {
 <wp:post_parent>0</wp:post_parent>
 <wp:menu_order>0</wp:menu_order>
 <wp:post_type><![CDATA[{kind}]]></wp:post_type>
-<wp:post_password><![CDATA[]]></wp:post_password>
+<wp:post_password><![CDATA[{password}]]></wp:post_password>
 <wp:is_sticky>0</wp:is_sticky>
 {attachment}
 {categories}{meta}</item>
@@ -93,6 +94,7 @@ fn item(p: &Post<'_>) -> String {
         date = p.date_gmt,
         status = p.status,
         kind = p.kind,
+        password = p.password,
     )
 }
 
@@ -148,6 +150,7 @@ https://www.youtube.com/watch?v=abc123
                 ("_wp_attached_file", "2024/03/harbour.jpg"),
                 ("_wp_attachment_image_alt", "The harbour at dawn"),
             ],
+            password: "",
         },
         Post {
             id: 21,
@@ -169,6 +172,7 @@ https://www.youtube.com/watch?v=abc123
                 ("_wp_old_slug", "harbour-to-reopen"),
                 ("_edit_last", "1"),
             ],
+            password: "",
         },
         Post {
             id: 22,
@@ -182,6 +186,7 @@ https://www.youtube.com/watch?v=abc123
             excerpt: "",
             categories: &[("category", "uncategorized", "Uncategorized")],
             meta: &[],
+            password: "",
         },
         Post {
             id: 23,
@@ -195,6 +200,7 @@ https://www.youtube.com/watch?v=abc123
             excerpt: "",
             categories: &[("category", "local", "Local")],
             meta: &[],
+            password: "",
         },
         Post {
             id: 24,
@@ -208,6 +214,21 @@ https://www.youtube.com/watch?v=abc123
             excerpt: "",
             categories: &[],
             meta: &[],
+            password: "",
+        },
+        Post {
+            id: 27,
+            title: "Subscribers' briefing",
+            name: "subscribers-briefing",
+            status: "publish",
+            kind: "post",
+            date_gmt: "2024-03-04 07:00:00",
+            creator: "ana",
+            content: "<p>For subscribers only.</p>",
+            excerpt: "",
+            categories: &[("category", "local", "Local")],
+            meta: &[],
+            password: "s3cret",
         },
         Post {
             id: 25,
@@ -221,6 +242,7 @@ https://www.youtube.com/watch?v=abc123
             excerpt: "",
             categories: &[],
             meta: &[],
+            password: "",
         },
         Post {
             id: 26,
@@ -234,6 +256,7 @@ https://www.youtube.com/watch?v=abc123
             excerpt: "",
             categories: &[],
             meta: &[],
+            password: "",
         },
     ];
     let items: String = items.iter().map(item).collect();
@@ -318,14 +341,21 @@ async fn stories(app: &TestApp) -> usize {
 async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestApp) {
     let dir = scratch("wxr");
     let uploads = dir.join("uploads");
+    // As on a real server: the upload and WordPress's resized copies of it.
     media_folder(&uploads, "2024/03/harbour.jpg");
+    for (name, w, h) in [
+        ("harbour-1024x683.jpg", 1024, 683),
+        ("harbour-300x200.jpg", 300, 200),
+    ] {
+        std::fs::write(uploads.join("2024/03").join(name), two_tone_jpeg(w, h)).unwrap();
+    }
     let file = dir.join("export.xml");
     std::fs::write(&file, wxr("Harbour reopens after storm")).unwrap();
 
     let report = import(&app, "wordpress", &file, &uploads, false).await;
     assert_eq!(report.authors.created, 2, "{report}");
     assert_eq!(report.sections.created, 3, "{report}");
-    assert_eq!(report.articles.created, 3, "{report}");
+    assert_eq!(report.articles.created, 4, "{report}");
     assert_eq!(report.articles.failed, 0, "{report}");
     assert_eq!(
         (report.images.created, report.images.unchanged),
@@ -339,6 +369,7 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
         "missing.jpg not found",
         "\"page\" not imported",
         "beyond the first were imported as tags",
+        "password-protected in WordPress; imported as a draft",
     ] {
         assert!(
             text.contains(expected),
@@ -355,6 +386,8 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
     assert_eq!(story["published_at"], "2024-03-05T10:00:00Z");
     assert_eq!(story["section"]["slug"], "europe");
     assert_eq!(story["authors"][0]["name"], "Ana Ruiz");
+    // Slugs come from names, never from logins (often email addresses).
+    assert_eq!(story["authors"][0]["slug"], "ana-ruiz");
     let tags: Vec<&str> = story["tags"]
         .as_array()
         .unwrap()
@@ -384,8 +417,20 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
     assert_eq!(body[3]["attribution"], "The harbour master");
     assert_eq!(body[5]["url"], "https://www.youtube.com/watch?v=abc123");
     // The resized copy in the body and the featured image are the same upload.
+    // The resized copy in the body and the featured image are the same upload, stored
+    // at full size with the attachment's own alt text and caption.
     assert_eq!(story["featured_image"]["id"], body[2]["image_id"]);
+    assert_eq!(body[2]["image"]["width"], 1200);
+    assert_eq!(story["featured_image"]["caption"], "Boats at dawn");
     assert_eq!(count(&app, "/api/v1/images").await, 1);
+    // A password-protected post stays out of public view.
+    assert_eq!(
+        app.get("/api/v1/articles/subscribers-briefing")
+            .send()
+            .await
+            .status,
+        404
+    );
 
     // The old slug still finds the story; the section tree kept its parent.
     let res = app.get("/api/v1/articles/harbour-to-reopen").send().await;
@@ -431,12 +476,12 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
         0,
         "{again}"
     );
-    assert_eq!(again.articles.unchanged, 3, "{again}");
+    assert_eq!(again.articles.unchanged, 4, "{again}");
     assert_eq!(
         again.authors.created + again.sections.created + again.tags.created,
         0
     );
-    assert_eq!(stories(&app).await, 3);
+    assert_eq!(stories(&app).await, 4);
     assert_eq!(
         (again.images.created, again.images.unchanged),
         (0, 1),
@@ -456,7 +501,7 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
     let changed = import(&app, "wordpress", &file, &uploads, true).await;
     assert_eq!(changed.articles.updated, 1, "{changed}");
     assert_eq!(changed.articles.created, 1, "{changed}");
-    assert_eq!(changed.articles.unchanged, 2, "{changed}");
+    assert_eq!(changed.articles.unchanged, 3, "{changed}");
     let updated = app
         .get("/api/v1/articles/harbour-reopens")
         .send()
@@ -465,6 +510,45 @@ async fn a_wordpress_site_moves_in_once_however_often_it_is_imported(app: TestAp
     assert_eq!(updated["headline"], "Harbour reopens to ferries");
     assert_eq!(updated["published_at"], "2024-03-05T10:00:00Z");
     assert_eq!(app.get("/api/v1/articles/about").send().await.status, 200);
+    assert_eq!(stories(&app).await, 5);
+
+    // What editors did in Dateline since is kept: an edited story is not overwritten by
+    // a newer source, and a trashed one is not brought back.
+    let res = app
+        .patch("/api/v1/articles/harbour-reopens")
+        .bearer(&app.admin)
+        .json(json!({"version": updated["version"], "headline": "Harbour reopens: what it means"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let draft_id = draft["id"].as_str().unwrap();
+    let res = app
+        .delete(&format!("/api/v1/articles/{draft_id}"))
+        .bearer(&app.admin)
+        .header("If-Match", &format!("\"{}\"", draft["version"]))
+        .send()
+        .await;
+    assert!(res.status < 300, "{} {}", res.status, res.text());
+    std::fs::write(&file, wxr("Harbour reopens to all ferries")).unwrap();
+    let later = import(&app, "wordpress", &file, &uploads, true).await;
+    assert_eq!(later.articles.skipped, 2, "{later}");
+    assert_eq!(
+        later.articles.created + later.articles.updated,
+        0,
+        "{later}"
+    );
+    let text = later.to_string();
+    assert!(
+        text.contains("edited in Dateline since the last import"),
+        "{text}"
+    );
+    assert!(text.contains("in Dateline's trash"), "{text}");
+    let kept = app
+        .get("/api/v1/articles/harbour-reopens")
+        .send()
+        .await
+        .json();
+    assert_eq!(kept["headline"], "Harbour reopens: what it means");
     assert_eq!(stories(&app).await, 4);
 }
 
@@ -509,6 +593,9 @@ fn ghost_export() -> Value {
                  "lexical": null, "html": "<p>Clubs can sign players from <em>Monday</em>.</p><h2>Who is moving</h2>",
                  "feature_image": null, "type": "post", "status": "draft", "visibility": "public",
                  "published_at": null, "custom_excerpt": null},
+                {"id": "65a000000000000000000004", "uuid": "u4", "title": "Inside the dressing room", "slug": "dressing-room",
+                 "html": "<p>For members.</p>", "type": "post", "status": "published", "visibility": "paid",
+                 "published_at": "2024-01-30T12:00:00.000Z"},
                 {"id": "65a000000000000000000003", "uuid": "u3", "title": "Contact", "slug": "contact",
                  "lexical": lexical(json!([{"type": "paragraph", "children": [text("Write to us.", 0)]}])),
                  "type": "page", "status": "published", "published_at": "2023-01-01T00:00:00.000Z"}
@@ -548,12 +635,17 @@ async fn a_ghost_site_moves_in_with_its_lexical_bodies(app: TestApp) {
     std::fs::write(&file, ghost_export().to_string()).unwrap();
 
     let report = import(&app, "ghost", &file, &images, false).await;
-    assert_eq!(report.articles.created, 2, "{report}");
+    assert_eq!(report.articles.created, 3, "{report}");
     assert_eq!(report.authors.created, 2, "{report}");
     // Primary tags become sections: Sport (post 1) and Football (post 2).
     assert_eq!(report.sections.created, 2, "{report}");
     let text = report.to_string();
-    for expected in ["\"callout\"", "internal (#) tag", "page(s) not imported"] {
+    for expected in [
+        "\"callout\"",
+        "internal (#) tag",
+        "page(s) not imported",
+        "visible to \"paid\" in Ghost; imported as a draft",
+    ] {
         assert!(
             text.contains(expected),
             "report lacks {expected:?}:\n{text}"
@@ -603,13 +695,20 @@ async fn a_ghost_site_moves_in_with_its_lexical_bodies(app: TestApp) {
     assert_eq!(block_types(&draft), ["paragraph", "heading"]);
 
     let again = import(&app, "ghost", &file, &images, false).await;
-    assert_eq!(again.articles.unchanged, 2, "{again}");
+    assert_eq!(again.articles.unchanged, 3, "{again}");
     assert_eq!(
         again.articles.created + again.articles.updated,
         0,
         "{again}"
     );
-    assert_eq!(stories(&app).await, 2);
+    assert_eq!(stories(&app).await, 3);
+    assert_eq!(
+        app.get("/api/v1/articles/dressing-room")
+            .send()
+            .await
+            .status,
+        404
+    );
     assert_eq!(count(&app, "/api/v1/authors").await, 2);
 }
 
@@ -646,13 +745,13 @@ fn the_import_commands_report_what_they_did() {
         stdout.contains(&format!("imported wordpress:{SITE}")),
         "{stdout}"
     );
-    assert!(stdout.contains("articles  3 created"), "{stdout}");
+    assert!(stdout.contains("articles  4 created"), "{stdout}");
     assert!(stdout.contains("not mapped ("), "{stdout}");
 
     let (ok, stdout, _) = run(&["import", "wordpress", &path, "--media", &media]);
     assert!(ok);
     assert!(
-        stdout.contains("articles  0 created, 0 updated, 3 unchanged"),
+        stdout.contains("articles  0 created, 0 updated, 4 unchanged"),
         "{stdout}"
     );
 

@@ -73,8 +73,9 @@ fn every_operation_has_a_valid_request_example_and_a_curl_sample() {
                 sample.starts_with(&format!("curl -sS -X {}", method.to_uppercase())),
                 "{name}: {sample:?}"
             );
+            let url = sample.split('\'').nth(1).unwrap_or_default();
             assert!(
-                !sample.contains('{') || sample.contains("-d '{"),
+                url.starts_with("http://127.0.0.1:8080/") && !url.contains('{'),
                 "{name}: {sample}"
             );
             for parameter in op["parameters"].as_array().into_iter().flatten() {

@@ -83,10 +83,10 @@ pub async fn get_revision(
                 html: true,
                 text: true,
             };
-            Ok(RevisionResponse {
-                summary,
-                article: ArticleResponse::new(snapshot.article, relations, formats),
-            })
+            let mut article = ArticleResponse::new(snapshot.article, relations, formats);
+            // Photos and "Also Read" targets as they are now, like every other read.
+            db::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
+            Ok(RevisionResponse { summary, article })
         })
         .await?;
     Ok(private(&req, StatusCode::OK, &revision))
