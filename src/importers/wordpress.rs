@@ -44,6 +44,9 @@ impl Element {
     }
 }
 
+/// Deepest element nesting read (WXR needs about six).
+const MAX_DEPTH: usize = 64;
+
 fn parse_xml(raw: &str) -> Result<Element, String> {
     let mut reader = Reader::from_str(raw);
     let mut stack = vec![Element::default()];
@@ -57,6 +60,12 @@ fn parse_xml(raw: &str) -> Result<Element, String> {
         })?;
         match event {
             Event::Start(start) => {
+                // A WXR file is a few levels deep; a hostile one must not exhaust the stack.
+                if stack.len() > MAX_DEPTH {
+                    return Err(format!(
+                        "not a WordPress export: elements nested more than {MAX_DEPTH} deep"
+                    ));
+                }
                 stack.push(element(&start)?);
             }
             Event::Empty(start) => {
@@ -610,6 +619,14 @@ mod tests {
         );
         assert!(html.contains("[contact-form] and [sic]"), "{html}");
         assert_eq!(notes.len(), 3, "{notes:?}");
+    }
+
+    #[test]
+    fn hostile_xml_is_refused_not_a_crash() {
+        let deep = "<a>".repeat(100_000);
+        assert!(parse_xml(&deep).unwrap_err().contains("nested"));
+        assert!(parse_xml("<rss><channel>").is_err());
+        assert!(read("<rss><channel></channel></rss>", &Options::default()).is_err());
     }
 
     #[test]
