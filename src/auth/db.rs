@@ -215,6 +215,21 @@ pub fn revoke_session(conn: &mut DbConn, session_id: &str) -> AppResult<()> {
 }
 
 /// Ends every session of a user (disabled, deleted or password changed).
+/// Revokes a user's sessions but `keep` (the caller's own, when they change their own
+/// password).
+pub fn revoke_user_sessions_except(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: Option<&str>,
+) -> AppResult<()> {
+    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::id.ne(keep.unwrap_or("")))
+        .set(sessions::revoked_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn revoke_user_sessions(conn: &mut DbConn, user_id: &str) -> AppResult<()> {
     diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
         .filter(sessions::revoked_at.is_null())

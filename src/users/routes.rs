@@ -6,9 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db::{self, UserChanges};
 use super::model::{CreateUser, UpdateUser, UserResponse};
+use crate::auth::model::Role;
 use crate::auth::principal::Admin;
 use crate::auth::{db as auth_db, password};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{self, Page, PageParams};
@@ -118,7 +119,7 @@ pub async fn get_user(
     responses(
         (status = 200, description = "Updated", body = UserResponse),
         (status = 404, description = "No such user"),
-        (status = 409, description = "E-mail taken, or this would remove the last admin"),
+        (status = 409, description = "E-mail taken, this would remove the last admin, or an admin would demote or disable themselves"),
         (status = 412, description = "Stale version; carries `current_version`"),
         (status = 428, description = "No version sent"),
     ),
@@ -126,7 +127,7 @@ pub async fn get_user(
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    _: Admin,
+    admin: Admin,
     req: HttpRequest,
     id: Path<String>,
     body: Json<UpdateUser>,
@@ -134,6 +135,26 @@ pub async fn update_user(
 ) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let edit = body.0.parse()?;
+    // An admin cannot lock themselves out: another admin must demote or disable them.
+    let own_session = admin
+        .principal
+        .user()
+        .filter(|me| me.id == *id)
+        .map(|me| me.session_id.clone());
+    if own_session.is_some() {
+        if edit.role.is_some_and(|r| r != Role::Admin) {
+            return Err(AppError::conflict(
+                "role",
+                "you cannot take away your own admin role; another admin can",
+            ));
+        }
+        if edit.disabled == Some(true) {
+            return Err(AppError::conflict(
+                "disabled",
+                "you cannot disable your own account; another admin can",
+            ));
+        }
+    }
     let password_hash = match edit.password {
         Some(p) => {
             let secret = p.expose().to_owned();
@@ -155,7 +176,8 @@ pub async fn update_user(
         .write(move |conn| {
             let row = db::update(conn, &id, expected, changes)?;
             if signs_out {
-                auth_db::revoke_user_sessions(conn, &id)?;
+                // Changing your own password signs out your other sessions, not this one.
+                auth_db::revoke_user_sessions_except(conn, &id, own_session.as_deref())?;
             }
             Ok(row)
         })
@@ -177,17 +199,23 @@ pub async fn update_user(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such user"),
-        (status = 409, description = "The last admin cannot be deleted"),
+        (status = 409, description = "The last admin, and your own account, cannot be deleted"),
     ),
     security(("bearer" = []))
 )]
 #[delete("/users/{id}")]
 pub async fn delete_user(
-    _: Admin,
+    admin: Admin,
     id: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
+    if admin.principal.user().is_some_and(|me| me.id == id) {
+        return Err(AppError::Conflict {
+            detail: "you cannot delete your own account; another admin can".into(),
+            field: None,
+        });
+    }
     state
         .db
         .write(move |conn| {

@@ -10,6 +10,7 @@ both_backends!(
     new_users_are_validated_field_by_field,
     an_email_belongs_to_one_live_account,
     the_last_admin_cannot_be_demoted_disabled_or_deleted,
+    changing_your_own_password_keeps_this_session,
     a_stale_version_is_refused_with_412,
     a_write_without_a_version_is_refused_with_428,
     users_page_through_without_gaps,
@@ -91,16 +92,59 @@ async fn the_last_admin_cannot_be_demoted_disabled_or_deleted(app: TestApp) {
         .await
         .problem(409);
 
-    // With a second admin, the first may step down.
-    app.user("admin").await;
+    // Even with a second admin, nobody locks themselves out: the other admin acts.
+    let (_, other) = app.user("admin").await;
+    for change in [json!({"role": "editor"}), json!({"disabled": true})] {
+        let mut body = change.clone();
+        body["version"] = me["version"].clone();
+        let problem = app
+            .patch(&path)
+            .bearer(&app.admin)
+            .json(body)
+            .send()
+            .await
+            .problem(409);
+        assert!(
+            problem["detail"].as_str().unwrap().contains("your own"),
+            "{problem}"
+        );
+    }
+    app.delete(&path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
     let res = app
         .patch(&path)
-        .bearer(&app.admin)
+        .bearer(&other)
         .json(json!({"version": me["version"], "role": "editor"}))
         .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["role"], "editor");
+}
+
+/// Changing your own password signs out your other sessions and keeps this one.
+async fn changing_your_own_password_keeps_this_session(app: TestApp) {
+    use crate::helpers::{ADMIN_EMAIL, ADMIN_PASSWORD};
+    let elsewhere = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let me = app.get("/api/v1/me").bearer(&app.admin).send().await.json();
+    let res = app
+        .patch(&format!("/api/v1/users/{}", me["id"].as_str().unwrap()))
+        .bearer(&app.admin)
+        .json(json!({"version": me["version"], "password": "a brand new passphrase 42"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        app.get("/api/v1/me").bearer(&app.admin).send().await.status,
+        200
+    );
+    app.get("/api/v1/me")
+        .bearer(&elsewhere)
+        .send()
+        .await
+        .problem(401);
 }
 
 async fn a_stale_version_is_refused_with_412(app: TestApp) {
