@@ -166,6 +166,23 @@ fn slug_from(raw: Option<String>) -> Option<String> {
         .map(|s| s.to_string())
 }
 
+/// A category or tag named on a post: its name from the channel's list when known, else
+/// the post's own text for it, else its slug.
+fn named_term(nicename: &str, known: Option<&String>, text: &str) -> Term {
+    let name = known
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .or_else(|| Some(text.trim().to_owned()).filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| nicename.to_owned());
+    Term {
+        id: nicename.to_owned(),
+        name,
+        slug: slug_from(Some(nicename.to_owned())),
+        description: None,
+        parent: None,
+    }
+}
+
 fn meta(item: &Element) -> Vec<(String, String)> {
     item.all("wp:postmeta")
         .filter_map(|m| {
@@ -341,49 +358,24 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                     // A partial export (Tools → Export → Posts) lists a post's
                     // categories only on the post.
                     if !category_slugs.contains_key(&nicename) {
-                        category_slugs.insert(nicename.clone(), cat.text.trim().to_owned());
-                        bundle.sections.push(Term {
-                            id: nicename.clone(),
-                            name: Some(cat.text.trim().to_owned())
-                                .filter(|n| !n.is_empty())
-                                .unwrap_or_else(|| nicename.clone()),
-                            slug: slug_from(Some(nicename.clone())),
-                            description: None,
-                            parent: None,
-                        });
+                        let term = named_term(&nicename, None, &cat.text);
+                        category_slugs.insert(nicename.clone(), term.name.clone());
+                        bundle.sections.push(term);
                     }
                     section = Some(nicename)
                 }
                 Some("category") => {
                     // One section per story: further categories become tags.
                     extra_categories += 1;
-                    if !tag_slugs.contains_key(&nicename) {
-                        tag_slugs.insert(nicename.clone(), ());
-                        bundle.tags.push(Term {
-                            id: nicename.clone(),
-                            name: category_slugs
-                                .get(&nicename)
-                                .cloned()
-                                .unwrap_or_else(|| cat.text.trim().to_owned()),
-                            slug: slug_from(Some(nicename.clone())),
-                            description: None,
-                            parent: None,
-                        });
+                    if tag_slugs.insert(nicename.clone(), ()).is_none() {
+                        let known = category_slugs.get(&nicename);
+                        bundle.tags.push(named_term(&nicename, known, &cat.text));
                     }
                     tags.push(nicename);
                 }
                 Some("post_tag") => {
-                    if !tag_slugs.contains_key(&nicename) {
-                        tag_slugs.insert(nicename.clone(), ());
-                        bundle.tags.push(Term {
-                            id: nicename.clone(),
-                            name: Some(cat.text.trim().to_owned())
-                                .filter(|n| !n.is_empty())
-                                .unwrap_or_else(|| nicename.clone()),
-                            slug: slug_from(Some(nicename.clone())),
-                            description: None,
-                            parent: None,
-                        });
+                    if tag_slugs.insert(nicename.clone(), ()).is_none() {
+                        bundle.tags.push(named_term(&nicename, None, &cat.text));
                     }
                     tags.push(nicename)
                 }
