@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
 use super::{Bundle, Options, Person, State, Story, Term, html};
-use crate::content::articles::blocks::Block;
+use crate::content::articles::blocks::{Block, esc};
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)
@@ -260,12 +260,6 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
     Ok(bundle)
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Inline Lexical nodes (text with bold/italic formats, links, line breaks) as HTML.
 fn inline(nodes: Option<&Value>) -> String {
     let mut out = String::new();
@@ -274,7 +268,7 @@ fn inline(nodes: Option<&Value>) -> String {
         match kind {
             "text" | "extended-text" => {
                 let format = node.get("format").and_then(Value::as_i64).unwrap_or(0);
-                let mut piece = escape(node.get("text").and_then(Value::as_str).unwrap_or(""));
+                let mut piece = esc(node.get("text").and_then(Value::as_str).unwrap_or(""));
                 if format & 2 != 0 {
                     piece = format!("<em>{piece}</em>");
                 }
@@ -287,7 +281,7 @@ fn inline(nodes: Option<&Value>) -> String {
                 let url = node.get("url").and_then(Value::as_str).unwrap_or("");
                 out.push_str(&format!(
                     "<a href=\"{}\">{}</a>",
-                    url.replace('&', "&amp;").replace('"', "&quot;"),
+                    esc(url),
                     inline(node.get("children"))
                 ));
             }

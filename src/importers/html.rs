@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use crate::content::articles::blocks::Block;
+use crate::content::articles::blocks::{Block, esc, strip_tags, unescape};
 
 /// Elements that become blocks or inline markup.
 const MAPPED: &[&str] = &[
@@ -187,29 +187,6 @@ fn attributes(raw: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Undoes the escapes an HTML serializer writes.
-pub fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_owned();
-    }
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", "\u{a0}")
-        .replace("&amp;", "&")
-}
-
-fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;")
-}
-
 /// Collapses runs of whitespace (HTML text is whitespace-insensitive).
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -361,7 +338,7 @@ impl Builder {
             ("a", Open::Flow) => match attr("href") {
                 Some(href) => self
                     .inline
-                    .push_str(&format!("<a href=\"{}\">", escape_attr(&href))),
+                    .push_str(&format!("<a href=\"{}\">", esc(&href))),
                 None => self.inline.push_str("<a>"),
             },
             ("em" | "i", Open::Flow) => self.inline.push_str("<em>"),
@@ -454,7 +431,7 @@ impl Builder {
                     }
                     // An embed wrapper (a bare URL in a figure), or text in a figure.
                     None if !text.is_empty() => {
-                        self.inline = escape_text(&text);
+                        self.inline = esc(&text);
                         self.flush(out);
                     }
                     None => {}
@@ -468,7 +445,7 @@ impl Builder {
     /// WordPress and Ghost treat it), other text a paragraph.
     fn flush(&mut self, out: &mut Converted) {
         let inline = std::mem::take(&mut self.inline);
-        let visible = unescape(&strip_tags(&inline));
+        let visible = strip_tags(&inline);
         let visible = visible.trim();
         if visible.is_empty() {
             return;
@@ -501,26 +478,9 @@ fn image_block(src: String, caption: String) -> Block {
     }
 }
 
-/// The text of inline HTML, without its tags.
-pub fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 /// Plain text of an HTML fragment (a caption or an excerpt), whitespace collapsed.
 pub fn text_of(html: &str) -> String {
-    squash(&unescape(&strip_tags(
-        &ammonia::Builder::empty().clean(html).to_string(),
-    )))
+    squash(&strip_tags(html))
 }
 
 #[cfg(test)]

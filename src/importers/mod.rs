@@ -24,6 +24,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::content::articles::blocks::Block;
+use crate::error::AppResult;
 use crate::state::AppState;
 use media::Images;
 use write::{
@@ -232,6 +233,24 @@ impl Outcome {
     }
 }
 
+/// Counts one record's outcome in `tally` and gives its local id; a failure is counted
+/// and reported under `what` instead.
+fn counted(
+    result: AppResult<Outcome>,
+    tally: &mut Tally,
+    not_mapped: &mut Vec<String>,
+    what: String,
+) -> Option<String> {
+    match result {
+        Ok(outcome) => Some(outcome.count(tally)),
+        Err(e) => {
+            tally.failed += 1;
+            not_mapped.push(format!("{what}: {}", describe(&e)));
+            None
+        }
+    }
+}
+
 /// Imports `bundle` into the newsroom behind `state`.
 pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Report {
     let progress = Progress::new(options.progress);
@@ -245,7 +264,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
     let mut author_ids = HashMap::new();
     for (n, person) in bundle.authors.iter().enumerate() {
         let slug = source_slug(person.slug.as_deref());
-        match upsert_slugged(
+        let result = upsert_slugged(
             state,
             &source,
             "author",
@@ -255,17 +274,10 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             find_author,
             write_author,
         )
-        .await
-        {
-            Ok(outcome) => {
-                author_ids.insert(person.id.clone(), outcome.count(&mut report.authors));
-            }
-            Err(e) => {
-                report.authors.failed += 1;
-                report
-                    .not_mapped
-                    .push(format!("author {:?}: {}", person.name, describe(&e)));
-            }
+        .await;
+        let what = format!("author {:?}", person.name);
+        if let Some(id) = counted(result, &mut report.authors, &mut report.not_mapped, what) {
+            author_ids.insert(person.id.clone(), id);
         }
         progress.step("authors", n + 1, bundle.authors.len());
     }
@@ -312,7 +324,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             let external = term.id.clone();
             term.parent = term.parent.and_then(|p| section_ids.get(&p).cloned());
             let slug = source_slug(term.slug.as_deref());
-            match upsert_slugged(
+            let result = upsert_slugged(
                 state,
                 &source,
                 "section",
@@ -322,17 +334,10 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
                 find_section,
                 write_section,
             )
-            .await
-            {
-                Ok(outcome) => {
-                    section_ids.insert(external, outcome.count(&mut report.sections));
-                }
-                Err(e) => {
-                    report.sections.failed += 1;
-                    report
-                        .not_mapped
-                        .push(format!("section {:?}: {}", term.name, describe(&e)));
-                }
+            .await;
+            let what = format!("section {:?}", term.name);
+            if let Some(id) = counted(result, &mut report.sections, &mut report.not_mapped, what) {
+                section_ids.insert(external, id);
             }
             progress.step("sections", total - pending.len(), total);
         }
@@ -341,20 +346,13 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
     let mut tag_ids = HashMap::new();
     for (n, term) in bundle.tags.iter().enumerate() {
         let slug = source_slug(term.slug.as_deref());
-        match upsert_slugged(
+        let result = upsert_slugged(
             state, &source, "tag", term, &term.id, slug, find_tag, write_tag,
         )
-        .await
-        {
-            Ok(outcome) => {
-                tag_ids.insert(term.id.clone(), outcome.count(&mut report.tags));
-            }
-            Err(e) => {
-                report.tags.failed += 1;
-                report
-                    .not_mapped
-                    .push(format!("tag {:?}: {}", term.name, describe(&e)));
-            }
+        .await;
+        let what = format!("tag {:?}", term.name);
+        if let Some(id) = counted(result, &mut report.tags, &mut report.not_mapped, what) {
+            tag_ids.insert(term.id.clone(), id);
         }
         progress.step("tags", n + 1, bundle.tags.len());
     }

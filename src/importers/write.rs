@@ -155,28 +155,34 @@ pub(super) async fn upsert_slugged<T: Serialize + Clone + Send + 'static>(
         .await
 }
 
-pub(super) fn find_author(conn: &mut DbConn, key: &str) -> AppResult<Option<(String, i64)>> {
-    match crate::content::authors::db::get(conn, key) {
-        Ok(row) => Ok(Some((row.id, row.version))),
+/// A lookup's 404 as `None`; the record as its id and version.
+fn found<R>(
+    lookup: AppResult<R>,
+    key: impl FnOnce(R) -> (String, i64),
+) -> AppResult<Option<(String, i64)>> {
+    match lookup {
+        Ok(row) => Ok(Some(key(row))),
         Err(AppError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+pub(super) fn find_author(conn: &mut DbConn, key: &str) -> AppResult<Option<(String, i64)>> {
+    found(crate::content::authors::db::get(conn, key), |r| {
+        (r.id, r.version)
+    })
 }
 
 pub(super) fn find_section(conn: &mut DbConn, key: &str) -> AppResult<Option<(String, i64)>> {
-    match crate::content::sections::db::get(conn, key) {
-        Ok(row) => Ok(Some((row.id, row.version))),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
+    found(crate::content::sections::db::get(conn, key), |r| {
+        (r.id, r.version)
+    })
 }
 
 pub(super) fn find_tag(conn: &mut DbConn, key: &str) -> AppResult<Option<(String, i64)>> {
-    match crate::content::tags::db::get(conn, key) {
-        Ok(row) => Ok(Some((row.id, row.version))),
-        Err(AppError::NotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
+    found(crate::content::tags::db::get(conn, key), |r| {
+        (r.id, r.version)
+    })
 }
 
 pub(super) fn write_author(
@@ -421,7 +427,7 @@ pub(super) async fn upsert_story(
             }
             let own_id = existing.as_ref().map(|(row, _, _)| row.id.clone());
             let slug = match source_slug(story.slug.as_deref()) {
-                Some(slug) if slug_free(conn, slug.as_str(), own_id.as_deref())? => Some(slug),
+                Some(slug) if !articles::slug_taken(conn, slug.as_str(), own_id.as_deref().unwrap_or(""))? => Some(slug),
                 Some(slug) => {
                     notes.push(format!(
                         "slug {slug} is taken by another story; a new one was made from the headline"
@@ -485,7 +491,7 @@ pub(super) async fn upsert_story(
                 if old == &row.slug || old.is_empty() || old.len() > 200 || old.contains('/') {
                     continue;
                 }
-                if slug_free(conn, old, Some(&row.id))? {
+                if !articles::slug_taken(conn, old, &row.id)? {
                     use crate::store::schema::article_slugs;
                     diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(old)))
                         .execute(conn)?;
@@ -517,22 +523,4 @@ pub(super) async fn upsert_story(
             Ok((outcome, notes))
         })
         .await
-}
-
-/// Whether `slug` is free for the story `own` (neither another story's slug nor one of
-/// its old ones).
-pub(super) fn slug_free(conn: &mut DbConn, slug: &str, own: Option<&str>) -> AppResult<bool> {
-    use crate::store::schema::{article_slugs, articles as table};
-    let own = own.unwrap_or("");
-    let live: i64 = table::table
-        .filter(table::slug.eq(slug))
-        .filter(table::id.ne(own))
-        .count()
-        .get_result(conn)?;
-    let former: i64 = article_slugs::table
-        .filter(article_slugs::slug.eq(slug))
-        .filter(article_slugs::article_id.ne(own))
-        .count()
-        .get_result(conn)?;
-    Ok(live + former == 0)
 }

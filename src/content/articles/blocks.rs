@@ -279,20 +279,29 @@ pub struct Rendered {
 /// Words a reader gets through in a minute.
 const WORDS_PER_MINUTE: usize = 230;
 
-/// The words of sanitised inline HTML, without its tags or entities.
-fn strip_tags(html: &str) -> String {
+/// The words of inline HTML, without its tags or entities (a line break is a space).
+pub(crate) fn strip_tags(html: &str) -> String {
     let bare = ammonia::Builder::empty()
         .clean(&html.replace("<br>", " "))
         .to_string();
-    bare.replace("&lt;", "<")
+    unescape(&bare).replace('\u{a0}', " ")
+}
+
+/// Undoes the escapes the HTML serializer writes (`&nbsp;` becomes U+00A0).
+pub(crate) fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    s.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
+        .replace("&nbsp;", "\u{a0}")
         .replace("&amp;", "&")
 }
 
-fn esc(text: &str) -> String {
+/// Escapes text for HTML content and attribute values.
+pub(crate) fn esc(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

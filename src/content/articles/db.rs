@@ -126,7 +126,8 @@ fn write_tags(conn: &mut DbConn, article_id: &str, tag_ids: &[String]) -> AppRes
     Ok(())
 }
 
-fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
+/// Whether `slug` is another story's slug, or one of its old ones.
+pub(crate) fn slug_taken(conn: &mut DbConn, slug: &str, except: &str) -> AppResult<bool> {
     let live: i64 = articles::table
         .filter(articles::slug.eq(slug))
         .filter(articles::id.ne(except))
