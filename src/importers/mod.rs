@@ -14,6 +14,7 @@ pub mod wordpress;
 
 mod media;
 mod write;
+mod xml;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
