@@ -150,7 +150,7 @@ pub async fn record(
     if let Some(state) = request.app_data::<Data<AppState>>().cloned() {
         let written = state
             .db
-            .write_quiet(move |conn| {
+            .write(move |conn| {
                 diesel::insert_into(audit_log::table)
                     .values(&row)
                     .execute(conn)?;

@@ -132,11 +132,31 @@ impl From<diesel::result::Error> for AppError {
                 detail: "the change refers to, or is referred to by, another record".into(),
                 field: None,
             },
+            // The connection died under the query (a restart, a failover, a network
+            // cut): the work did not happen, and the client may retry.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => AppError::Unavailable(format!("{CONNECTION_LOST}: {}", info.message())),
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                AppError::Unavailable(format!("concurrent update, retry: {}", info.message()))
+            }
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
                 AppError::BadRequest("text must not contain NUL characters".into())
             }
             other => AppError::Internal(format!("database: {other}")),
         }
+    }
+}
+
+/// How a lost database connection is described; [`AppError::is_connection_lost`].
+pub const CONNECTION_LOST: &str = "database connection lost";
+
+impl AppError {
+    /// The database connection died during the work (it did not happen; a read may
+    /// be retried on a fresh connection).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, AppError::Unavailable(d) if d.starts_with(CONNECTION_LOST))
     }
 }
 

@@ -39,9 +39,27 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
             tracing::info!(%email, "created the first admin");
         }
     }
+    // The public index is derived from the stories; fill it if it is new (the first
+    // start after the migration that introduced it).
+    let rebuilt = db
+        .write_blocking(crate::content::articles::announce::ensure)
+        .map_err(|e| format!("building the public story index: {e}"))?;
+    if rebuilt {
+        tracing::info!("built the public story index and counts");
+    }
     let secret = load_or_create_secret(&settings)?;
     let media = crate::media::store::MediaStore::open(&settings)?;
-    let cache_bytes = settings.response_cache_bytes;
+    let response_cache = Arc::new(crate::http::response_cache::ResponseCache::new(
+        settings.response_cache_bytes,
+    ));
+    let cache = Arc::downgrade(&response_cache);
+    db.invalidations().subscribe(Box::new(move |invalidation| {
+        if let Some(cache) = cache.upgrade() {
+            cache.invalidate(invalidation);
+        }
+    }));
+    // Other processes' and instances' writes reach this cache through the log.
+    db.tail_invalidations();
     Ok(AppState {
         jwt: JwtKeys::new(&secret, &settings),
         db,
@@ -50,7 +68,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         media,
         openapi: Arc::new(ApiDoc::build()),
         key_limits: Default::default(),
-        response_cache: Arc::new(crate::http::response_cache::ResponseCache::new(cache_bytes)),
+        response_cache,
     })
 }
 

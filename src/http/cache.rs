@@ -30,7 +30,11 @@ impl Visibility {
 
     fn cache_control(self) -> &'static str {
         match self {
-            Visibility::Public => "public, max-age=60, stale-while-revalidate=300",
+            // A CDN may serve its copy for a day while we cannot answer (the database
+            // down): purges, not expiry, keep it current.
+            Visibility::Public => {
+                "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400"
+            }
             Visibility::Private => "private, no-store",
         }
     }
@@ -150,13 +154,32 @@ fn parse_if_match(value: &str) -> Option<i64> {
     tag.split('.').next()?.parse().ok()
 }
 
-/// Tags a public response with the keys a CDN purges it by (`Surrogate-Key`), e.g.
-/// `tags tag:<id>`: a change to that tag purges its page and every tag list.
-pub fn surrogate_keys(mut response: HttpResponse, keys: &str) -> HttpResponse {
-    if let Ok(value) = HeaderValue::from_str(keys) {
+/// Tags a public response with the keys it is cached and purged by (see
+/// `content::keys`): `Surrogate-Key` for Fastly and Varnish, `Cache-Tag` (the same,
+/// comma-separated) for Cloudflare. Private responses are never cached, so they
+/// carry none.
+pub fn surrogate_keys(
+    mut response: HttpResponse,
+    keys: &crate::content::keys::Keys,
+) -> HttpResponse {
+    let public = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("public"));
+    if !public {
+        return response;
+    }
+    let value = keys.header();
+    if let Ok(v) = HeaderValue::from_str(&value) {
         response
             .headers_mut()
-            .insert(header::HeaderName::from_static("surrogate-key"), value);
+            .insert(header::HeaderName::from_static("surrogate-key"), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&value.replace(' ', ",")) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("cache-tag"), v);
     }
     response
 }

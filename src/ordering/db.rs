@@ -220,6 +220,10 @@ pub fn delete(conn: &mut DbConn, key: &str, expected: Option<i64>) -> AppResult<
         check_version(current.version, expected)?;
     }
     diesel::delete(collections::table.find(&current.id)).execute(conn)?;
+    crate::store::invalidation::invalidate([
+        crate::content::keys::collection(&current.id),
+        crate::content::keys::COLLECTIONS.into(),
+    ]);
     Ok(())
 }
 
@@ -353,6 +357,13 @@ pub fn commit(conn: &mut DbConn, row: &CollectionRow, change: Pending) -> AppRes
         &change.after,
         change.actor,
     )?;
+    // An item drops out of what readers see at its expiry, scheduler or not.
+    for at in change.after.iter().filter_map(|s| s.expires_at) {
+        crate::store::invalidation::invalidate_at(
+            at.naive_utc(),
+            [crate::content::keys::collection(&row.id)],
+        );
+    }
     let after = get(conn, &row.id)?;
     announce(conn, &after, change.operation)?;
     Ok(after)
@@ -360,6 +371,9 @@ pub fn commit(conn: &mut DbConn, row: &CollectionRow, change: Pending) -> AppRes
 
 /// Queues `collection.updated` for webhooks, in the change's transaction.
 fn announce(conn: &mut DbConn, row: &CollectionRow, operation: &str) -> AppResult<()> {
+    use crate::content::keys;
+    // The collection list shows settings, the collection page its order too.
+    crate::store::invalidation::invalidate([keys::collection(&row.id), keys::COLLECTIONS.into()]);
     let data = serde_json::json!({
         "operation": operation,
         "collection": {

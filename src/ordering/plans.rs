@@ -79,6 +79,12 @@ pub fn add_schedule(
             collection_schedules::created_at.eq(now()),
         ))
         .execute(conn)?;
+    // Readers see the prepared order from its time on, whether or not the
+    // scheduler has run: caches drop the collection then.
+    crate::store::invalidation::invalidate_at(
+        publish_at,
+        [crate::content::keys::collection(&row.id)],
+    );
     schedule(conn, &row, &id)
 }
 

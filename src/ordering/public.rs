@@ -3,17 +3,15 @@
 //! section or tag, resolved to summaries in a fixed number of queries.
 
 use chrono::Utc;
-use diesel::prelude::*;
 
 use super::arrange::{self, Order};
 use super::db::{fills, get, items};
 use super::model::{CollectionPage, CollectionResponse, CollectionRow, PublicItem, Slot, Source};
-use crate::content::articles::db::public_at;
 use crate::content::articles::summary::public_summaries;
+use crate::content::keys::Keys;
 use crate::content::sections;
 use crate::error::AppResult;
 use crate::media::store::MediaStore;
-use crate::store::schema::{article_tags, articles};
 use crate::store::{DbConn, now};
 
 /// The collection resolved for the public.
@@ -74,32 +72,53 @@ pub fn page(conn: &mut DbConn, key: &str, media: &MediaStore) -> AppResult<Colle
     })
 }
 
+/// What a resolved collection shows, as surrogate keys: its settings and order, each
+/// listed story with its section and byline, and the stories of its fill source.
+pub fn keys(conn: &mut DbConn, page: &CollectionPage) -> AppResult<Keys> {
+    use crate::content::keys;
+    let mut out = Keys::new();
+    out.add(keys::collection(&page.collection.id));
+    for item in &page.items {
+        out.add(keys::article(&item.article.id));
+        if let Some(s) = &item.article.section {
+            out.add(keys::section(&s.id));
+        }
+        for a in &item.article.authors {
+            out.add(keys::author(&a.id));
+        }
+    }
+    if let Some(section) = &page.collection.fill.section {
+        out.add(keys::section(&section.id));
+        let all = sections::db::all(conn)?;
+        for id in sections::model::Tree::new(&all).with_descendants(&section.id) {
+            out.add(keys::section_articles(&id));
+        }
+    }
+    if let Some(tag) = &page.collection.fill.tag {
+        out.add(keys::tag(&tag.id)).add(keys::tag_articles(&tag.id));
+    }
+    Ok(out)
+}
+
 /// The latest published stories of the collection's section (with subsections) and/or
 /// tag, enough to top it up past the curated ones; empty without a fill source.
 fn fill_ids(conn: &mut DbConn, row: &CollectionRow, curated: usize) -> AppResult<Vec<String>> {
     if row.fill_section_id.is_none() && row.fill_tag_id.is_none() {
         return Ok(Vec::new());
     }
-    let now = now();
-    let mut query = articles::table
-        .filter(public_at!(now))
-        .order((articles::published_at.desc(), articles::id.desc()))
-        .limit((row.capacity() + curated) as i64)
-        .select(articles::id)
-        .into_boxed();
-    if let Some(section) = &row.fill_section_id {
-        let all = sections::db::all(conn)?;
-        let ids = sections::model::Tree::new(&all).with_descendants(section);
-        query = query.filter(articles::section_id.eq_any(ids));
-    }
-    if let Some(tag) = &row.fill_tag_id {
-        query = query.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .filter(article_tags::tag_id.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    Ok(query.load(conn)?)
+    let sections = match &row.fill_section_id {
+        Some(section) => {
+            let all = sections::db::all(conn)?;
+            Some(sections::model::Tree::new(&all).with_descendants(section))
+        }
+        None => None,
+    };
+    let scope = crate::content::articles::listing::Scope {
+        sections,
+        tag: row.fill_tag_id.clone(),
+        ..Default::default()
+    };
+    let limit = (row.capacity() + curated) as i64;
+    let page = crate::content::articles::listing::page(conn, &scope, None, limit, now())?;
+    Ok(page.into_iter().map(|(_, id)| id).collect())
 }

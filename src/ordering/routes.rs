@@ -64,8 +64,13 @@ pub async fn list_collections(
             CollectionResponse::new(r, fill)
         },
     );
+    let mut keys = crate::content::keys::Keys::new();
+    keys.add(crate::content::keys::COLLECTIONS);
+    for c in &page.data {
+        keys.add(crate::content::keys::collection(&c.id));
+    }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, "collections"))
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// A collection resolved for readers: its published stories in order as summaries
@@ -90,21 +95,14 @@ pub async fn get_collection(
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let media = state.media.clone();
-    let page = state
+    let (page, keys) = state
         .db
-        .read(move |conn| super::public::page(conn, &key, &media))
+        .read(move |conn| {
+            let page = super::public::page(conn, &key, &media)?;
+            let keys = super::public::keys(conn, &page)?;
+            Ok((page, keys))
+        })
         .await?;
-    let mut keys = format!("collections collection:{}", page.collection.id);
-    for item in &page.items {
-        keys.push_str(" article:");
-        keys.push_str(&item.article.id);
-    }
-    if let Some(section) = &page.collection.fill.section {
-        keys.push_str(&format!(" section:{}", section.id));
-    }
-    if let Some(tag) = &page.collection.fill.tag {
-        keys.push_str(&format!(" tag:{}", tag.id));
-    }
     // The ETag hashes the bytes, which carry every listed story's `updated_at`: it
     // changes when the order, the settings or any listed story does.
     let response = cache::json(

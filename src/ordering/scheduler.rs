@@ -1,4 +1,4 @@
-//! The background tick for collections: prepared orders replace the live one at
+//! The background work for collections: prepared orders replace the live one at
 //! their time and expired items drop out, each recorded in the history. Safe on many
 //! instances: each collection's work runs under its lock and a prepared order is
 //! claimed exactly once. Public reads do not wait for it (they resolve due orders
@@ -8,9 +8,17 @@ use crate::state::AppState;
 
 /// Runs forever on the current runtime.
 pub async fn run(state: AppState) {
-    let mut interval = actix_web::rt::time::interval(crate::content::articles::scheduler::TICK);
+    use crate::content::articles::scheduler::sleep_until;
+    let mut commits = crate::store::commits().subscribe();
     loop {
-        interval.tick().await;
+        // Wake when an item expires or a prepared order is due: that is when the
+        // collection changes for readers (and their caches hear of it).
+        let due = state
+            .db
+            .read(super::curate::next_time_change)
+            .await
+            .unwrap_or(None);
+        sleep_until(due, &mut commits).await;
         if let Err(e) = tick(&state).await {
             tracing::warn!(error = %e, "collection tick failed");
         }

@@ -171,6 +171,8 @@ pub async fn import(db: &Db, media: &MediaStore, dir: &Path) -> Result<Value, St
                      COALESCE((SELECT max(seq) FROM article_changes), 0) + 1, false)",
                 )?;
             }
+            // What the public sees follows from the rows loaded; every cache empties.
+            crate::content::articles::announce::rebuild(conn)?;
             Ok(counts)
         })
         .await

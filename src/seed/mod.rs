@@ -141,6 +141,12 @@ pub async fn run(state: &AppState, plan: Plan) -> Result<String, String> {
     crate::demo::collections(state, &oldest_first)
         .await
         .map_err(fail)?;
+    // The stories went in as rows, past the write path: derive the public index.
+    state
+        .db
+        .write(crate::content::articles::announce::rebuild)
+        .await
+        .map_err(fail)?;
     Ok(format!(
         "seeded {} stories, {} sections, {} authors, {} tags, {} photos, 3 collections in {:.1} s",
         plan.articles,

@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, a pool, migrations,
 //! and the helpers that keep blocking work off the async workers.
 
+pub mod invalidation;
 pub mod schema;
 
 use std::sync::{Arc, Mutex};
@@ -67,8 +68,9 @@ impl ManageConnection for Manager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
+    /// A connection whose work lost it (see `LOST`) is discarded, not lent again.
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+        LOST.replace(false)
     }
 }
 
@@ -77,52 +79,22 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
+    manager: Arc<Manager>,
     /// SQLite allows one writer. Taking turns in-process before `BEGIN` means a write
     /// transaction never has to upgrade a read lock, which is where SQLite would answer
     /// "database is locked" regardless of the busy timeout.
     sqlite_writer: Arc<Mutex<()>>,
-    /// This database's write generation (the content version on SQLite), shared by
-    /// every handle on the same database in this process.
-    generation: Arc<std::sync::atomic::AtomicI64>,
-    /// PostgreSQL: requests for the content version, answered in batches.
-    versions: Option<std::sync::mpsc::Sender<VersionReply>>,
+    /// Where this process hears of invalidations: its own writes' and, once
+    /// [`Db::tail_invalidations`] runs, everyone else's.
+    invalidations: Arc<invalidation::Hub>,
     /// One permit per pooled connection (see [`Db::turn`]).
     permits: Arc<tokio::sync::Semaphore>,
 }
 
-type VersionReply = tokio::sync::oneshot::Sender<AppResult<i64>>;
-
-/// Reads the content version for every request waiting, one query per batch. A
-/// request that arrives while a query runs waits for the next one, which starts after
-/// it arrived, so no answer predates the request it serves. One thread, its own
-/// connection, reconnecting on failure.
-fn version_reader(pool: Pool<Manager>) -> std::sync::mpsc::Sender<VersionReply> {
-    let (tx, rx) = std::sync::mpsc::channel::<VersionReply>();
-    let spawned = std::thread::Builder::new()
-        .name("content-version".into())
-        .spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let mut waiting = vec![first];
-                waiting.extend(rx.try_iter());
-                let answer = pool.get().map_err(AppError::from).and_then(|mut conn| {
-                    use diesel::RunQueryDsl;
-                    let row: VersionRow =
-                        diesel::sql_query("SELECT last_value AS version FROM content_version")
-                            .get_result(&mut *conn)?;
-                    Ok(row.version)
-                });
-                for reply in waiting {
-                    let _ = reply.send(match &answer {
-                        Ok(v) => Ok(*v),
-                        Err(e) => Err(AppError::Unavailable(e.to_string())),
-                    });
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "could not start the content version reader");
-    }
-    tx
+thread_local! {
+    /// Set when work on this thread lost its connection, so that the pool discards
+    /// it when it is handed back instead of lending it out again.
+    static LOST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl Db {
@@ -141,21 +113,20 @@ impl Db {
         let pool = Pool::builder()
             .max_size(size)
             .min_idle(Some(size.min(2)))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(POOL_WAIT)
+            // A pooled connection is not pinged before each use (a round trip per
+            // request); one that failed is discarded when handed back instead, and
+            // reads retry once on a fresh one.
+            .test_on_check_out(false)
             .build(Manager { url: url.clone() })
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        let versions = (backend == Backend::Postgres).then(|| version_reader(pool.clone()));
         Ok(Db {
             pool,
             backend,
+            manager: Arc::new(Manager { url: url.clone() }),
             sqlite_writer: Arc::new(Mutex::new(())),
-            generation: generation_of(url),
-            versions,
-            // On PostgreSQL one connection stays free for the content version reader.
-            permits: Arc::new(tokio::sync::Semaphore::new(match backend {
-                Backend::Postgres => (size as usize).saturating_sub(1).max(1),
-                Backend::Sqlite => size as usize,
-            })),
+            invalidations: Arc::default(),
+            permits: Arc::new(tokio::sync::Semaphore::new(size as usize)),
         })
     }
 
@@ -185,17 +156,54 @@ impl Db {
         ran.map_err(|e| format!("migration failed: {e}"))
     }
 
-    /// Runs read-only work on a blocking thread.
+    /// Where this process's invalidations are handed out (subscribe to it).
+    pub fn invalidations(&self) -> &invalidation::Hub {
+        &self.invalidations
+    }
+
+    /// Starts following the invalidation log (other processes' and instances' writes)
+    /// on a thread of its own, for as long as this handle's hub lives.
+    /// It starts from the log's end as of this call: a new process has cached nothing.
+    pub fn tail_invalidations(&self) {
+        match self
+            .conn()
+            .and_then(|mut conn| invalidation::bounds(&mut conn))
+        {
+            Ok((newest, _)) => self.invalidations.start_at(newest),
+            Err(e) => tracing::warn!(error = %e, "invalidation log unreadable at start"),
+        }
+        invalidation::spawn_tail(self.manager.clone(), Arc::downgrade(&self.invalidations));
+    }
+
+    /// Runs read-only work on a blocking thread. Work that loses its connection is
+    /// tried once more on a fresh one.
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Clone + Send + 'static,
         T: Send + 'static,
     {
         let _turn = self.turn().await?;
         let pool = self.pool.clone();
+        blocking(move || match with_conn(&pool, work.clone()) {
+            Err(e) if e.is_connection_lost() => {
+                tracing::warn!(error = %e, "a read lost its connection; retrying once");
+                with_conn(&pool, work)
+            }
+            other => other,
+        })
+        .await
+    }
+
+    /// Whether the database answers, within about a second (readiness).
+    pub async fn ping(&self) -> AppResult<()> {
+        let pool = self.pool.clone();
         blocking(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
+            let mut conn = pool.get_timeout(Duration::from_millis(900))?;
+            let done = conn.batch_execute("SELECT 1").map_err(AppError::from);
+            if done.as_ref().is_err_and(AppError::is_connection_lost) {
+                LOST.set(true);
+            }
+            done
         })
         .await
     }
@@ -212,6 +220,9 @@ impl Db {
     }
 
     /// Runs `work` in one transaction on a blocking thread; an error rolls it back.
+    /// The keys the work names with [`invalidation::invalidate`] are appended to the
+    /// invalidation log in the same transaction and, once it has committed, handed to
+    /// this process's subscribers (its response cache) before this returns.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
@@ -220,65 +231,14 @@ impl Db {
         let db = self.clone();
         let done = {
             let _turn = self.turn().await?;
-            blocking(move || db.write_blocking(work)).await
+            blocking(move || db.write_logged(work)).await
         };
-        if done.is_ok() {
-            self.bump_content_version().await;
-            commits().notify_one();
+        let (value, logged) = done?;
+        for invalidation in &logged {
+            self.invalidations.committed(invalidation);
         }
-        done
-    }
-
-    /// Runs `work` in one transaction, like [`Db::write`], for bookkeeping no reader
-    /// sees (the audit log): cached responses stay valid and no listener wakes.
-    pub async fn write_quiet<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let db = self.clone();
-        let _turn = self.turn().await?;
-        blocking(move || db.write_blocking(work)).await
-    }
-
-    /// The content version: bumped after every committed write, read before serving a
-    /// cached response. On PostgreSQL it is a sequence every instance shares; SQLite
-    /// serves from one process, so a counter in memory is exact.
-    pub async fn content_version(&self) -> AppResult<i64> {
-        match self.backend {
-            Backend::Sqlite => Ok(self.generation.load(std::sync::atomic::Ordering::SeqCst)),
-            Backend::Postgres => {
-                let (reply, answer) = tokio::sync::oneshot::channel();
-                self.versions
-                    .as_ref()
-                    .ok_or_else(|| AppError::internal("no version reader"))?
-                    .send(reply)
-                    .map_err(|_| AppError::Unavailable("version reader stopped".into()))?;
-                answer
-                    .await
-                    .map_err(|_| AppError::Unavailable("version reader stopped".into()))?
-            }
-        }
-    }
-
-    /// After a commit, before the write's response: readers from now on miss whatever
-    /// was cached before it. A failure is logged (the write itself stands) and this
-    /// instance's own cache is invalidated regardless.
-    async fn bump_content_version(&self) {
-        self.generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        if self.backend == Backend::Postgres {
-            let bumped = self
-                .read(|conn| {
-                    use diesel::RunQueryDsl;
-                    diesel::sql_query("SELECT nextval('content_version')").execute(conn)?;
-                    Ok(())
-                })
-                .await;
-            if let Err(e) = bumped {
-                tracing::error!(error = %e, "could not bump the content version");
-            }
-        }
+        commits().send_modify(|n| *n = n.wrapping_add(1));
+        Ok(value)
     }
 
     /// The synchronous form of [`Db::write`], for the CLI and start-up.
@@ -286,13 +246,33 @@ impl Db {
         &self,
         work: impl FnOnce(&mut DbConn) -> AppResult<T>,
     ) -> AppResult<T> {
+        let (value, logged) = self.write_logged(work)?;
+        for invalidation in &logged {
+            self.invalidations.committed(invalidation);
+        }
+        Ok(value)
+    }
+
+    fn write_logged<T>(
+        &self,
+        work: impl FnOnce(&mut DbConn) -> AppResult<T>,
+    ) -> AppResult<(T, Vec<invalidation::Invalidation>)> {
         let _turn = match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner())),
             Backend::Postgres => None,
         };
         let mut conn = self.pool.get()?;
         let conn: &mut DbConn = &mut conn;
-        conn.transaction(work)
+        let mut scope = invalidation::Scope::begin();
+        let done = conn.transaction(|conn| {
+            let value = work(conn)?;
+            let logged = invalidation::append(conn, scope.take())?;
+            Ok((value, logged))
+        });
+        if done.as_ref().is_err_and(AppError::is_connection_lost) {
+            LOST.set(true);
+        }
+        done
     }
 
     /// Borrows a pooled connection directly (start-up, CLI, health checks).
@@ -309,32 +289,29 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
 }
 
-/// One generation counter per database URL in this process.
-fn generation_of(url: &DatabaseUrl) -> Arc<std::sync::atomic::AtomicI64> {
-    static ALL: std::sync::OnceLock<
-        Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicI64>>>,
-    > = std::sync::OnceLock::new();
-    let key = format!("{url:?}");
-    let mut all = ALL
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    all.entry(key)
-        .or_insert_with(|| Arc::new(std::sync::atomic::AtomicI64::new(1)))
-        .clone()
+/// How long a request waits for a pooled connection before a 503.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `work` on a pooled connection, marking the connection lost if it was.
+fn with_conn<T>(
+    pool: &Pool<Manager>,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T>,
+) -> AppResult<T> {
+    let mut conn = pool.get()?;
+    let done = work(&mut conn);
+    if done.as_ref().is_err_and(AppError::is_connection_lost) {
+        LOST.set(true);
+    }
+    done
 }
 
-#[derive(diesel::QueryableByName)]
-struct VersionRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    version: i64,
-}
-
-/// Signalled after every committed write, so background work that follows commits
-/// (webhook deliveries) starts at once instead of at its next poll.
-pub fn commits() -> &'static tokio::sync::Notify {
-    static COMMITS: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
-    COMMITS.get_or_init(tokio::sync::Notify::new)
+/// Counts committed writes in this process, so background work that follows commits
+/// (webhook deliveries, the schedulers) starts at once instead of at its next poll:
+/// `commits().subscribe()`, then `changed().await`.
+pub fn commits() -> &'static tokio::sync::watch::Sender<u64> {
+    static COMMITS: std::sync::OnceLock<tokio::sync::watch::Sender<u64>> =
+        std::sync::OnceLock::new();
+    COMMITS.get_or_init(|| tokio::sync::watch::Sender::new(0))
 }
 
 /// The current time as stored: UTC, truncated to microseconds so both backends agree.

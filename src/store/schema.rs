@@ -161,6 +161,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         deleted_at -> Nullable<Timestamp>,
+        /// Generated: when the story becomes public (NULL while it cannot). Read-only.
+        public_from -> Nullable<Timestamp>,
     }
 }
 
@@ -169,6 +171,9 @@ diesel::table! {
         article_id -> Text,
         author_id -> Text,
         position -> Integer,
+        /// Kept in step with the story by triggers. Read-only here.
+        published_at -> Nullable<Timestamp>,
+        public_from -> Nullable<Timestamp>,
     }
 }
 
@@ -176,6 +181,52 @@ diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Text,
         tag_id -> Text,
+        /// Kept in step with the story by triggers. Read-only here.
+        published_at -> Nullable<Timestamp>,
+        public_from -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    public_stories (article_id) {
+        article_id -> Text,
+        section_id -> Nullable<Text>,
+        published_at -> Timestamp,
+        slug -> Text,
+        headline -> Text,
+        standfirst -> Text,
+        featured_image_id -> Nullable<Text>,
+        tag_ids -> Text,
+        author_ids -> Text,
+    }
+}
+
+diesel::table! {
+    public_counts (kind, id) {
+        kind -> Text,
+        id -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    cache_invalidations (seq) {
+        seq -> BigInt,
+        keys -> Text,
+        due_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    purge_cursors (target) {
+        target -> Text,
+        seq -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
     }
 }
 
@@ -334,6 +385,7 @@ diesel::joinable!(collection_items -> articles (article_id));
 diesel::joinable!(collection_changes -> collections (collection_id));
 diesel::joinable!(collection_schedules -> collections (collection_id));
 diesel::joinable!(article_changes -> articles (article_id));
+diesel::joinable!(public_stories -> articles (article_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
@@ -361,4 +413,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhooks,
     webhook_events,
     webhook_deliveries,
+    public_stories,
+    public_counts,
+    cache_invalidations,
+    purge_cursors,
 );

@@ -58,6 +58,8 @@ pub fn note(conn: &mut DbConn, row: &ArticleRow, action: &str) -> AppResult<()> 
                 article_changes::created_at.eq(at),
             ))
             .execute(conn)?;
+        // Feeds show the time of the latest change.
+        crate::store::invalidation::invalidate([crate::content::keys::CHANGES]);
     }
     if let Some(kind) = event_kind(was_public, row, public) {
         crate::webhooks::outbox::article_event(conn, kind, row, action)?;

@@ -11,6 +11,7 @@ use super::feeds::{self, Channel, Entry};
 use crate::auth::principal::MaybeAuth;
 use crate::content::articles::db::{self as articles, ListFilter};
 use crate::content::articles::model::{ArticleResponse, Formats};
+use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
 use crate::http::cache;
 use crate::http::extract::Query;
@@ -39,7 +40,7 @@ async fn load(
     state: &AppState,
     req: &HttpRequest,
     q: FeedQuery,
-) -> AppResult<(Channel, Vec<Entry>)> {
+) -> AppResult<(Channel, Vec<Entry>, Keys)> {
     let limit = match q.limit {
         None => 50,
         Some(n) if (1..=100).contains(&n) => n,
@@ -47,7 +48,7 @@ async fn load(
     };
     let media = state.media.clone();
     let filters = q.clone();
-    let (title, stories, changed) = state
+    let (title, stories, changed, keys) = state
         .db
         .read(move |conn| {
             let articles::FilterIds {
@@ -60,6 +61,8 @@ async fn load(
                 filters.tag.clone(),
                 filters.author.clone(),
             )?;
+            let mut keys = Keys::new();
+            keys.add(crate::content::keys::CHANGES);
             let (title, only) = match &filters.collection {
                 Some(key) => {
                     let page =
@@ -71,10 +74,14 @@ async fn load(
                         })?;
                     let ids: Vec<String> =
                         page.items.iter().map(|i| i.article.id.clone()).collect();
+                    keys.add(crate::content::keys::collection(&page.collection.id));
                     let title = page.collection.name.clone();
                     (Some((title, page.collection.updated_at)), Some(ids))
                 }
-                None => (None, None),
+                None => {
+                    keys.list(sections.as_deref(), tag.as_deref(), author.as_deref());
+                    (None, None)
+                }
             };
             let filter = ListFilter {
                 public: true,
@@ -105,8 +112,11 @@ async fn load(
                 })
                 .collect();
             articles::hydrate_related(conn, &mut stories, &media)?;
+            for story in &stories {
+                keys.story(story);
+            }
             let changed = super::changes::last_change(conn)?.map(crate::http::utc);
-            Ok((title, stories, changed))
+            Ok((title, stories, changed, keys))
         })
         .await?;
     let settings = &state.settings;
@@ -159,7 +169,7 @@ async fn load(
         language: "en".into(),
         updated,
     };
-    Ok((channel, entries))
+    Ok((channel, entries, keys))
 }
 
 /// The request's path and query without any `key` (never echo a secret into a feed).
@@ -201,14 +211,15 @@ pub async fn rss_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (channel, entries) = load(&state, &req, query.0).await?;
+    let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let body = feeds::rss(&channel, &entries).map_err(failed)?;
-    Ok(cache::public_bytes(
+    let response = cache::public_bytes(
         &req,
         "application/rss+xml; charset=utf-8",
         body,
         channel.updated,
-    ))
+    );
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// Atom 1.0.
@@ -228,14 +239,15 @@ pub async fn atom_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (channel, entries) = load(&state, &req, query.0).await?;
+    let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let body = feeds::atom(&channel, &entries).map_err(failed)?;
-    Ok(cache::public_bytes(
+    let response = cache::public_bytes(
         &req,
         "application/atom+xml; charset=utf-8",
         body,
         channel.updated,
-    ))
+    );
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// JSON Feed 1.1.
@@ -255,13 +267,9 @@ pub async fn json_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (channel, entries) = load(&state, &req, query.0).await?;
+    let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let updated = channel.updated;
     let body = serde_json::to_vec(&feeds::json(&channel, entries)).map_err(AppError::internal)?;
-    Ok(cache::public_bytes(
-        &req,
-        "application/feed+json",
-        body,
-        updated,
-    ))
+    let response = cache::public_bytes(&req, "application/feed+json", body, updated);
+    Ok(cache::surrogate_keys(response, &keys))
 }

@@ -35,13 +35,14 @@ pub fn client(allow_private: bool) -> &'static reqwest::Client {
 
 /// Runs forever on the current runtime.
 pub async fn run(state: AppState) {
+    let mut commits = crate::store::commits().subscribe();
     loop {
         match deliver_due(&state).await {
             // Idle: wake on this instance's next commit, or poll (other instances'
             // commits, retries coming due).
             Ok(0) => {
                 tokio::select! {
-                    _ = crate::store::commits().notified() => {}
+                    _ = commits.changed() => {}
                     _ = actix_web::rt::time::sleep(POLL) => {}
                 }
             }

@@ -293,7 +293,7 @@ async fn publishing_shows_a_story_and_unpublishing_hides_it(app: TestApp) {
     assert_eq!(public.status, 200);
     assert_eq!(
         public.header("cache-control").as_deref(),
-        Some("public, max-age=60, stale-while-revalidate=300")
+        Some("public, max-age=60, stale-while-revalidate=300, stale-if-error=86400")
     );
     assert!(
         public

@@ -9,7 +9,7 @@ use crate::helpers::TestApp;
 both_backends!(
     public_reads_name_what_a_cdn_purges_them_by,
     a_write_is_visible_to_the_next_read,
-    another_instance_never_serves_what_it_cached_before_a_write,
+    another_instance_agrees_within_the_stated_bound,
 );
 
 async fn published(app: &TestApp, headline: &str) -> Value {
@@ -103,19 +103,50 @@ async fn a_write_is_visible_to_the_next_read(app: TestApp) {
     assert_eq!(app.get(&hidden).send().await.status, 200);
 }
 
-async fn another_instance_never_serves_what_it_cached_before_a_write(app: TestApp) {
+/// How long another instance may serve what a write replaced: the documented bound
+/// is about 100 ms (PostgreSQL's NOTIFY reaches a tail within milliseconds, SQLite's
+/// other processes are polled every 50 ms); ten times that here, for a loaded CI box.
+const OTHER_INSTANCE_BOUND: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// Reads `path` from `app` until `done` holds, failing past the bound.
+async fn until_within_bound(
+    app: &TestApp,
+    path: &str,
+    done: impl Fn(&crate::helpers::Res) -> bool,
+) {
+    let started = std::time::Instant::now();
+    loop {
+        let res = app.get(path).send().await;
+        if done(&res) {
+            return;
+        }
+        assert!(
+            started.elapsed() < OTHER_INSTANCE_BOUND,
+            "{path} still {} after {:?}",
+            res.status,
+            started.elapsed()
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+async fn another_instance_agrees_within_the_stated_bound(app: TestApp) {
     let other = app.another_instance().await;
     let story = published(&app, "Breaking").await;
     let path = format!("/api/v1/articles/{}", story["slug"].as_str().unwrap());
+    // The other instance caches the story once it has heard of the publish.
+    until_within_bound(&other, &path, |r| {
+        r.status == 200 && r.header("x-cache").as_deref() == Some("hit")
+    })
+    .await;
     assert_eq!(
-        other.get(&path).send().await.header("x-cache").as_deref(),
-        Some("miss")
+        other.get("/feeds/json").send().await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
     );
-    assert_eq!(
-        other.get(&path).send().await.header("x-cache").as_deref(),
-        Some("hit")
-    );
-    // The write goes to the first instance; the second must not serve its old copy.
+    // The write goes to the first instance; the second drops its copy within the bound.
     let unpublish = app
         .post(&format!(
             "/api/v1/articles/{}/unpublish",
@@ -126,9 +157,13 @@ async fn another_instance_never_serves_what_it_cached_before_a_write(app: TestAp
         .send()
         .await;
     assert_eq!(unpublish.status, 200, "{}", unpublish.text());
-    other.get(&path).send().await.problem(404);
-    let feed = other.get("/feeds/json").send().await.json();
-    assert!(feed["items"].as_array().unwrap().is_empty());
+    // The instance that took the write never shows it again.
+    app.get(&path).send().await.problem(404);
+    until_within_bound(&other, &path, |r| r.status == 404).await;
+    until_within_bound(&other, "/feeds/json", |r| {
+        r.json()["items"].as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
 }
 
 async fn public_reads_name_what_a_cdn_purges_them_by(app: TestApp) {

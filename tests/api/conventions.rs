@@ -107,7 +107,7 @@ async fn public_reads_send_etags_and_answer_304(app: TestApp) {
     assert_eq!(first.status, 200);
     assert_eq!(
         first.header("cache-control").as_deref(),
-        Some("public, max-age=60, stale-while-revalidate=300")
+        Some("public, max-age=60, stale-while-revalidate=300, stale-if-error=86400")
     );
     let etag = first.header("etag").unwrap();
 
@@ -328,12 +328,22 @@ async fn public_reads_carry_surrogate_keys_and_absolute_links(app: TestApp) {
     app.create("/api/v1/tags", json!({"name": "Keyed too"}))
         .await;
     let one = app.get("/api/v1/tags/keyed").send().await;
+    let id = tag["id"].as_str().unwrap();
+    // The tag itself, and its stories (the count shows them).
     assert_eq!(
         one.header("surrogate-key"),
-        Some(format!("tags tag:{}", tag["id"].as_str().unwrap()))
+        Some(format!("tag-articles:{id} tag:{id}"))
+    );
+    // Cloudflare reads the same keys from Cache-Tag.
+    assert_eq!(
+        one.header("cache-tag"),
+        Some(format!("tag-articles:{id},tag:{id}"))
     );
     let list = app.get("/api/v1/tags?limit=1").send().await;
-    assert_eq!(list.header("surrogate-key").as_deref(), Some("tags"));
+    assert_eq!(
+        list.header("surrogate-key"),
+        Some(format!("tag-articles:{id} tag:{id} tags"))
+    );
     let link = list.header("link").unwrap();
     assert!(
         link.starts_with(&format!(

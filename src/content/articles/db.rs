@@ -15,20 +15,7 @@ use crate::store::schema::{
 use crate::store::{DbConn, lock, new_id, now};
 
 /// The SQL form of [`ArticleRow::is_public`], usable in any query that has `articles`.
-macro_rules! public_at {
-    ($now:expr) => {
-        articles::deleted_at
-            .is_null()
-            .and(articles::status.eq_any(["published", "scheduled"]))
-            .and(articles::published_at.le($now))
-            .and(
-                articles::embargo_until
-                    .is_null()
-                    .or(articles::embargo_until.le($now)),
-            )
-    };
-}
-pub(crate) use public_at;
+pub(crate) use super::listing::public_at;
 
 /// A live (not trashed) article by id, then by slug.
 pub fn find(conn: &mut DbConn, key: &str) -> AppResult<Option<ArticleRow>> {
@@ -176,8 +163,10 @@ pub fn record(
             article_revisions::created_at.eq(now()),
         ))
         .execute(conn)?;
-    // Partners' change log and webhook events, in this same transaction.
-    crate::syndication::changes::note(conn, &row, action)
+    // Partners' change log and webhook events, in this same transaction; then what
+    // readers see (public_stories, counts, cache invalidations).
+    crate::syndication::changes::note(conn, &row, action)?;
+    super::announce::announce(conn, &row, &tags, &authors)
 }
 
 /// Creates a draft.
@@ -447,6 +436,13 @@ pub fn rerender_using_image(
             ))
             .execute(conn)?;
     }
+    // Whatever shows these stories or links to them shows the photo.
+    crate::store::invalidation::invalidate(users.iter().flat_map(|row| {
+        [
+            crate::content::keys::article(&row.id),
+            crate::content::keys::link(&row.id),
+        ]
+    }));
     Ok(users.len())
 }
 

@@ -168,6 +168,9 @@ pub struct ArticleResponse {
     /// Full records of the relations named in `include=`; absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Included>,
+    /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
+    #[serde(skip)]
+    pub links: Vec<String>,
 }
 
 /// Relations expanded by `include=authors,tags,section,featured_image`.
@@ -305,6 +308,7 @@ impl ArticleResponse {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             included: None,
+            links: Vec::new(),
         }
     }
 }
@@ -340,6 +344,9 @@ pub struct Neighbours {
     pub next: Option<ArticleLink>,
     /// "Also Read" targets first, then stories sharing tags, newest first.
     pub related: Vec<ArticleLink>,
+    /// The tags `related` was topped up from (for surrogate keys).
+    #[serde(skip)]
+    pub by_tags: Vec<String>,
 }
 
 /// A story with its neighbours (`GET /articles/{key}`).

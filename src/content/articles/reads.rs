@@ -159,20 +159,39 @@ pub fn hydrate_related(
             html = rest;
         }
     }
+    for story in stories.iter_mut() {
+        story.links = Vec::new();
+    }
     if ids.is_empty() {
         return Ok(());
     }
+    ids.sort();
+    ids.dedup();
     let now = now();
-    let targets: Vec<ArticleRow> = articles::table
-        .filter(articles::id.eq_any(&ids))
-        .filter(public_at!(now))
-        .select(ArticleRow::as_select())
-        .load(conn)?;
-    let mut relations = relations(conn, &targets, media)?;
+    let targets = super::listing::links(conn, &ids, now)?;
+    let image_ids: Vec<&str> = targets
+        .iter()
+        .filter_map(|t| t.featured_image_id.as_deref())
+        .collect();
+    let pictures: HashMap<String, FeaturedImage> = if image_ids.is_empty() {
+        HashMap::new()
+    } else {
+        images::table
+            .filter(images::id.eq_any(&image_ids))
+            .select(ImageRow::as_select())
+            .load(conn)?
+            .iter()
+            .map(|row| (row.id.clone(), featured(row, media)))
+            .collect()
+    };
     let found: HashMap<String, blocks::RelatedTarget> = targets
         .iter()
         .map(|t| {
-            let featured_image = relations.remove(&t.id).and_then(|r| r.featured_image);
+            let featured_image = t
+                .featured_image_id
+                .as_deref()
+                .and_then(|i| pictures.get(i))
+                .cloned();
             let target = blocks::RelatedTarget {
                 available: true,
                 slug: Some(t.slug.clone()),
@@ -191,11 +210,13 @@ pub fn hydrate_related(
         featured_image: None,
     };
     for story in stories.iter_mut() {
+        let mut shown: Vec<String> = Vec::new();
         for block in story.body.iter_mut().flatten() {
             if let Block::Related {
                 article_id, target, ..
             } = block
             {
+                shown.push(article_id.clone());
                 *target = Some(Box::new(
                     found
                         .get(article_id.as_str())
@@ -210,8 +231,16 @@ pub fn hydrate_related(
                     .get(id)
                     .and_then(|t| Some((t.slug.clone()?, t.headline.clone()?)))
             };
+            let mut rest = html.as_str();
+            while let Some(at) = rest.find(blocks::RELATED_MARK) {
+                rest = &rest[at + blocks::RELATED_MARK.len()..];
+                shown.extend(rest.split('"').next().map(str::to_owned));
+            }
             story.body_html = Some(blocks::hydrate_html(html, &lookup));
         }
+        shown.sort();
+        shown.dedup();
+        story.links = shown;
     }
     Ok(())
 }
@@ -291,7 +320,8 @@ pub struct FilterIds {
     pub author: Option<String>,
 }
 
-/// A page of articles after the keyset `(time, id)`.
+/// A page of articles after the keyset `(time, id)`: public ones from the public
+/// index (see [`super::listing`]), an editor's by last update.
 pub fn list(
     conn: &mut DbConn,
     filter: &ListFilter,
@@ -299,6 +329,24 @@ pub fn list(
     limit: i64,
 ) -> AppResult<Vec<ArticleRow>> {
     let now = now();
+    if filter.public && filter.only.is_none() {
+        let scope = super::listing::Scope {
+            sections: filter.sections.clone(),
+            tag: filter.tag.clone(),
+            author: filter.author.clone(),
+            since: filter.since,
+            until: filter.until,
+        };
+        let page = super::listing::page(conn, &scope, after.as_ref(), limit + 1, now)?;
+        let ids: Vec<&str> = page.iter().map(|(_, id)| id.as_str()).collect();
+        let mut rows: Vec<ArticleRow> = articles::table
+            .filter(articles::id.eq_any(&ids))
+            .select(ArticleRow::as_select())
+            .load(conn)?;
+        let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+        return Ok(rows);
+    }
     let mut query = articles::table
         .select(ArticleRow::as_select())
         .filter(articles::deleted_at.is_null())
@@ -317,19 +365,6 @@ pub fn list(
         query = query
             .filter(public_at!(now))
             .order((articles::published_at.desc(), articles::id.desc()));
-        if let Some(since) = filter.since {
-            query = query.filter(articles::published_at.ge(since));
-        }
-        if let Some(until) = filter.until {
-            query = query.filter(articles::published_at.lt(until));
-        }
-        if let Some((at, id)) = after {
-            query = query.filter(
-                articles::published_at
-                    .lt(at)
-                    .or(articles::published_at.eq(at).and(articles::id.lt(id))),
-            );
-        }
     } else {
         query = query.order((articles::updated_at.desc(), articles::id.desc()));
         if let Some(status) = filter.status {
@@ -373,77 +408,23 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
-/// Published-article counts per tag, author or section among `ids`.
-pub fn counts(conn: &mut DbConn, by: CountBy, ids: &[String]) -> AppResult<HashMap<String, i64>> {
-    let now = now();
-    let rows: Vec<(String, i64)> = match by {
-        CountBy::Tag => article_tags::table
-            .inner_join(articles::table)
-            .filter(article_tags::tag_id.eq_any(ids))
-            .filter(public_at!(now))
-            .group_by(article_tags::tag_id)
-            .select((article_tags::tag_id, diesel::dsl::count_star()))
-            .load(conn)?,
-        CountBy::Author => article_authors::table
-            .inner_join(articles::table)
-            .filter(article_authors::author_id.eq_any(ids))
-            .filter(public_at!(now))
-            .group_by(article_authors::author_id)
-            .select((article_authors::author_id, diesel::dsl::count_star()))
-            .load(conn)?,
-        CountBy::Section => articles::table
-            .filter(articles::section_id.eq_any(ids))
-            .filter(public_at!(now))
-            .group_by(articles::section_id)
-            .select((
-                articles::section_id.assume_not_null(),
-                diesel::dsl::count_star(),
-            ))
-            .load(conn)?,
-    };
-    Ok(rows.into_iter().collect())
-}
-
-/// What [`counts`] counts by.
-#[derive(Debug, Clone, Copy)]
-pub enum CountBy {
-    Tag,
-    Author,
-    Section,
-}
+pub use super::listing::{CountBy, counts};
 
 /// Previous/next in the same section by publish time, and related stories: explicit
-/// "Also Read" targets first, then stories sharing tags, newest first. Public only.
+/// "Also Read" targets first, then stories sharing tags, newest first. Public only;
+/// link columns only; each a bounded range of the public index.
 pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> {
+    use super::listing::{LinkRow, adjacent, links, newest_tagged};
+    const RELATED: usize = 5;
     let now = now();
     let mut out = Neighbours::default();
     if let (Some(section), Some(at)) = (&row.section_id, row.published_at) {
-        let before = articles::table
-            .filter(public_at!(now))
-            .filter(articles::section_id.eq(section))
-            .filter(
-                articles::published_at
-                    .lt(at)
-                    .or(articles::published_at.eq(at).and(articles::id.lt(&row.id))),
-            )
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .select(ArticleRow::as_select())
-            .first(conn)
-            .optional()?;
-        let after = articles::table
-            .filter(public_at!(now))
-            .filter(articles::section_id.eq(section))
-            .filter(
-                articles::published_at
-                    .gt(at)
-                    .or(articles::published_at.eq(at).and(articles::id.gt(&row.id))),
-            )
-            .order((articles::published_at.asc(), articles::id.asc()))
-            .select(ArticleRow::as_select())
-            .first(conn)
-            .optional()?;
-        out.previous = before.as_ref().map(ArticleLink::from);
-        out.next = after.as_ref().map(ArticleLink::from);
+        out.previous = adjacent(conn, section, (at, &row.id), false, now)?
+            .as_ref()
+            .map(ArticleLink::from);
+        out.next = adjacent(conn, section, (at, &row.id), true, now)?
+            .as_ref()
+            .map(ArticleLink::from);
     }
     let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
     let explicit: Vec<String> = body
@@ -453,15 +434,7 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
             _ => None,
         })
         .collect();
-    let linked: Vec<ArticleRow> = articles::table
-        .filter(public_at!(now))
-        .filter(
-            articles::id
-                .eq_any(&explicit)
-                .or(articles::slug.eq_any(&explicit)),
-        )
-        .select(ArticleRow::as_select())
-        .load(conn)?;
+    let linked = links(conn, &explicit, now)?;
     for key in &explicit {
         if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
             && found.id != row.id
@@ -470,33 +443,27 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
             out.related.push(ArticleLink::from(found));
         }
     }
-    let tag_ids: Vec<String> = article_tags::table
-        .filter(article_tags::article_id.eq(&row.id))
-        .select(article_tags::tag_id)
-        .load(conn)?;
-    if !tag_ids.is_empty() && out.related.len() < 5 {
-        let sharing: Vec<ArticleRow> = articles::table
-            .filter(public_at!(now))
-            .filter(articles::id.ne(&row.id))
-            .filter(
-                articles::id.eq_any(
-                    article_tags::table
-                        .filter(article_tags::tag_id.eq_any(&tag_ids))
-                        .select(article_tags::article_id),
-                ),
-            )
-            .order((articles::published_at.desc(), articles::id.desc()))
-            .limit(10)
-            .select(ArticleRow::as_select())
+    if out.related.len() < RELATED {
+        let tag_ids: Vec<String> = article_tags::table
+            .filter(article_tags::article_id.eq(&row.id))
+            .select(article_tags::tag_id)
             .load(conn)?;
-        for found in &sharing {
-            if out.related.len() >= 5 {
-                break;
-            }
-            if !out.related.iter().any(|r| r.id == found.id) {
+        // Enough of each tag's newest to fill up past this story and the explicit ones.
+        let wanted = RELATED - out.related.len();
+        let per_tag = (wanted + out.related.len() + 1) as i64;
+        let candidates: Vec<String> = newest_tagged(conn, &tag_ids, per_tag, now)?
+            .into_iter()
+            .map(|(_, id)| id)
+            .filter(|id| *id != row.id && !out.related.iter().any(|r| &r.id == id))
+            .take(wanted)
+            .collect();
+        let rows: Vec<LinkRow> = links(conn, &candidates, now)?;
+        for id in &candidates {
+            if let Some(found) = rows.iter().find(|r| &r.id == id) {
                 out.related.push(ArticleLink::from(found));
             }
         }
+        out.by_tags = tag_ids;
     }
     Ok(out)
 }

@@ -14,6 +14,7 @@ use super::model::{
 };
 use super::rules::Actor;
 use crate::auth::principal::{MaybeAuth, ReaderRule, Requirement, Writer};
+use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -153,21 +154,18 @@ pub async fn list_articles(
     let page = state
         .db
         .read(move |conn| {
-            let db::FilterIds {
-                sections,
-                tag,
-                author,
-            } = db::resolve_filters(conn, section, tag, author)?;
+            let scope = db::resolve_filters(conn, section, tag, author)?;
             let filter = ListFilter {
                 public,
-                sections,
-                tag,
-                author,
+                sections: scope.sections.clone(),
+                tag: scope.tag.clone(),
+                author: scope.author.clone(),
                 since,
                 until,
                 status,
                 only: None,
             };
+            let searched = words.is_some();
             let rows = match &words {
                 Some(words) => {
                     let ids = super::search::ranked_ids(conn, words)?;
@@ -208,15 +206,24 @@ pub async fn list_articles(
             };
             db::hydrate_related(conn, &mut page.data, &media)?;
             db::expand(conn, &mut page.data, include, &media)?;
-            Ok(page)
+            let mut keys = Keys::new();
+            if searched {
+                keys.add(crate::content::keys::SEARCH);
+            }
+            keys.list(
+                scope.sections.as_deref(),
+                scope.tag.as_deref(),
+                scope.author.as_deref(),
+            );
+            for story in &page.data {
+                keys.story(story);
+            }
+            Ok((page, keys))
         })
         .await?;
+    let (page, keys) = page;
     let visibility = Visibility::for_request(&req, public);
     let response = pagination::respond(&req, &page, visibility);
-    let mut keys = "articles".to_owned();
-    for story in &page.data {
-        keys.push_str(&format!(" article:{}", story.id));
-    }
     Ok(cache::surrogate_keys(response, &keys))
 }
 
@@ -285,14 +292,7 @@ pub async fn get_article(
         .await?;
     match found {
         Ok((public, page)) => {
-            // Purge keys: the story, its section and tags (a rename there changes it).
-            let mut keys = format!("articles article:{}", page.article.id);
-            if let Some(section) = &page.article.section {
-                keys.push_str(&format!(" section:{}", section.id));
-            }
-            for tag in &page.article.tags {
-                keys.push_str(&format!(" tag:{}", tag.id));
-            }
+            let keys = page_keys(&page);
             let response = cache::json(
                 &req,
                 StatusCode::OK,
@@ -316,6 +316,28 @@ pub async fn get_article(
         }
         Err(None) => Err(AppError::NotFound("article")),
     }
+}
+
+/// What a story page shows: the story (its section, tags, byline, "Also Read"), its
+/// neighbours and related links, and, when related was topped up by tag, those tags'
+/// newest stories.
+fn page_keys(page: &ArticlePage) -> Keys {
+    use crate::content::keys;
+    let mut out = Keys::new();
+    out.story(&page.article).add(keys::page(&page.article.id));
+    let n = &page.neighbours;
+    for linked in n
+        .previous
+        .iter()
+        .chain(n.next.iter())
+        .chain(n.related.iter())
+    {
+        out.add(keys::link(&linked.id));
+    }
+    for tag in &n.by_tags {
+        out.add(keys::tag_articles(tag));
+    }
+    out
 }
 
 /// Creates a draft. Contributors and up (or a `content:write` key).

@@ -1,20 +1,51 @@
-//! The background scheduler: scheduled stories flip to published at their time, on
-//! every instance without coordination (a story flips exactly once), and the flip is
-//! where later work hooks side effects (webhooks, feed freshness).
+//! The background scheduler: scheduled stories flip to published at their time and
+//! lifted embargoes are recorded, on every instance without coordination (a story
+//! flips exactly once). Recording is what tells readers' caches, the CDN and webhooks,
+//! so the scheduler wakes at the exact moment the next story is due, not at a tick.
 
 use std::time::Duration;
 
-use crate::state::AppState;
+use chrono::NaiveDateTime;
 
-/// How often due stories are looked for. Public reads do not wait for it: a scheduled
-/// story is visible from its `published_at` whether or not the flip has run.
+use crate::state::AppState;
+use crate::store::now;
+
+/// The longest the scheduler sleeps without looking (other instances' writes can
+/// bring a due time closer without this process hearing of it).
 pub const TICK: Duration = Duration::from_secs(5);
+
+/// Sleeps until `due` (or [`TICK`], whichever is sooner), or until this process
+/// commits a write (which may have brought a due time closer).
+pub async fn sleep_until(
+    due: Option<NaiveDateTime>,
+    commits: &mut tokio::sync::watch::Receiver<u64>,
+) {
+    let wait = due
+        .map(|at| (at - now()).to_std().unwrap_or(Duration::ZERO))
+        .map_or(TICK, |d| d.min(TICK));
+    if wait.is_zero() {
+        return;
+    }
+    tokio::select! {
+        _ = actix_web::rt::time::sleep(wait) => {}
+        _ = commits.changed() => {
+            // A burst of commits wakes it once, not once each.
+            actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+            commits.borrow_and_update();
+        }
+    }
+}
 
 /// Runs forever on the current runtime.
 pub async fn run(state: AppState) {
-    let mut interval = actix_web::rt::time::interval(TICK);
+    let mut commits = crate::store::commits().subscribe();
     loop {
-        interval.tick().await;
+        let due = state
+            .db
+            .read(super::db::next_visibility_change)
+            .await
+            .unwrap_or(None);
+        sleep_until(due, &mut commits).await;
         if !matches!(state.db.read(super::db::anything_due).await, Ok(true)) {
             continue;
         }

@@ -4,8 +4,10 @@ use diesel::prelude::*;
 
 use super::model::{AuthorInput, AuthorRow};
 use crate::content::check_version;
+use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
+use crate::store::invalidation::invalidate;
 use crate::store::schema::authors;
 use crate::store::{DbConn, lock, new_id, now};
 
@@ -30,6 +32,7 @@ pub fn insert(conn: &mut DbConn, input: AuthorInput) -> AppResult<AuthorRow> {
             authors::updated_at.eq(at),
         ))
         .execute(conn)?;
+    invalidate([keys::AUTHORS]);
     get(conn, &id)
 }
 
@@ -73,6 +76,7 @@ pub fn update(
             current_version: get(conn, &current.id)?.version,
         });
     }
+    invalidate([keys::AUTHORS.to_owned(), keys::author(&current.id)]);
     get(conn, &current.id)
 }
 
@@ -80,5 +84,6 @@ pub fn update(
 pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
     let current = get(conn, key)?;
     diesel::delete(authors::table.find(&current.id)).execute(conn)?;
+    invalidate([keys::AUTHORS.to_owned(), keys::author(&current.id)]);
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::db;
 use super::model::{AuthorResponse, CreateAuthor, UpdateAuthor};
 use crate::auth::principal::{Editor, MaybeAuth};
 use crate::content::articles::db::{CountBy, counts};
+use crate::content::keys::{self, Keys};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -49,8 +50,14 @@ pub async fn list_authors(
             AuthorResponse::new(r, n)
         },
     );
+    let mut keys = Keys::new();
+    keys.add(keys::AUTHORS);
+    for a in &page.data {
+        keys.add(keys::author(&a.id))
+            .add(keys::author_articles(&a.id));
+    }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, "authors"))
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// One author, by slug or id.
@@ -82,7 +89,9 @@ pub async fn get_author(
         .await?;
     let version = row.version;
     let body = AuthorResponse::new(row, count);
-    let keys = format!("authors author:{}", body.id);
+    let mut keys = Keys::new();
+    keys.add(keys::author(&body.id))
+        .add(keys::author_articles(&body.id));
     let response = cache::json(
         &req,
         StatusCode::OK,

@@ -4,8 +4,10 @@ use diesel::prelude::*;
 
 use super::model::{SectionInput, SectionRow, Tree};
 use crate::content::check_version;
+use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
+use crate::store::invalidation::invalidate;
 use crate::store::schema::sections;
 use crate::store::{DbConn, new_id, now};
 
@@ -76,6 +78,7 @@ pub fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
             sections::updated_at.eq(at),
         ))
         .execute(conn)?;
+    invalidate([keys::SECTIONS]);
     get(conn, &id)
 }
 
@@ -138,6 +141,20 @@ pub fn update(
             current_version: get(conn, &current.id)?.version,
         });
     }
+    invalidate([keys::SECTIONS.to_owned(), keys::section(&current.id)]);
+    if moved {
+        // Its stories leave the lists of its old ancestors (which carry its key) and
+        // join those of its new ones.
+        let rows = all(conn)?;
+        let tree = Tree::new(&rows);
+        let mut named = vec![keys::section_articles(&current.id)];
+        named.extend(
+            tree.ancestors(&current.id)
+                .iter()
+                .map(|a| keys::section_articles(&a.id)),
+        );
+        invalidate(named);
+    }
     get(conn, &current.id)
 }
 
@@ -159,5 +176,6 @@ pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
         });
     }
     diesel::delete(sections::table.find(&current.id)).execute(conn)?;
+    invalidate([keys::SECTIONS.to_owned(), keys::section(&current.id)]);
     Ok(())
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::model::{CreateSection, SectionResponse, SectionTree, Tree, UpdateSection};
 use crate::auth::principal::{Editor, MaybeAuth};
+use crate::content::keys::{self, Keys};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::Json;
@@ -33,6 +34,11 @@ pub async fn list_sections(
             Ok((rows, counts))
         })
         .await?;
+    let mut keys = Keys::new();
+    keys.add(keys::SECTIONS);
+    for row in &rows {
+        keys.add(keys::section_articles(&row.id));
+    }
     let tree = Tree::new(&rows).with_counts(counts).nodes();
     let response = cache::json(
         &req,
@@ -41,7 +47,7 @@ pub async fn list_sections(
         Visibility::for_request(&req, true),
         None,
     );
-    Ok(cache::surrogate_keys(response, "sections"))
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// Loads a section and renders it with its breadcrumb and subsections.
@@ -88,7 +94,10 @@ pub async fn get_section(
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
     let section = state.db.read(move |conn| load(conn, &key)).await?;
-    let keys = format!("sections section:{}", section.id);
+    let mut keys = Keys::new();
+    keys.add(keys::SECTIONS)
+        .add(keys::section(&section.id))
+        .add(keys::section_articles(&section.id));
     let response = found(
         &req,
         StatusCode::OK,

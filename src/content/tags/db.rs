@@ -4,8 +4,10 @@ use diesel::prelude::*;
 
 use super::model::{TagInput, TagRow};
 use crate::content::check_version;
+use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
+use crate::store::invalidation::invalidate;
 use crate::store::schema::tags;
 use crate::store::{DbConn, lock, new_id, now};
 
@@ -28,6 +30,7 @@ pub fn insert(conn: &mut DbConn, name: &str, input: TagInput) -> AppResult<TagRo
             tags::updated_at.eq(at),
         ))
         .execute(conn)?;
+    invalidate([keys::TAGS]);
     get(conn, &id)
 }
 
@@ -65,6 +68,7 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> A
             current_version: get(conn, &current.id)?.version,
         });
     }
+    invalidate([keys::TAGS.to_owned(), keys::tag(&current.id)]);
     get(conn, &current.id)
 }
 
@@ -72,5 +76,6 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> A
 pub fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
     let current = get(conn, key)?;
     diesel::delete(tags::table.find(&current.id)).execute(conn)?;
+    invalidate([keys::TAGS.to_owned(), keys::tag(&current.id)]);
     Ok(())
 }

@@ -8,6 +8,7 @@ use super::db;
 use super::model::{CreateTag, TagResponse, UpdateTag};
 use crate::auth::principal::{Editor, MaybeAuth};
 use crate::content::articles::db::{CountBy, counts};
+use crate::content::keys::{self, Keys};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -49,8 +50,13 @@ pub async fn list_tags(
             TagResponse::new(r, n)
         },
     );
+    let mut keys = Keys::new();
+    keys.add(keys::TAGS);
+    for t in &page.data {
+        keys.add(keys::tag(&t.id)).add(keys::tag_articles(&t.id));
+    }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, "tags"))
+    Ok(cache::surrogate_keys(response, &keys))
 }
 
 /// One tag, by slug or id.
@@ -82,7 +88,9 @@ pub async fn get_tag(
         .await?;
     let version = row.version;
     let body = TagResponse::new(row, count);
-    let keys = format!("tags tag:{}", body.id);
+    let mut keys = Keys::new();
+    keys.add(keys::tag(&body.id))
+        .add(keys::tag_articles(&body.id));
     let response = cache::json(
         &req,
         StatusCode::OK,

@@ -1,0 +1,16 @@
+DROP TABLE purge_cursors;
+DROP TABLE cache_invalidations;
+DROP TABLE public_counts;
+DROP TABLE public_stories;
+DROP TRIGGER articles_public_follow;
+DROP TRIGGER article_authors_follow;
+DROP TRIGGER article_tags_follow;
+DROP INDEX article_authors_public;
+DROP INDEX article_tags_public;
+ALTER TABLE article_authors DROP COLUMN public_from;
+ALTER TABLE article_authors DROP COLUMN published_at;
+ALTER TABLE article_tags DROP COLUMN public_from;
+ALTER TABLE article_tags DROP COLUMN published_at;
+DROP INDEX articles_public_section;
+DROP INDEX articles_public;
+ALTER TABLE articles DROP COLUMN public_from;

@@ -1,0 +1,91 @@
+-- Reads at newsroom scale (see content/articles/listing.rs and store/invalidation.rs).
+
+-- The moment a story becomes public, or NULL while it cannot (a draft, archived,
+-- trashed, no publish time): the public-visibility rule as one column, so "public
+-- now" is `public_from <= now` and every public read can use a partial index.
+ALTER TABLE articles ADD COLUMN public_from TIMESTAMP GENERATED ALWAYS AS (
+    CASE WHEN deleted_at IS NULL AND status IN ('published', 'scheduled') AND published_at IS NOT NULL
+    THEN max(published_at, coalesce(embargo_until, published_at)) END
+) VIRTUAL;
+CREATE INDEX articles_public ON articles (published_at, id) WHERE public_from IS NOT NULL;
+CREATE INDEX articles_public_section ON articles (section_id, published_at, id) WHERE public_from IS NOT NULL;
+
+-- Tag and byline rows carry their story's publish time and visibility, so a tag's or
+-- an author's stories, newest first, are one index range (no sort of the tag's whole
+-- history). Triggers keep them in step with the story, whoever writes it.
+ALTER TABLE article_tags ADD COLUMN published_at TIMESTAMP;
+ALTER TABLE article_tags ADD COLUMN public_from TIMESTAMP;
+ALTER TABLE article_authors ADD COLUMN published_at TIMESTAMP;
+ALTER TABLE article_authors ADD COLUMN public_from TIMESTAMP;
+UPDATE article_tags SET (published_at, public_from) =
+    (SELECT a.published_at, a.public_from FROM articles a WHERE a.id = article_tags.article_id);
+UPDATE article_authors SET (published_at, public_from) =
+    (SELECT a.published_at, a.public_from FROM articles a WHERE a.id = article_authors.article_id);
+CREATE INDEX article_tags_public ON article_tags (tag_id, published_at, article_id) WHERE public_from IS NOT NULL;
+CREATE INDEX article_authors_public ON article_authors (author_id, published_at, article_id) WHERE public_from IS NOT NULL;
+
+CREATE TRIGGER article_tags_follow AFTER INSERT ON article_tags BEGIN
+    UPDATE article_tags SET (published_at, public_from) =
+        (SELECT a.published_at, a.public_from FROM articles a WHERE a.id = NEW.article_id)
+    WHERE article_id = NEW.article_id AND tag_id = NEW.tag_id;
+END;
+CREATE TRIGGER article_authors_follow AFTER INSERT ON article_authors BEGIN
+    UPDATE article_authors SET (published_at, public_from) =
+        (SELECT a.published_at, a.public_from FROM articles a WHERE a.id = NEW.article_id)
+    WHERE article_id = NEW.article_id AND author_id = NEW.author_id;
+END;
+CREATE TRIGGER articles_public_follow AFTER UPDATE OF status, published_at, embargo_until, deleted_at ON articles
+WHEN NEW.published_at IS NOT OLD.published_at OR NEW.public_from IS NOT OLD.public_from
+BEGIN
+    UPDATE article_tags SET published_at = NEW.published_at, public_from = NEW.public_from WHERE article_id = NEW.id;
+    UPDATE article_authors SET published_at = NEW.published_at, public_from = NEW.public_from WHERE article_id = NEW.id;
+END;
+
+-- What readers were last shown of each public story (a row while it is public), kept
+-- by the write path and the scheduler: a change is compared with it to know which
+-- cached responses it changes, and the published-story counts follow it.
+CREATE TABLE public_stories (
+    article_id TEXT PRIMARY KEY NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    section_id TEXT,
+    published_at TIMESTAMP NOT NULL,
+    slug TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    standfirst TEXT NOT NULL,
+    featured_image_id TEXT,
+    -- space-separated ids
+    tag_ids TEXT NOT NULL,
+    author_ids TEXT NOT NULL
+);
+
+-- Published-story counts per tag, author and section (`article_count`), kept with
+-- public_stories so that no read counts a tag's whole history.
+CREATE TABLE public_counts (
+    kind TEXT NOT NULL CHECK (kind IN ('tag', 'author', 'section')),
+    id TEXT NOT NULL,
+    count BIGINT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+
+-- The invalidation log: each committed write that changes what readers see appends
+-- the surrogate keys it changes, in commit order. A row with `due_at` names what will
+-- change by the clock alone at that time (a scheduled story, an embargo, an item's
+-- expiry): caches drop those keys at that moment by themselves. Every process tails it (its own
+-- response cache), and the CDN purge worker delivers it.
+CREATE TABLE cache_invalidations (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    keys TEXT NOT NULL,
+    due_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL
+);
+CREATE INDEX cache_invalidations_at ON cache_invalidations (created_at);
+
+-- How far each configured CDN purge target has delivered the log, and its retries.
+CREATE TABLE purge_cursors (
+    target TEXT PRIMARY KEY NOT NULL,
+    seq BIGINT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMP NOT NULL,
+    claimed_until TIMESTAMP,
+    last_error TEXT,
+    delivered_at TIMESTAMP
+);

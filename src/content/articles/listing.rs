@@ -1,0 +1,315 @@
+//! The public index: which stories the public sees, newest first, for every list a
+//! read makes (all stories, a section, a tag, an author), previous/next and
+//! related-by-tag, and the published-story counts. Every query here is a range scan
+//! of a partial index on public stories (`public_from IS NOT NULL`), bounded by the
+//! page size: tag and byline rows carry their story's publish time for that (kept in
+//! step by triggers, see the `public_reads` migration), a section with subsections is
+//! one bounded range per section merged here, and counts are kept with
+//! `public_stories` instead of counted.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::model::ArticleLink;
+use crate::error::AppResult;
+use crate::http::utc;
+use crate::store::DbConn;
+use crate::store::schema::{article_authors, article_tags, articles, public_counts};
+
+/// The public-visibility rule in SQL for `articles` at `$now` (the Rust form is
+/// `model::is_public_at`): the generated `public_from` has passed. The redundant
+/// `published_at` bound lets an index on publish time start at `$now`.
+macro_rules! public_at {
+    ($now:expr) => {
+        articles::public_from
+            .le($now)
+            .and(articles::published_at.le($now))
+    };
+}
+pub(crate) use public_at;
+
+/// The keyset condition "before `(at, id)`" on a `(time, id)` column pair, written so
+/// that the time bound is an index range: `t <= at AND (t < at OR id < id)`.
+macro_rules! before {
+    ($time:expr, $id:expr, $at:expr, $key:expr) => {
+        $time.le($at).and($time.lt($at).or($id.lt($key)))
+    };
+}
+
+/// What a public list is limited to.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// A section and its subsections.
+    pub sections: Option<Vec<String>>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    /// Published at or after.
+    pub since: Option<NaiveDateTime>,
+    /// Published before.
+    pub until: Option<NaiveDateTime>,
+}
+
+/// A page position: a story's publish time and id.
+pub type Position = (NaiveDateTime, String);
+
+/// The ids of the public stories in `scope`, newest first, after the keyset `after`,
+/// at most `limit`: driven by the tag's or the author's index when the scope names
+/// one, else by each section's, else by the publish-time index.
+pub fn page(
+    conn: &mut DbConn,
+    scope: &Scope,
+    after: Option<&Position>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Position>> {
+    let mut found = if let Some(tag) = &scope.tag {
+        let mut q = article_tags::table
+            .inner_join(articles::table)
+            .filter(article_tags::tag_id.eq(tag))
+            .filter(article_tags::public_from.le(now))
+            .filter(article_tags::published_at.le(now))
+            .filter(public_at!(now))
+            .order((
+                article_tags::published_at.desc(),
+                article_tags::article_id.desc(),
+            ))
+            .limit(limit)
+            .select((
+                article_tags::published_at.assume_not_null(),
+                article_tags::article_id,
+            ))
+            .into_boxed();
+        if let Some((at, id)) = after {
+            q = q.filter(before!(
+                article_tags::published_at,
+                article_tags::article_id,
+                *at,
+                id
+            ));
+        }
+        if let Some(since) = scope.since {
+            q = q.filter(article_tags::published_at.ge(since));
+        }
+        if let Some(until) = scope.until {
+            q = q.filter(article_tags::published_at.lt(until));
+        }
+        if let Some(sections) = &scope.sections {
+            q = q.filter(articles::section_id.eq_any(sections.clone()));
+        }
+        if let Some(author) = &scope.author {
+            q = q.filter(
+                article_tags::article_id.eq_any(
+                    article_authors::table
+                        .filter(article_authors::author_id.eq(author.clone()))
+                        .select(article_authors::article_id),
+                ),
+            );
+        }
+        q.load(conn)?
+    } else if let Some(author) = &scope.author {
+        let mut q = article_authors::table
+            .inner_join(articles::table)
+            .filter(article_authors::author_id.eq(author))
+            .filter(article_authors::public_from.le(now))
+            .filter(article_authors::published_at.le(now))
+            .filter(public_at!(now))
+            .order((
+                article_authors::published_at.desc(),
+                article_authors::article_id.desc(),
+            ))
+            .limit(limit)
+            .select((
+                article_authors::published_at.assume_not_null(),
+                article_authors::article_id,
+            ))
+            .into_boxed();
+        if let Some((at, id)) = after {
+            q = q.filter(before!(
+                article_authors::published_at,
+                article_authors::article_id,
+                *at,
+                id
+            ));
+        }
+        if let Some(since) = scope.since {
+            q = q.filter(article_authors::published_at.ge(since));
+        }
+        if let Some(until) = scope.until {
+            q = q.filter(article_authors::published_at.lt(until));
+        }
+        if let Some(sections) = &scope.sections {
+            q = q.filter(articles::section_id.eq_any(sections.clone()));
+        }
+        q.load(conn)?
+    } else if let Some(sections) = &scope.sections {
+        let mut all = Vec::new();
+        for section in sections {
+            all.extend(in_articles(conn, Some(section), scope, after, limit, now)?);
+        }
+        all
+    } else {
+        in_articles(conn, None, scope, after, limit, now)?
+    };
+    found.sort_by(|a, b| b.cmp(a));
+    found.dedup();
+    found.truncate(limit.max(0) as usize);
+    Ok(found)
+}
+
+/// One range of the publish-time index (of one section's, with `section`).
+fn in_articles(
+    conn: &mut DbConn,
+    section: Option<&String>,
+    scope: &Scope,
+    after: Option<&Position>,
+    limit: i64,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Position>> {
+    let mut q = articles::table
+        .filter(public_at!(now))
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(limit)
+        .select((articles::published_at.assume_not_null(), articles::id))
+        .into_boxed();
+    if let Some(section) = section {
+        q = q.filter(articles::section_id.eq(section.clone()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(before!(articles::published_at, articles::id, *at, id));
+    }
+    if let Some(since) = scope.since {
+        q = q.filter(articles::published_at.ge(since));
+    }
+    if let Some(until) = scope.until {
+        q = q.filter(articles::published_at.lt(until));
+    }
+    Ok(q.load(conn)?)
+}
+
+/// A story as links show it: the columns a link needs, never the body.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct LinkRow {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    pub standfirst: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub featured_image_id: Option<String>,
+}
+
+impl From<&LinkRow> for ArticleLink {
+    fn from(row: &LinkRow) -> Self {
+        ArticleLink {
+            id: row.id.clone(),
+            slug: row.slug.clone(),
+            headline: row.headline.clone(),
+            standfirst: row.standfirst.clone(),
+            published_at: row.published_at.map(utc),
+        }
+    }
+}
+
+/// The public stories among `keys` (ids or slugs), as links.
+pub fn links(conn: &mut DbConn, keys: &[String], now: NaiveDateTime) -> AppResult<Vec<LinkRow>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(articles::table
+        .filter(public_at!(now))
+        .filter(articles::id.eq_any(keys).or(articles::slug.eq_any(keys)))
+        .select(LinkRow::as_select())
+        .load(conn)?)
+}
+
+/// The public story just before (`newer` false) or after (`newer` true) the position
+/// `(at, id)` in `section`, by publish time.
+pub fn adjacent(
+    conn: &mut DbConn,
+    section: &str,
+    (at, id): (NaiveDateTime, &str),
+    newer: bool,
+    now: NaiveDateTime,
+) -> AppResult<Option<LinkRow>> {
+    let q = articles::table
+        .filter(public_at!(now))
+        .filter(articles::section_id.eq(section))
+        .select(LinkRow::as_select())
+        .into_boxed();
+    let q = if newer {
+        q.filter(
+            articles::published_at
+                .ge(at)
+                .and(articles::published_at.gt(at).or(articles::id.gt(id))),
+        )
+        .order((articles::published_at.asc(), articles::id.asc()))
+    } else {
+        q.filter(before!(articles::published_at, articles::id, at, id))
+            .order((articles::published_at.desc(), articles::id.desc()))
+    };
+    Ok(q.first(conn).optional()?)
+}
+
+/// The newest public stories carrying any of `tags`: the first `per_tag` of each
+/// tag's range, merged, newest first, each story once.
+pub fn newest_tagged(
+    conn: &mut DbConn,
+    tags: &[String],
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Vec<Position>> {
+    let mut all: Vec<Position> = Vec::new();
+    for tag in tags {
+        let found: Vec<Position> = article_tags::table
+            .filter(article_tags::tag_id.eq(tag))
+            .filter(article_tags::public_from.le(now))
+            .filter(article_tags::published_at.le(now))
+            .order((
+                article_tags::published_at.desc(),
+                article_tags::article_id.desc(),
+            ))
+            .limit(per_tag)
+            .select((
+                article_tags::published_at.assume_not_null(),
+                article_tags::article_id,
+            ))
+            .load(conn)?;
+        all.extend(found);
+    }
+    all.sort_by(|a, b| b.cmp(a));
+    all.dedup_by(|a, b| a.1 == b.1);
+    Ok(all)
+}
+
+/// What [`counts`] counts by.
+#[derive(Debug, Clone, Copy)]
+pub enum CountBy {
+    Tag,
+    Author,
+    Section,
+}
+
+impl CountBy {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CountBy::Tag => "tag",
+            CountBy::Author => "author",
+            CountBy::Section => "section",
+        }
+    }
+}
+
+/// Published-story counts per tag, author or section among `ids` (kept, not counted).
+pub fn counts(conn: &mut DbConn, by: CountBy, ids: &[String]) -> AppResult<HashMap<String, i64>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, i64)> = public_counts::table
+        .filter(public_counts::kind.eq(by.as_str()))
+        .filter(public_counts::id.eq_any(ids))
+        .select((public_counts::id, public_counts::count))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
