@@ -342,6 +342,103 @@ where
         .unwrap_or_default()
 }
 
+/// Runs a diesel query on the backend's own connection: `inner!(conn, |c| query.load(c))`.
+/// Through the two-backend connection every query is serialised to SQL text to find
+/// its prepared statement; on the inner connection a query with a fixed shape finds it
+/// by type. For the statements every public read runs (a story by slug, its
+/// neighbours, its relations), that is most of the work the database layer does.
+#[macro_export]
+macro_rules! inner {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+pub use inner;
+
+/// `column IN (keys)` as one fixed statement on either backend, for the inner
+/// connections of [`inner!`]: SQLite reads the keys from one JSON array bound once
+/// (`IN (SELECT value FROM json_each(?))`), PostgreSQL from one array (`= ANY($1)`).
+/// Diesel's `eq_any` writes one placeholder per key on SQLite, a statement of a new
+/// shape for every count that is prepared afresh each time (dearer than the query
+/// itself for the handful of ids a page looks up); this one stays prepared, and a
+/// page's relations still cost one query each, whatever their number.
+#[derive(Debug, Clone, diesel::query_builder::QueryId)]
+pub struct KeysIn<C> {
+    column: C,
+    keys: Vec<String>,
+    json: String,
+}
+
+/// `column IN (keys)`; see [`KeysIn`].
+pub fn keys_in<C, K: AsRef<str>>(column: C, keys: &[K]) -> KeysIn<C> {
+    let keys: Vec<String> = keys.iter().map(|k| k.as_ref().to_owned()).collect();
+    let json = serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into());
+    KeysIn { column, keys, json }
+}
+
+impl<C> diesel::expression::Expression for KeysIn<C>
+where
+    C: diesel::expression::Expression<SqlType = diesel::sql_types::Text>,
+{
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<C, QS> diesel::expression::AppearsOnTable<QS> for KeysIn<C>
+where
+    C: diesel::expression::AppearsOnTable<QS>,
+    Self: diesel::expression::Expression,
+{
+}
+
+impl<C, QS> diesel::expression::SelectableExpression<QS> for KeysIn<C>
+where
+    C: diesel::expression::SelectableExpression<QS>,
+    Self: diesel::expression::AppearsOnTable<QS>,
+{
+}
+
+impl<C, GB> diesel::expression::ValidGrouping<GB> for KeysIn<C>
+where
+    C: diesel::expression::ValidGrouping<GB>,
+{
+    type IsAggregate = C::IsAggregate;
+}
+
+impl<C> diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite> for KeysIn<C>
+where
+    C: diesel::query_builder::QueryFragment<diesel::sqlite::Sqlite>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+    ) -> diesel::QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" IN (SELECT value FROM json_each(");
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.json)?;
+        out.push_sql("))");
+        Ok(())
+    }
+}
+
+impl<C> diesel::query_builder::QueryFragment<diesel::pg::Pg> for KeysIn<C>
+where
+    C: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> diesel::QueryResult<()> {
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(" = ANY(");
+        out.push_bind_param::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&self.keys)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
 /// Serialises transactions that check-then-write the same logical thing (a slug, the
 /// section tree, the set of admins). SQLite writers already take turns; PostgreSQL
 /// takes a transaction-scoped advisory lock on the key.

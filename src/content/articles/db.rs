@@ -12,28 +12,41 @@ use crate::media::store::MediaStore;
 use crate::store::schema::{
     article_authors, article_links, article_revisions, article_slugs, article_tags, articles,
 };
-use crate::store::{DbConn, lock, new_id, now};
+use crate::store::{DbConn, inner, lock, new_id, now};
 
 /// The SQL form of [`ArticleRow::is_public`], usable in any query that has `articles`.
 pub(crate) use super::listing::public_at;
 
-/// A live (not trashed) article by id, then by slug.
+/// A live (not trashed) article by id or by slug (an id wins: what looks like one is
+/// tried as one first, so each read costs one lookup).
 pub fn find(conn: &mut DbConn, key: &str) -> AppResult<Option<ArticleRow>> {
-    let by_id = articles::table
-        .find(key)
-        .filter(articles::deleted_at.is_null())
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?;
-    if by_id.is_some() {
-        return Ok(by_id);
+    fn by_id(conn: &mut DbConn, key: &str) -> AppResult<Option<ArticleRow>> {
+        Ok(inner!(conn, |c| articles::table
+            .find(key)
+            .filter(articles::deleted_at.is_null())
+            .select(ArticleRow::as_select())
+            .first(c)
+            .optional())?)
     }
-    Ok(articles::table
-        .filter(articles::slug.eq(key))
-        .filter(articles::deleted_at.is_null())
-        .select(ArticleRow::as_select())
-        .first(conn)
-        .optional()?)
+    fn by_slug(conn: &mut DbConn, key: &str) -> AppResult<Option<ArticleRow>> {
+        Ok(inner!(conn, |c| articles::table
+            .filter(articles::slug.eq(key))
+            .filter(articles::deleted_at.is_null())
+            .select(ArticleRow::as_select())
+            .first(c)
+            .optional())?)
+    }
+    let looks_like_id = key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit());
+    if looks_like_id {
+        if let Some(found) = by_id(conn, key)? {
+            return Ok(Some(found));
+        }
+        return by_slug(conn, key);
+    }
+    if let Some(found) = by_slug(conn, key)? {
+        return Ok(Some(found));
+    }
+    by_id(conn, key)
 }
 
 /// A live article, or 404.

@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use super::model::ArticleLink;
 use crate::error::AppResult;
 use crate::http::utc;
-use crate::store::DbConn;
 use crate::store::schema::{article_authors, article_tags, articles, public_counts};
+use crate::store::{DbConn, inner, keys_in};
 
 /// The public-visibility rule in SQL for `articles` at `$now` (the Rust form is
 /// `model::is_public_at`): the generated `public_from` has passed. The redundant
@@ -217,11 +217,12 @@ pub fn links(conn: &mut DbConn, keys: &[String], now: NaiveDateTime) -> AppResul
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(articles::table
+    let found: Vec<LinkRow> = inner!(conn, |c| articles::table
         .filter(public_at!(now))
-        .filter(articles::id.eq_any(keys).or(articles::slug.eq_any(keys)))
+        .filter(keys_in(articles::id, keys).or(keys_in(articles::slug, keys)))
         .select(LinkRow::as_select())
-        .load(conn)?)
+        .load(c))?;
+    Ok(found)
 }
 
 /// The public story just before (`newer` false) or after (`newer` true) the position
@@ -233,23 +234,31 @@ pub fn adjacent(
     newer: bool,
     now: NaiveDateTime,
 ) -> AppResult<Option<LinkRow>> {
-    let q = articles::table
-        .filter(public_at!(now))
-        .filter(articles::section_id.eq(section))
-        .select(LinkRow::as_select())
-        .into_boxed();
-    let q = if newer {
-        q.filter(
-            articles::published_at
-                .ge(at)
-                .and(articles::published_at.gt(at).or(articles::id.gt(id))),
-        )
-        .order((articles::published_at.asc(), articles::id.asc()))
+    // Two fixed statements (not one built per call), so both stay prepared.
+    let found = if newer {
+        inner!(conn, |c| articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(
+                articles::published_at
+                    .ge(at)
+                    .and(articles::published_at.gt(at).or(articles::id.gt(id))),
+            )
+            .order((articles::published_at.asc(), articles::id.asc()))
+            .select(LinkRow::as_select())
+            .first(c)
+            .optional())?
     } else {
-        q.filter(before!(articles::published_at, articles::id, at, id))
+        inner!(conn, |c| articles::table
+            .filter(public_at!(now))
+            .filter(articles::section_id.eq(section))
+            .filter(before!(articles::published_at, articles::id, at, id))
             .order((articles::published_at.desc(), articles::id.desc()))
+            .select(LinkRow::as_select())
+            .first(c)
+            .optional())?
     };
-    Ok(q.first(conn).optional()?)
+    Ok(found)
 }
 
 /// The newest public stories carrying any of `tags`: the first `per_tag` of each
@@ -262,7 +271,7 @@ pub fn newest_tagged(
 ) -> AppResult<Vec<Position>> {
     let mut all: Vec<Position> = Vec::new();
     for tag in tags {
-        let found: Vec<Position> = article_tags::table
+        let found: Vec<Position> = inner!(conn, |c| article_tags::table
             .filter(article_tags::tag_id.eq(tag))
             .filter(article_tags::public_from.le(now))
             .filter(article_tags::published_at.le(now))
@@ -275,7 +284,7 @@ pub fn newest_tagged(
                 article_tags::published_at.assume_not_null(),
                 article_tags::article_id,
             ))
-            .load(conn)?;
+            .load(c))?;
         all.extend(found);
     }
     all.sort_by(|a, b| b.cmp(a));

@@ -17,7 +17,7 @@ use crate::media::store::MediaStore;
 use crate::store::schema::{
     article_authors, article_links, article_tags, articles, authors, images, sections, tags,
 };
-use crate::store::{DbConn, now};
+use crate::store::{DbConn, inner, keys_in, now};
 
 /// Loads the relations of `rows` in four queries, whatever the number of rows.
 pub fn relations<R: Related>(
@@ -31,46 +31,59 @@ pub fn relations<R: Related>(
         .map(|id| (id.to_string(), Relations::default()))
         .collect();
 
-    let bylines: Vec<(String, String, String, String)> = article_authors::table
-        .inner_join(authors::table)
-        .filter(article_authors::article_id.eq_any(&ids))
-        .order((article_authors::article_id, article_authors::position))
-        .select((
-            article_authors::article_id,
-            authors::id,
-            authors::slug,
-            authors::name,
-        ))
-        .load(conn)?;
+    let byline = (
+        article_authors::article_id,
+        authors::id,
+        authors::slug,
+        authors::name,
+    );
+    let bylines: Vec<(String, String, String, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        inner!(conn, |c| article_authors::table
+            .inner_join(authors::table)
+            .filter(keys_in(article_authors::article_id, &ids))
+            .order((article_authors::article_id, article_authors::position))
+            .select(byline)
+            .load(c))?
+    };
     for (article, id, slug, name) in bylines {
         if let Some(r) = out.get_mut(&article) {
             r.authors.push(Summary { id, slug, name });
         }
     }
-    let tagged: Vec<(String, String, String, String)> = article_tags::table
-        .inner_join(tags::table)
-        .filter(article_tags::article_id.eq_any(&ids))
-        .order((article_tags::article_id, tags::slug))
-        .select((article_tags::article_id, tags::id, tags::slug, tags::name))
-        .load(conn)?;
+    let tag = (article_tags::article_id, tags::id, tags::slug, tags::name);
+    let tagged: Vec<(String, String, String, String)> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        inner!(conn, |c| article_tags::table
+            .inner_join(tags::table)
+            .filter(keys_in(article_tags::article_id, &ids))
+            .order((article_tags::article_id, tags::slug))
+            .select(tag)
+            .load(c))?
+    };
     for (article, id, slug, name) in tagged {
         if let Some(r) = out.get_mut(&article) {
             r.tags.push(Summary { id, slug, name });
         }
     }
     let section_ids: Vec<&str> = rows.iter().filter_map(|r| r.section_id()).collect();
-    let found: HashMap<String, Summary> = sections::table
-        .filter(sections::id.eq_any(&section_ids))
-        .select((sections::id, sections::slug, sections::name))
-        .load::<(String, String, String)>(conn)?
+    let section = (sections::id, sections::slug, sections::name);
+    let found: Vec<(String, String, String)> = if section_ids.is_empty() {
+        Vec::new()
+    } else {
+        inner!(conn, |c| sections::table
+            .filter(keys_in(sections::id, &section_ids))
+            .select(section)
+            .load(c))?
+    };
+    let found: HashMap<String, Summary> = found
         .into_iter()
         .map(|(id, slug, name)| (id.clone(), Summary { id, slug, name }))
         .collect();
     let image_ids: Vec<&str> = rows.iter().filter_map(|r| r.featured_image_id()).collect();
-    let pictures: HashMap<String, ImageRow> = images::table
-        .filter(images::id.eq_any(&image_ids))
-        .select(ImageRow::as_select())
-        .load(conn)?
+    let pictures: HashMap<String, ImageRow> = images_by_id(conn, &image_ids)?
         .into_iter()
         .map(|row| (row.id.clone(), row))
         .collect();
@@ -84,6 +97,17 @@ pub fn relations<R: Related>(
         }
     }
     Ok(out)
+}
+
+/// Library photos by id.
+fn images_by_id(conn: &mut DbConn, ids: &[&str]) -> AppResult<Vec<ImageRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(inner!(conn, |c| images::table
+        .filter(keys_in(images::id, ids))
+        .select(ImageRow::as_select())
+        .load(c))?)
 }
 
 /// A library photo as stories show it.
@@ -118,10 +142,8 @@ fn hydrate_images(
     if ids.is_empty() {
         return Ok(());
     }
-    let pictures: HashMap<String, FeaturedImage> = images::table
-        .filter(images::id.eq_any(&ids))
-        .select(ImageRow::as_select())
-        .load(conn)?
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let pictures: HashMap<String, FeaturedImage> = images_by_id(conn, &ids)?
         .iter()
         .map(|row| (row.id.clone(), featured(row, media)))
         .collect();
@@ -176,10 +198,7 @@ pub fn hydrate_related(
     let pictures: HashMap<String, FeaturedImage> = if image_ids.is_empty() {
         HashMap::new()
     } else {
-        images::table
-            .filter(images::id.eq_any(&image_ids))
-            .select(ImageRow::as_select())
-            .load(conn)?
+        images_by_id(conn, &image_ids)?
             .iter()
             .map(|row| (row.id.clone(), featured(row, media)))
             .collect()
@@ -339,10 +358,14 @@ pub fn list(
         };
         let page = super::listing::page(conn, &scope, after.as_ref(), limit + 1, now)?;
         let ids: Vec<&str> = page.iter().map(|(_, id)| id.as_str()).collect();
-        let mut rows: Vec<ArticleRow> = articles::table
-            .filter(articles::id.eq_any(&ids))
-            .select(ArticleRow::as_select())
-            .load(conn)?;
+        let mut rows: Vec<ArticleRow> = if ids.is_empty() {
+            Vec::new()
+        } else {
+            inner!(conn, |c| articles::table
+                .filter(keys_in(articles::id, &ids))
+                .select(ArticleRow::as_select())
+                .load(c))?
+        };
         let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         return Ok(rows);
@@ -444,10 +467,10 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
         }
     }
     if out.related.len() < RELATED {
-        let tag_ids: Vec<String> = article_tags::table
+        let tag_ids: Vec<String> = inner!(conn, |c| article_tags::table
             .filter(article_tags::article_id.eq(&row.id))
             .select(article_tags::tag_id)
-            .load(conn)?;
+            .load(c))?;
         // Enough of each tag's newest to fill up past this story and the explicit ones.
         let wanted = RELATED - out.related.len();
         let per_tag = (wanted + out.related.len() + 1) as i64;
