@@ -68,6 +68,41 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A CDN or front-end cache told to drop what a write changed (see `cdn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurgeTarget {
+    /// Fastly: purge by surrogate key (`Surrogate-Key`), 256 keys a request.
+    Fastly {
+        /// The API's base URL (`https://api.fastly.com`; a fake one in tests).
+        api: String,
+        service_id: String,
+        token: Secret,
+        /// Mark purged objects stale rather than evict them (`Fastly-Soft-Purge`), so
+        /// `stale-if-error` can still serve them while the origin is down.
+        soft: bool,
+    },
+    /// Cloudflare: purge by cache tag (`Cache-Tag`), 100 tags a request.
+    Cloudflare {
+        api: String,
+        zone_id: String,
+        token: Secret,
+    },
+    /// A front end's own cache (Next.js `revalidateTag`, Varnish `xkey`): a signed
+    /// `POST` of the keys, signed like webhooks.
+    Webhook { url: String, secret: Secret },
+}
+
+impl PurgeTarget {
+    /// The name its delivery cursor is kept under.
+    pub fn name(&self) -> String {
+        match self {
+            PurgeTarget::Fastly { service_id, .. } => format!("fastly:{service_id}"),
+            PurgeTarget::Cloudflare { zone_id, .. } => format!("cloudflare:{zone_id}"),
+            PurgeTarget::Webhook { url, .. } => format!("webhook:{url}"),
+        }
+    }
+}
+
 /// Every setting the service reads. Built once at start-up.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -116,6 +151,18 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Serve the reference front end at `/demo/`.
     pub demo_frontend: bool,
+    /// CDNs and caches purged by surrogate key when a write changes what they hold.
+    pub purge_targets: Vec<PurgeTarget>,
+    /// How long the purge worker gathers invalidations before sending (a burst of
+    /// writes becomes one purge request).
+    pub purge_delay: Duration,
+    /// A request body must arrive within this long, plus one second for every
+    /// `body_min_rate` bytes (408 otherwise): a slow upload passes, a trickle does not.
+    pub body_timeout: Duration,
+    /// The slowest average rate, in bytes a second, a long body may arrive at.
+    pub body_min_rate: u64,
+    /// The request head (line and headers) must arrive within this long (408).
+    pub header_timeout: Duration,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -256,6 +303,16 @@ impl Settings {
             )? << 20,
             cors_origins,
             demo_frontend: flag(&get, "DATELINE_DEMO_FRONTEND")?,
+            purge_targets: purge_targets(&get)?,
+            purge_delay: Duration::from_millis(number(
+                &get,
+                "DATELINE_PURGE_DELAY_MS",
+                "200",
+                0..=60_000,
+            )?),
+            body_timeout: secs(&get, "DATELINE_BODY_TIMEOUT_SECS", 10, 1..=3600)?,
+            body_min_rate: number(&get, "DATELINE_BODY_MIN_RATE", "16384", 1..=1 << 30)?,
+            header_timeout: secs(&get, "DATELINE_HEADER_TIMEOUT_SECS", 5, 1..=300)?,
         })
     }
 }
@@ -345,18 +402,95 @@ fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<boo
     }
 }
 
-fn site_url(
+/// Two variables that only mean something together: both, or neither.
+fn pair(
     get: &impl Fn(&str) -> Option<String>,
-    public_url: &str,
+    first: &'static str,
+    second: &'static str,
+) -> Result<Option<(String, String)>, ConfigError> {
+    match (get(first), get(second)) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(ConfigError {
+            var: second,
+            message: format!("{first} is set; set {second} with it"),
+        }),
+        (None, Some(_)) => Err(ConfigError {
+            var: first,
+            message: format!("{second} is set; set {first} with it"),
+        }),
+    }
+}
+
+fn http_url(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
 ) -> Result<String, ConfigError> {
-    let raw = get("DATELINE_SITE_URL").unwrap_or_else(|| public_url.to_owned());
+    let raw = get(name).unwrap_or_else(|| default.to_owned());
     if !(raw.starts_with("http://") || raw.starts_with("https://")) {
         return Err(ConfigError {
-            var: "DATELINE_SITE_URL",
+            var: name,
             message: format!("'{raw}' must be an absolute http(s) URL"),
         });
     }
     Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// The purge targets configured: Fastly, Cloudflare and a purge webhook, any or all.
+fn purge_targets(get: &impl Fn(&str) -> Option<String>) -> Result<Vec<PurgeTarget>, ConfigError> {
+    let mut targets = Vec::new();
+    if let Some((service_id, token)) = pair(
+        get,
+        "DATELINE_FASTLY_SERVICE_ID",
+        "DATELINE_FASTLY_API_TOKEN",
+    )? {
+        targets.push(PurgeTarget::Fastly {
+            api: http_url(get, "DATELINE_FASTLY_API_URL", "https://api.fastly.com")?,
+            service_id,
+            token: Secret(token),
+            soft: flag(get, "DATELINE_FASTLY_SOFT_PURGE")?,
+        });
+    }
+    if let Some((zone_id, token)) = pair(
+        get,
+        "DATELINE_CLOUDFLARE_ZONE_ID",
+        "DATELINE_CLOUDFLARE_API_TOKEN",
+    )? {
+        targets.push(PurgeTarget::Cloudflare {
+            api: http_url(
+                get,
+                "DATELINE_CLOUDFLARE_API_URL",
+                "https://api.cloudflare.com/client/v4",
+            )?,
+            zone_id,
+            token: Secret(token),
+        });
+    }
+    if let Some((url, secret)) = pair(
+        get,
+        "DATELINE_PURGE_WEBHOOK_URL",
+        "DATELINE_PURGE_WEBHOOK_SECRET",
+    )? {
+        if secret.len() < 16 {
+            return Err(ConfigError {
+                var: "DATELINE_PURGE_WEBHOOK_SECRET",
+                message: "must be at least 16 characters".into(),
+            });
+        }
+        targets.push(PurgeTarget::Webhook {
+            url: http_url(get, "DATELINE_PURGE_WEBHOOK_URL", &url)?,
+            secret: Secret(secret),
+        });
+    }
+    Ok(targets)
+}
+
+fn site_url(
+    get: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<String, ConfigError> {
+    http_url(get, "DATELINE_SITE_URL", public_url)
 }
 
 fn secs(
@@ -429,6 +563,34 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn purge_targets_come_in_complete_pairs() {
+        assert!(settings(&[]).unwrap().purge_targets.is_empty());
+        let err = settings(&[("DATELINE_FASTLY_SERVICE_ID", "svc")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_FASTLY_API_TOKEN");
+        let err = settings(&[("DATELINE_CLOUDFLARE_API_TOKEN", "t")]).unwrap_err();
+        assert_eq!(err.var, "DATELINE_CLOUDFLARE_ZONE_ID");
+        let err = settings(&[
+            (
+                "DATELINE_PURGE_WEBHOOK_URL",
+                "https://www.example.com/purge",
+            ),
+            ("DATELINE_PURGE_WEBHOOK_SECRET", "short"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.var, "DATELINE_PURGE_WEBHOOK_SECRET");
+        let s = settings(&[
+            ("DATELINE_FASTLY_SERVICE_ID", "svc"),
+            ("DATELINE_FASTLY_API_TOKEN", "fastly-token"),
+            ("DATELINE_CLOUDFLARE_ZONE_ID", "zone"),
+            ("DATELINE_CLOUDFLARE_API_TOKEN", "cf-token"),
+        ])
+        .unwrap();
+        let names: Vec<String> = s.purge_targets.iter().map(PurgeTarget::name).collect();
+        assert_eq!(names, ["fastly:svc", "cloudflare:zone"]);
+        assert!(!format!("{s:?}").contains("fastly-token"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cdn;
 pub mod cli;
 pub mod config;
 #[macro_use]

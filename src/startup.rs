@@ -159,6 +159,7 @@ impl Application {
         actix_web::rt::spawn(crate::content::articles::scheduler::run(state.clone()));
         actix_web::rt::spawn(crate::ordering::scheduler::run(state.clone()));
         actix_web::rt::spawn(crate::webhooks::worker::run(state.clone()));
+        actix_web::rt::spawn(crate::cdn::worker::run(state.clone()));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(settings.workers)
             // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, then exit.

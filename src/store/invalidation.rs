@@ -24,7 +24,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::schema::cache_invalidations;
+use super::schema::{cache_invalidations, purge_cursors};
 use super::{DbConn, Manager, now};
 use crate::error::AppResult;
 
@@ -212,22 +212,26 @@ pub fn bounds(conn: &mut DbConn) -> AppResult<(i64, i64)> {
     Ok((newest.unwrap_or(0), oldest.unwrap_or(0)))
 }
 
-/// Drops entries older than [`RETENTION`] that every purge target has delivered
-/// (`delivered_up_to`: the lowest purge cursor, if any target is configured).
-pub fn prune(conn: &mut DbConn, delivered_up_to: Option<i64>) -> AppResult<usize> {
-    let before = now() - RETENTION;
+/// Drops entries older than [`RETENTION`] that every CDN purge target has delivered
+/// and that do not fall due later. A target that stops being configured holds the
+/// log back for a week at most.
+pub fn prune(conn: &mut DbConn) -> AppResult<usize> {
+    let now = now();
+    let before = now - RETENTION;
+    let delivered: Option<i64> = purge_cursors::table
+        .filter(purge_cursors::delivered_at.gt(now - chrono::TimeDelta::days(7)))
+        .select(diesel::dsl::min(purge_cursors::seq))
+        .first(conn)?;
     let mut query = diesel::delete(cache_invalidations::table)
         .filter(cache_invalidations::created_at.lt(before))
+        .filter(
+            cache_invalidations::due_at
+                .is_null()
+                .or(cache_invalidations::due_at.lt(now)),
+        )
         .into_boxed();
-    if let Some(seq) = delivered_up_to {
-        // Undelivered purges are kept for a week at most (a target removed from the
-        // configuration must not keep the log forever).
-        let week = now() - chrono::TimeDelta::days(7);
-        query = query.filter(
-            cache_invalidations::seq
-                .le(seq)
-                .or(cache_invalidations::created_at.lt(week)),
-        );
+    if let Some(seq) = delivered {
+        query = query.filter(cache_invalidations::seq.le(seq));
     }
     Ok(query.execute(conn)?)
 }
@@ -330,6 +334,9 @@ const SQLITE_POLL: Duration = Duration::from_millis(50);
 const PG_NOTIFY_POLL: Duration = Duration::from_millis(5);
 const PG_FALLBACK: Duration = Duration::from_secs(1);
 
+/// How often each process's tail drops log entries nobody needs any more.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
 /// Tails the log on a thread of its own with its own connection, delivering to `hub`
 /// until the hub is dropped. Reconnects after failures; while the database is
 /// unreachable nothing can commit, so cached responses stay right meanwhile.
@@ -346,6 +353,7 @@ fn tail(manager: Arc<Manager>, hub: Weak<Hub>) {
     use diesel::r2d2::ManageConnection;
     let mut conn: Option<DbConn> = None;
     let mut backoff = Duration::from_millis(100);
+    let mut pruned = std::time::Instant::now();
     loop {
         if hub.strong_count() == 0 {
             return;
@@ -379,6 +387,14 @@ fn tail(manager: Arc<Manager>, hub: Weak<Hub>) {
             continue;
         }
         drop(strong);
+        if pruned.elapsed() >= PRUNE_EVERY {
+            pruned = std::time::Instant::now();
+            match prune(c) {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(entries = n, "invalidation log pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning the invalidation log failed"),
+            }
+        }
         if !wait(c) {
             conn = None;
         }

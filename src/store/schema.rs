@@ -222,8 +222,10 @@ diesel::table! {
     purge_cursors (target) {
         target -> Text,
         seq -> BigInt,
+        due_through -> Timestamp,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
         claimed_until -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamp>,

@@ -10,6 +10,7 @@ mod articles;
 mod auth;
 mod authors;
 mod cache;
+mod cdn;
 mod collections;
 mod collections_stress;
 mod concurrency;

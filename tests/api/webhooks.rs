@@ -73,11 +73,13 @@ impl Receiver {
                         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                         .is_ok();
                     let status = if failing { 500 } else { 200 };
-                    let headers = req
+                    // The path rides along as HTTP/2 names it.
+                    let mut headers: HashMap<String, String> = req
                         .headers()
                         .iter()
                         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
                         .collect();
+                    headers.insert(":path".into(), req.path().to_owned());
                     let body = String::from_utf8_lossy(&body).into_owned();
                     shared.seen.lock().unwrap().push((headers, body, status));
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
@@ -103,13 +105,24 @@ impl Receiver {
             .collect()
     }
 
+    /// Every request seen, failed ones included: headers (with `:path`), raw body,
+    /// and the status answered.
+    pub fn seen(&self) -> Vec<(HashMap<String, String>, String, u16)> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// Makes the next `n` requests fail with 500.
+    pub fn fail_next(&self, n: usize) {
+        self.fail_next.store(n, Ordering::SeqCst);
+    }
+
     fn attempts(&self) -> usize {
         self.seen.lock().unwrap().len()
     }
 }
 
 /// Recomputes the signature as a receiver would.
-fn verify(secret: &str, headers: &HashMap<String, String>, body: &str) {
+pub fn verify(secret: &str, headers: &HashMap<String, String>, body: &str) {
     let header = &headers["dateline-signature"];
     let (t, v1) = header
         .split_once(',')

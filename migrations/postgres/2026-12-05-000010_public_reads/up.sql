@@ -87,16 +87,22 @@ CREATE TABLE cache_invalidations (
 );
 CREATE INDEX cache_invalidations_at ON cache_invalidations (created_at);
 
--- How far each configured CDN purge target has delivered the log, and its retries.
+-- How far each configured CDN purge target has delivered the log, and its retries:
+-- `seq` is the last entry sent (or passed over because it falls due later), and
+-- `due_through` the time up to which entries falling due by the clock have been sent.
+-- One instance at a time works a target (`claimed_by` until `claimed_until`).
 CREATE TABLE purge_cursors (
     target TEXT PRIMARY KEY NOT NULL,
     seq BIGINT NOT NULL,
+    due_through TIMESTAMP NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP NOT NULL,
+    claimed_by TEXT,
     claimed_until TIMESTAMP,
     last_error TEXT,
     delivered_at TIMESTAMP
 );
+CREATE INDEX cache_invalidations_due ON cache_invalidations (due_at) WHERE due_at IS NOT NULL;
 
 -- The global content version is replaced by the invalidation log.
 DROP SEQUENCE content_version;
