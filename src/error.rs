@@ -49,6 +49,8 @@ pub enum AppError {
     UnsupportedMediaType(String),
     /// The request body is too large (413).
     PayloadTooLarge(String),
+    /// The request body arrived too slowly (408).
+    RequestTimeout(String),
     /// A `Range` that starts past the end of a file of `size` bytes (416).
     RangeNotSatisfiable { size: u64 },
     /// A dependency (the database pool) is saturated or down (503).
@@ -108,6 +110,7 @@ impl fmt::Display for AppError {
             | AppError::TooManyRequests { detail, .. }
             | AppError::UnsupportedMediaType(detail)
             | AppError::PayloadTooLarge(detail)
+            | AppError::RequestTimeout(detail)
             | AppError::Unavailable(detail)
             | AppError::Internal(detail) => f.write_str(detail),
         }

@@ -111,6 +111,7 @@ pub fn app(
             }
         })
         .default_service(web::to(no_route))
+        .wrap(from_fn(crate::http::body_deadline::limit))
         .wrap(from_fn(crate::auth::principal::authenticate_first))
         .wrap(ErrorHandlers::new().default_handler(problem_fallback))
         .wrap(from_fn(crate::audit::record))
@@ -164,6 +165,8 @@ impl Application {
             .workers(settings.workers)
             // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, then exit.
             .shutdown_timeout(30)
+            // A request head must arrive in time (408); bodies: `http::body_deadline`.
+            .client_request_timeout(settings.header_timeout)
             .listen(listener)
             .map_err(|e| format!("DATELINE_LISTEN: {e}"))?
             .run();

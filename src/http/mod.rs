@@ -1,5 +1,6 @@
 //! The HTTP layer: routing, extractors, errors, caching, pagination, telemetry.
 
+pub mod body_deadline;
 pub mod cache;
 pub mod demo_site;
 pub mod examples;

@@ -16,6 +16,7 @@ mod collections_stress;
 mod concurrency;
 mod conventions;
 mod crash;
+mod degrade;
 mod feeds;
 mod images;
 mod importers;
