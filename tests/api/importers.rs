@@ -99,7 +99,7 @@ fn item(p: &Post<'_>) -> String {
 }
 
 /// A WordPress export as wp-admin writes it (WXR 1.2), with `headline` for the lead story.
-fn wxr(headline: &str) -> String {
+pub fn wxr(headline: &str) -> String {
     let gutenberg = format!(
         r#"<!-- wp:paragraph -->
 <p>The harbour reopened on <strong>Tuesday</strong> after a <a href="{SITE}/2024/01/storm/">winter storm</a> &amp; weeks of repairs.</p>
