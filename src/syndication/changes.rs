@@ -106,20 +106,40 @@ pub fn last_change(conn: &mut DbConn) -> AppResult<Option<chrono::NaiveDateTime>
 }
 
 /// The latest position of each story changed after `after`, in log order: at most
-/// `limit` stories, each once, at its newest change.
+/// `limit` stories, each once, at its newest change in the window read. The window is
+/// a bounded range of the log (`WINDOW` entries a story), so a partner resuming from
+/// an old cursor costs the same as one that is current; a story whose newer change
+/// lies past the window comes again at that change (partners see each change at
+/// least once, in order).
 pub fn since(conn: &mut DbConn, after: i64, limit: i64) -> AppResult<Vec<(String, i64)>> {
-    let latest = diesel::dsl::max(article_changes::seq);
-    let rows: Vec<(String, Option<i64>)> = article_changes::table
+    const WINDOW: i64 = 4;
+    let rows: Vec<(String, i64)> = article_changes::table
         .filter(article_changes::seq.gt(after))
-        .group_by(article_changes::article_id)
-        .select((article_changes::article_id, latest))
-        .order(latest.asc())
-        .limit(limit)
+        .order(article_changes::seq.asc())
+        .select((article_changes::article_id, article_changes::seq))
+        .limit(limit.saturating_mul(WINDOW).max(limit))
         .load(conn)?;
-    Ok(rows
+    let mut newest: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for (id, seq) in &rows {
+        newest.insert(id.as_str(), *seq);
+    }
+    let mut stories: Vec<(String, i64)> = newest
         .into_iter()
-        .filter_map(|(id, seq)| seq.map(|s| (id, s)))
-        .collect())
+        .map(|(id, seq)| (id.to_owned(), seq))
+        .collect();
+    stories.sort_by_key(|(_, seq)| *seq);
+    stories.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok(stories)
+}
+
+/// Whether the log holds anything after `seq`.
+pub fn any_after(conn: &mut DbConn, seq: i64) -> AppResult<bool> {
+    Ok(article_changes::table
+        .filter(article_changes::seq.gt(seq))
+        .select(article_changes::seq)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
 }
 
 /// The log position just before the first change at or after `at` (for `since=`).

@@ -137,10 +137,9 @@ pub async fn list_syndication_items(
                 (None, Some(at)) => changes::position_before(conn, at)?,
                 (None, None) => 0,
             };
-            let mut changed = changes::since(conn, after, limit + 1)?;
-            let has_more = changed.len() as i64 > limit;
-            changed.truncate(limit as usize);
+            let changed = changes::since(conn, after, limit)?;
             let next = changed.last().map_or(after, |c| c.1);
+            let has_more = changes::any_after(conn, next)?;
             let ids: Vec<&str> = changed.iter().map(|c| c.0.as_str()).collect();
             let mut rows: Vec<ArticleRow> = articles_table::table
                 .filter(articles_table::id.eq_any(&ids))
