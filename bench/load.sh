@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Load benchmark: the release server on a seeded newsroom (`dateline seed`), measured
-# with wrk over loopback (64 connections, wrk and server sharing the machine) for the
-# reads a front end makes and a write mix, each read also against "the limit": a
-# minimal actix-web server sending the same bytes from memory (examples/limit.rs).
-# Ratios to the limit survive a noisy machine; absolute numbers do not.
+# A reader's day on a seeded newsroom (`dateline seed`), with wrk over loopback (wrk and
+# the server share the machine), each read against "the limit": a minimal actix-web
+# server sending the same bytes from memory (examples/limit.rs) in the same run.
 #   bash bench/load.sh [ARTICLES] [sqlite|postgres] [SECONDS]
-# Seeded databases are kept in target/bench-data/ and reused.
+# Cases: the hot article page (cache hit); the long tail (a different story on every
+# request, drawn over the whole archive, response cache off so each is a miss); a cold
+# section list and tag page (cache off); the hot page and the section list again while
+# an editor saves a draft 5 times a second and publishes every 10 s (bench/writer.py).
+# For each: req/s, p50, p99, and the server's CPU time per request (user + system from
+# /proc, which a busy machine does not inflate the way it does latency); on PostgreSQL
+# also the database's CPU per request. Seeded databases are kept in target/bench-data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 articles="${1:-10000}"
@@ -16,7 +20,8 @@ limit_port=18093
 data="target/bench-data"
 server=
 limit=
-trap 'for p in $server $limit; do kill "$p" 2>/dev/null || true; done' EXIT
+writer=
+trap 'for p in $server $limit $writer; do kill "$p" 2>/dev/null || true; done' EXIT
 mkdir -p "$data"
 
 if ! command -v wrk >/dev/null; then
@@ -28,67 +33,120 @@ export DATELINE_MEDIA="$PWD/$data/media-$backend-$articles" DATELINE_DATA_DIR="$
   DATELINE_LISTEN="127.0.0.1:$port" DATELINE_ADMIN_EMAIL=bench@example.com \
   DATELINE_ADMIN_PASSWORD=bench-password-1 RUST_LOG=warn
 case "$backend" in
-  sqlite) export DATABASE_URL="sqlite://$PWD/$data/sqlite-$articles.db"
-          count() { python3 -c "import sqlite3; print(sqlite3.connect('$data/sqlite-$articles.db').execute(\"select count(*) from articles where status='published'\").fetchone()[0])"; }
-          tidy() { python3 -c "import sqlite3; c = sqlite3.connect('$data/sqlite-$articles.db'); c.execute('PRAGMA foreign_keys = ON'); c.execute(\"delete from articles where headline like 'Load story %'\"); c.commit()"; } ;;
+  sqlite) file="$data/sqlite-$articles.db"
+          export DATABASE_URL="sqlite://$PWD/$file"
+          sql() { python3 -c "import sqlite3,sys; c = sqlite3.connect('$file'); c.execute('PRAGMA foreign_keys = ON'); [print(*r, sep='|') for r in c.execute(sys.argv[1])]; c.commit()" "$1"; } ;;
   postgres) db="dateline_bench_$articles"
           psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
             || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db"
           export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
-          count() { psql -h 127.0.0.1 -U postgres -d "$db" -tAc "select count(*) from articles where status='published'"; }
-          tidy() { psql -h 127.0.0.1 -U postgres -d "$db" -qc "delete from articles where headline like 'Load story %'"; } ;;
+          sql() { psql -h 127.0.0.1 -U postgres -d "$db" -tAqc "$1"; } ;;
   *) echo "backend must be sqlite or postgres" >&2; exit 2 ;;
 esac
 if [ ! -f "$data/seeded-$backend-$articles" ]; then
-  ./target/release/dateline seed --articles "$articles"
+  /usr/bin/time -f "seeded in %e s, peak RSS %M KiB" ./target/release/dateline seed --articles "$articles"
   touch "$data/seeded-$backend-$articles"
 fi
+# The newsroom as seeded: take out what an earlier run's editor added.
+sql "delete from articles where headline like 'Load story %'" >/dev/null
 
-# The seeded newsroom as seeded: take out what an earlier run's write mix added.
-tidy
-started=$(date +%s.%N)
-./target/release/dateline >"$data/server.log" 2>&1 &
-server=$!
-until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null; do sleep 0.01; done
-ready=$(date +%s.%N)
-api="http://127.0.0.1:$port/api/v1"
-slug=$(curl -fs "$api/articles?section=world&limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["slug"])')
-
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $backend, $articles stories; wrk -t2 -c64 -d${secs}s over loopback"
-echo "start-up on the existing database: $(awk -v a="$started" -v b="$ready" 'BEGIN {printf "%.2f", b - a}') s"
-printf '%-48s %9s %9s %9s %9s %7s\n' endpoint req/s p50 p99 limit "share"
-measure() { # URL -> "req/s p50 p99"
-  local out
-  out=$(wrk -t2 -c64 -d"${secs}s" --latency "$1")
-  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers during $1" >&2; fi
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")"
+tick=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() { # every PostgreSQL process's CPU so far (0 on SQLite)
+  if [ "$backend" = postgres ]; then
+    local t=0 p
+    for p in $(pgrep -u postgres postgres || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+    echo "$t"
+  else echo 0; fi
 }
-for path in \
-  "/api/v1/articles?section=world&limit=20&include=authors,tags" \
-  "/api/v1/articles/$slug" \
-  "/api/v1/collections/homepage" \
-  "/feeds/rss?limit=50" \
-  "/api/v1/articles?q=climate+markets"; do
-  url="http://127.0.0.1:$port$path"
-  type=$(curl -fs -o "$data/body" -w '%{content_type}' "$url")
-  wrk -t2 -c64 -d2s "$url" >/dev/null # warm-up
-  read -r rps p50 p99 < <(measure "$url")
-  ./target/release/examples/limit "127.0.0.1:$limit_port" "$data/body" "$type" &
+
+start_server() { # extra env… ; waits until ready
+  env "$@" ./target/release/dateline >>"$data/server.log" 2>&1 &
+  server=$!
+  until curl -fs "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
+
+# wrk against URL (with an optional script); prints "req/s p50 p99 cpu_ms pg_ms".
+measure() {
+  local url=$1 script=${2:-} out before pg_before after pg_after n
+  before=$(ticks "$server"); pg_before=$(pg_ticks)
+  if [ -n "$script" ]; then
+    out=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$script" "$url")
+  else
+    out=$(wrk -t2 -c64 -d"${secs}s" --latency "$url")
+  fi
+  after=$(ticks "$server"); pg_after=$(pg_ticks)
+  if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers during $url: $(grep Non-2xx <<<"$out")" >&2; fi
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out")" \
+    "$(awk -v d=$((after - before)) -v n="$n" -v t="$tick" 'BEGIN {printf "%.3f", 1000 * d / t / n}')" \
+    "$(awk -v d=$((pg_after - pg_before)) -v n="$n" -v t="$tick" 'BEGIN {printf "%.3f", 1000 * d / t / n}')"
+}
+# The limit for the bytes in $data/body: req/s of the minimal server sending them.
+limit_for() {
+  ./target/release/examples/limit "127.0.0.1:$limit_port" "$data/body" "$1" &
   limit=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$limit_port/"; do sleep 0.01; done
   wrk -t2 -c64 -d2s "http://127.0.0.1:$limit_port/" >/dev/null
-  read -r lrps _ _ < <(measure "http://127.0.0.1:$limit_port/")
+  local lrps
+  read -r lrps _ < <(server=$limit measure "http://127.0.0.1:$limit_port/")
   kill "$limit"; wait "$limit" 2>/dev/null || true; limit=
-  share=$(awk -v a="$rps" -v b="$lrps" 'BEGIN {printf "%.0f%%", 100 * a / b}')
-  printf '%-48s %9s %9s %9s %9s %7s\n' "${path:0:48}" "$rps" "$p50" "$p99" "$lrps" "$share"
-done
+  echo "$lrps"
+}
+row() { # name url [script] — measures one case against its limit and prints the row
+  local name=$1 url=$2 script=${3:-} type rps p50 p99 cpu pg lrps
+  if [ -n "$script" ]; then
+    type=$(curl -fs -o "$data/body" -w '%{content_type}' "http://127.0.0.1:$port$(head -1 "$BENCH_PATHS")")
+  else
+    type=$(curl -fs -o "$data/body" -w '%{content_type}' "$url")
+  fi
+  [ "$warm" = yes ] && wrk -t2 -c64 -d2s ${script:+-s "$script"} "$url" >/dev/null
+  read -r rps p50 p99 cpu pg < <(measure "$url" "$script")
+  lrps=$(limit_for "$type")
+  printf '%-44s %9s %8s %8s %8s %8s %9s %6s\n' "$name" "$rps" "$p50" "$p99" "$cpu" "$pg" "$lrps" \
+    "$(awk -v a="$rps" -v b="$lrps" 'BEGIN {printf "%.2f", a / b}')"
+  last_rps=$rps
+}
+header() {
+  printf '%-44s %9s %8s %8s %8s %8s %9s %6s\n' case req/s p50 p99 "cpu ms" "db ms" limit share
+}
 
-echo "server peak RSS after the reads: $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
-token=$(curl -fs "$api/auth/login" -H 'content-type: application/json' \
-  -d '{"email":"bench@example.com","password":"bench-password-1"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-before=$(count)
-out=$(BENCH_TOKEN="$token" wrk -t2 -c64 -d"${secs}s" --latency -s bench/writes.lua "http://127.0.0.1:$port")
-after=$(count)
-pairs=$(( after - before ))
-echo "writes (create + publish, -c64): $(awk -v p="$pairs" -v s="$secs" 'BEGIN {printf "%.0f", p / s}') pairs/s ($pairs published in ${secs}s), requests p50 $(awk '$1 == "50%" {print $2}' <<<"$out"), p99 $(awk '$1 == "99%" {print $2}' <<<"$out")"
-echo "server peak RSS after the writes: $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
+section=$(sql "select slug from sections order by position, slug limit 1")
+tag=$(sql "select t.slug from tags t join article_tags a on a.tag_id = t.id group by t.slug order by count(*) desc limit 1")
+hot=$(sql "select slug from articles where status = 'published' order by published_at desc limit 1")
+# The long tail: 20,000 stories drawn at random over the whole archive.
+export BENCH_PATHS="$data/tail-$backend-$articles.txt"
+if [ ! -s "$BENCH_PATHS" ]; then
+  sql "select slug from articles where status = 'published' order by random() limit 20000" |
+    sed 's|^|/api/v1/articles/|' >"$BENCH_PATHS"
+fi
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $backend, $articles stories; wrk -t2 -c64 -d${secs}s over loopback"
+echo "cpu ms: the server's user+system CPU per request; db ms: PostgreSQL's (all its processes)"
+api="http://127.0.0.1:$port/api/v1"
+
+# Cold: the response cache off, so every request takes the miss path.
+start_server DATELINE_RESPONSE_CACHE_MB=0
+header
+warm=no
+row "long tail: a random story each request" "http://127.0.0.1:$port/" bench/paths.lua
+warm=yes
+row "cold section list ($section, 20)" "$api/articles?section=$section&limit=20"
+row "cold tag page ($tag, 20)" "$api/articles?tag=$tag&limit=20"
+echo "server peak RSS (cache off): $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
+stop_server
+
+# Hot: the cache on, quiet, then while an editor works.
+start_server
+row "hot article page" "$api/articles/$hot"; quiet_page=$last_rps
+row "hot section list ($section, 20)" "$api/articles?section=$section&limit=20"; quiet_list=$last_rps
+python3 bench/writer.py "http://127.0.0.1:$port" bench@example.com bench-password-1 "$section" 3600 &
+writer=$!
+row "hot article page, editor writing" "$api/articles/$hot"
+echo "  → $(awk -v a="$last_rps" -v b="$quiet_page" 'BEGIN {printf "%.2f", a / b}') of its quiet throughput"
+row "hot section list, editor writing" "$api/articles?section=$section&limit=20"
+echo "  → $(awk -v a="$last_rps" -v b="$quiet_list" 'BEGIN {printf "%.2f", a / b}') of its quiet throughput"
+kill -TERM "$writer"; wait "$writer" || true; writer=
+echo "server peak RSS (cache on): $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
+stop_server

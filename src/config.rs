@@ -163,6 +163,8 @@ pub struct Settings {
     pub body_min_rate: u64,
     /// The request head (line and headers) must arrive within this long (408).
     pub header_timeout: Duration,
+    /// Statements taking this many milliseconds or longer are logged (0: never).
+    pub slow_query_ms: u64,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -313,6 +315,7 @@ impl Settings {
             body_timeout: secs(&get, "DATELINE_BODY_TIMEOUT_SECS", 10, 1..=3600)?,
             body_min_rate: number(&get, "DATELINE_BODY_MIN_RATE", "16384", 1..=1 << 30)?,
             header_timeout: secs(&get, "DATELINE_HEADER_TIMEOUT_SECS", 5, 1..=300)?,
+            slow_query_ms: number(&get, "DATELINE_SLOW_QUERY_MS", "200", 0..=3_600_000)?,
         })
     }
 }

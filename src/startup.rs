@@ -27,6 +27,7 @@ use crate::store::Db;
 /// Opens the database, migrates it, creates the first admin if configured, and loads
 /// the signing key: everything a server (or a test) needs before taking requests.
 pub fn prepare(settings: Settings) -> Result<AppState, String> {
+    crate::store::slow::install(settings.slow_query_ms);
     let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
     let ran = db.migrate()?;
     if ran > 0 {

@@ -3,6 +3,7 @@
 
 pub mod invalidation;
 pub mod schema;
+pub mod slow;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -187,6 +187,7 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         articles::relations(&mut conn, &first, &state.media).unwrap();
         articles::neighbours(&mut conn, &first[0]).unwrap();
         articles::next_visibility_change(&mut conn).unwrap();
+        dateline::content::articles::revisions::anything_due(&mut conn).unwrap();
         dateline::ordering::curate::next_time_change(&mut conn).unwrap();
         dateline::ordering::public::page(&mut conn, &collection, &state.media).unwrap();
         dateline::syndication::changes::since(&mut conn, 0, 20).unwrap();

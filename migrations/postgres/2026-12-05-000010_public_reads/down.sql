@@ -12,6 +12,7 @@ DROP INDEX article_authors_public;
 DROP INDEX article_tags_public;
 ALTER TABLE article_authors DROP COLUMN public_from, DROP COLUMN published_at;
 ALTER TABLE article_tags DROP COLUMN public_from, DROP COLUMN published_at;
+DROP INDEX articles_status;
 DROP INDEX articles_public_section;
 DROP INDEX articles_public;
 ALTER TABLE articles DROP COLUMN public_from;

@@ -11,6 +11,7 @@ ALTER TABLE article_authors DROP COLUMN public_from;
 ALTER TABLE article_authors DROP COLUMN published_at;
 ALTER TABLE article_tags DROP COLUMN public_from;
 ALTER TABLE article_tags DROP COLUMN published_at;
+DROP INDEX articles_status;
 DROP INDEX articles_public_section;
 DROP INDEX articles_public;
 ALTER TABLE articles DROP COLUMN public_from;

@@ -9,6 +9,9 @@ ALTER TABLE articles ADD COLUMN public_from TIMESTAMP GENERATED ALWAYS AS (
 ) VIRTUAL;
 CREATE INDEX articles_public ON articles (published_at, id) WHERE public_from IS NOT NULL;
 CREATE INDEX articles_public_section ON articles (section_id, published_at, id) WHERE public_from IS NOT NULL;
+-- The scheduler's question on every tick and write, "is a scheduled story due?", is a
+-- range of the few scheduled stories rather than of every story published before now.
+CREATE INDEX articles_status ON articles (status, published_at);
 
 -- Tag and byline rows carry their story's publish time and visibility, so a tag's or
 -- an author's stories, newest first, are one index range (no sort of the tag's whole
