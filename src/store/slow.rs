@@ -1,5 +1,6 @@
 //! The slow-query log: any statement taking `DATELINE_SLOW_QUERY_MS` or longer is
-//! logged as a warning with its SQL (binds included), on every pooled connection.
+//! logged as a warning with its SQL, on every connection. Never the bound values: they
+//! hold stories' text and password hashes, and a bulk insert's run to megabytes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -35,7 +36,10 @@ impl Instrumentation for SlowQueries {
                 };
                 let took = started.elapsed();
                 if took.as_micros() as u64 >= THRESHOLD_US.load(Ordering::Relaxed) {
-                    tracing::warn!(ms = took.as_secs_f64() * 1000.0, query = %query, "slow query");
+                    let text = query.to_string();
+                    let sql = text.split(" -- binds:").next().unwrap_or_default();
+                    let sql: String = sql.chars().take(500).collect();
+                    tracing::warn!(ms = took.as_secs_f64() * 1000.0, %sql, "slow query");
                 }
             }
             _ => {}
