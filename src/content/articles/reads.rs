@@ -31,41 +31,51 @@ pub fn relations<R: Related>(
         .map(|id| (id.to_string(), Relations::default()))
         .collect();
 
-    let byline = (
-        article_authors::article_id,
-        authors::id,
-        authors::slug,
-        authors::name,
-    );
-    let bylines: Vec<(String, String, String, String)> = if ids.is_empty() {
+    // Each relation in two index lookups (the page's link rows, then the people and
+    // tags they name) rather than one join: a join lets PostgreSQL's generic plan hash
+    // the whole tags or authors table for a handful of rows.
+    let bylines: Vec<(String, String, i32)> = if ids.is_empty() {
         Vec::new()
     } else {
         inner!(conn, |c| article_authors::table
-            .inner_join(authors::table)
             .filter(keys_in(article_authors::article_id, &ids))
-            .order((article_authors::article_id, article_authors::position))
-            .select(byline)
+            .select((
+                article_authors::article_id,
+                article_authors::author_id,
+                article_authors::position,
+            ))
             .load(c))?
     };
-    for (article, id, slug, name) in bylines {
-        if let Some(r) = out.get_mut(&article) {
-            r.authors.push(Summary { id, slug, name });
+    let author_ids: Vec<&str> = bylines.iter().map(|(_, a, _)| a.as_str()).collect();
+    let people = summaries_of(conn, Relation::Authors, &author_ids)?;
+    let mut bylines: Vec<(&String, i32, &Summary)> = bylines
+        .iter()
+        .filter_map(|(article, author, position)| Some((article, *position, people.get(author)?)))
+        .collect();
+    bylines.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (article, _, person) in bylines {
+        if let Some(r) = out.get_mut(article) {
+            r.authors.push(person.clone());
         }
     }
-    let tag = (article_tags::article_id, tags::id, tags::slug, tags::name);
-    let tagged: Vec<(String, String, String, String)> = if ids.is_empty() {
+    let tagged: Vec<(String, String)> = if ids.is_empty() {
         Vec::new()
     } else {
         inner!(conn, |c| article_tags::table
-            .inner_join(tags::table)
             .filter(keys_in(article_tags::article_id, &ids))
-            .order((article_tags::article_id, tags::slug))
-            .select(tag)
+            .select((article_tags::article_id, article_tags::tag_id))
             .load(c))?
     };
-    for (article, id, slug, name) in tagged {
-        if let Some(r) = out.get_mut(&article) {
-            r.tags.push(Summary { id, slug, name });
+    let tag_ids: Vec<&str> = tagged.iter().map(|(_, t)| t.as_str()).collect();
+    let labels = summaries_of(conn, Relation::Tags, &tag_ids)?;
+    let mut tagged: Vec<(&String, &Summary)> = tagged
+        .iter()
+        .filter_map(|(article, tag)| Some((article, labels.get(tag)?)))
+        .collect();
+    tagged.sort_by(|a, b| (a.0, &a.1.slug).cmp(&(b.0, &b.1.slug)));
+    for (article, label) in tagged {
+        if let Some(r) = out.get_mut(article) {
+            r.tags.push(label.clone());
         }
     }
     let section_ids: Vec<&str> = rows.iter().filter_map(|r| r.section_id()).collect();
@@ -97,6 +107,40 @@ pub fn relations<R: Related>(
         }
     }
     Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum Relation {
+    Authors,
+    Tags,
+}
+
+/// The authors or tags with these ids, by id (one index lookup).
+fn summaries_of(
+    conn: &mut DbConn,
+    relation: Relation,
+    ids: &[&str],
+) -> AppResult<HashMap<String, Summary>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let found: Vec<(String, String, String)> = match relation {
+        Relation::Authors => inner!(conn, |c| authors::table
+            .filter(keys_in(authors::id, &ids))
+            .select((authors::id, authors::slug, authors::name))
+            .load(c))?,
+        Relation::Tags => inner!(conn, |c| tags::table
+            .filter(keys_in(tags::id, &ids))
+            .select((tags::id, tags::slug, tags::name))
+            .load(c))?,
+    };
+    Ok(found
+        .into_iter()
+        .map(|(id, slug, name)| (id.clone(), Summary { id, slug, name }))
+        .collect())
 }
 
 /// Library photos by id.
