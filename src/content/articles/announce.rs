@@ -196,7 +196,7 @@ fn changed(
             // previous/next.
             for newer in [false, true] {
                 if let Some(n) = adjacent(conn, section, (listed.published_at, id), newer, now)? {
-                    named.insert(keys::page(&n.id));
+                    named.insert(keys::page(&n));
                 }
             }
         }

@@ -15,7 +15,9 @@ use diesel::prelude::*;
 use super::model::ArticleLink;
 use crate::error::AppResult;
 use crate::http::utc;
-use crate::store::schema::{article_authors, article_tags, articles, public_counts};
+use crate::store::schema::{
+    article_authors, article_tags, articles, public_counts, public_stories,
+};
 use crate::store::{DbConn, inner, keys_in};
 
 /// The public-visibility rule in SQL for `articles` at `$now` (the Rust form is
@@ -226,14 +228,16 @@ pub fn links(conn: &mut DbConn, keys: &[String], now: NaiveDateTime) -> AppResul
 }
 
 /// The public story just before (`newer` false) or after (`newer` true) the position
-/// `(at, id)` in `section`, by publish time.
+/// `(at, id)` in `section`, by publish time: its id, from the section's public index
+/// alone (the index carries `public_from`, so no story row is read: a row's time
+/// columns sit after its body, and reaching them walks the body's overflow pages).
 pub fn adjacent(
     conn: &mut DbConn,
     section: &str,
     (at, id): (NaiveDateTime, &str),
     newer: bool,
     now: NaiveDateTime,
-) -> AppResult<Option<LinkRow>> {
+) -> AppResult<Option<String>> {
     // Two fixed statements (not one built per call), so both stay prepared.
     let found = if newer {
         inner!(conn, |c| articles::table
@@ -245,19 +249,56 @@ pub fn adjacent(
                     .and(articles::published_at.gt(at).or(articles::id.gt(id))),
             )
             .order((articles::published_at.asc(), articles::id.asc()))
-            .select(LinkRow::as_select())
+            .select(articles::id)
             .first(c)
             .optional())?
     } else {
+        // `public_from <= now` alone (it implies `published_at <= now`): a second
+        // upper bound on the publish time lets SQLite range from now down to `at`,
+        // every story of the section in between.
         inner!(conn, |c| articles::table
-            .filter(public_at!(now))
+            .filter(articles::public_from.le(now))
             .filter(articles::section_id.eq(section))
             .filter(before!(articles::published_at, articles::id, at, id))
             .order((articles::published_at.desc(), articles::id.desc()))
-            .select(LinkRow::as_select())
+            .select(articles::id)
             .first(c)
             .optional())?
     };
+    Ok(found)
+}
+
+/// Links to the public stories with these ids, in no particular order: from the
+/// narrow `public_stories` rows, falling back to the stories themselves for any not
+/// listed there yet (a scheduled story whose time came a moment ago).
+pub fn links_by_id(
+    conn: &mut DbConn,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> AppResult<Vec<LinkRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found: Vec<LinkRow> = inner!(conn, |c| public_stories::table
+        .filter(keys_in(public_stories::article_id, ids))
+        .filter(public_stories::published_at.le(now))
+        .select((
+            public_stories::article_id,
+            public_stories::slug,
+            public_stories::headline,
+            public_stories::standfirst,
+            public_stories::published_at.nullable(),
+            public_stories::featured_image_id,
+        ))
+        .load::<LinkRow>(c))?;
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !found.iter().any(|f| &f.id == *id))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        found.extend(links(conn, &missing, now)?);
+    }
     Ok(found)
 }
 

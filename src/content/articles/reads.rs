@@ -481,17 +481,22 @@ pub use super::listing::{CountBy, counts};
 /// "Also Read" targets first, then stories sharing tags, newest first. Public only;
 /// link columns only; each a bounded range of the public index.
 pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> {
-    use super::listing::{LinkRow, adjacent, links, newest_tagged};
+    use super::listing::{LinkRow, adjacent, links, links_by_id, newest_tagged};
     const RELATED: usize = 5;
     let now = now();
     let mut out = Neighbours::default();
     if let (Some(section), Some(at)) = (&row.section_id, row.published_at) {
-        out.previous = adjacent(conn, section, (at, &row.id), false, now)?
-            .as_ref()
-            .map(ArticleLink::from);
-        out.next = adjacent(conn, section, (at, &row.id), true, now)?
-            .as_ref()
-            .map(ArticleLink::from);
+        let previous = adjacent(conn, section, (at, &row.id), false, now)?;
+        let next = adjacent(conn, section, (at, &row.id), true, now)?;
+        let ids: Vec<String> = previous.iter().chain(next.iter()).cloned().collect();
+        let found = links_by_id(conn, &ids, now)?;
+        let link = |id: &Option<String>| {
+            id.as_ref()
+                .and_then(|id| found.iter().find(|f| &f.id == id))
+                .map(ArticleLink::from)
+        };
+        out.previous = link(&previous);
+        out.next = link(&next);
     }
     let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
     let explicit: Vec<String> = body
@@ -524,7 +529,7 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
             .filter(|id| *id != row.id && !out.related.iter().any(|r| &r.id == id))
             .take(wanted)
             .collect();
-        let rows: Vec<LinkRow> = links(conn, &candidates, now)?;
+        let rows: Vec<LinkRow> = links_by_id(conn, &candidates, now)?;
         for id in &candidates {
             if let Some(found) = rows.iter().find(|r| &r.id == id) {
                 out.related.push(ArticleLink::from(found));
