@@ -702,7 +702,9 @@ async fn the_public_read_costs_a_fixed_number_of_queries(app: TestApp) {
         small_queries, large_queries,
         "the number of queries does not grow with the items"
     );
-    assert!(large_queries <= 12, "{large_queries} queries");
+    // Each relation is two index lookups (the page's link rows, then the tags or
+    // people they name), so the page is 13 statements whatever its length.
+    assert!(large_queries <= 13, "{large_queries} queries");
 }
 
 async fn automatic_fill_tops_up_from_a_section_or_tag(app: TestApp) {
