@@ -154,13 +154,19 @@ fn strings(value: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// Waits (at most 10 s) until `done` holds for what the targets received.
-async fn until(receiver: &Receiver, done: impl Fn(&[Purge]) -> bool) -> Vec<Purge> {
+const TARGETS: [&str; 3] = ["fastly", "cloudflare", "webhook"];
+
+/// Waits (at most 10 s) until every target has taken a purge among the requests
+/// after the first `from`; returns those requests.
+async fn until_each_took(receiver: &Receiver, from: usize) -> Vec<Purge> {
     let started = Instant::now();
     loop {
-        let seen = purges(receiver);
-        if done(&seen) {
-            return seen;
+        let mut seen = purges(receiver);
+        if TARGETS
+            .iter()
+            .all(|t| !delivered(&seen[from..], t).is_empty())
+        {
+            return seen.split_off(from);
         }
         assert!(
             started.elapsed() < Duration::from_secs(10),
@@ -212,25 +218,17 @@ async fn a_publish_purges_every_cdn_with_the_keys_its_pages_carry(
         .await;
     let id = draft["id"].as_str().unwrap().to_owned();
     // Creating a section is public (its list changes): wait for that round to go out.
-    until(&receiver, |seen| {
-        ["fastly", "cloudflare", "webhook"]
-            .iter()
-            .all(|t| !delivered(seen, t).is_empty())
-    })
-    .await;
+    until_each_took(&receiver, 0).await;
     let before = receiver.seen().len();
 
     // Draft saves change nothing a reader sees: nothing is purged.
     let mut version = draft["version"].as_i64().unwrap();
     for n in 0..3 {
-        let res = app
-            .patch(&format!("/api/v1/articles/{id}"))
-            .bearer(&app.admin)
-            .json(json!({"version": version, "standfirst": format!("Draft {n}")}))
-            .send()
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        version = res.json()["version"].as_i64().unwrap();
+        version = app
+            .edit(&id, version, json!({"standfirst": format!("Draft {n}")}))
+            .await["version"]
+            .as_i64()
+            .unwrap();
     }
     actix_web::rt::time::sleep(Duration::from_millis(900)).await;
     assert_eq!(
@@ -240,13 +238,15 @@ async fn a_publish_purges_every_cdn_with_the_keys_its_pages_carry(
     );
 
     let story = app.publish(&id, version).await;
-    let seen = until(&receiver, |seen| {
-        ["fastly", "cloudflare", "webhook"]
-            .iter()
-            .all(|t| delivered(&seen[before..], t).len() == 1)
-    })
-    .await;
-    let seen = &seen[before..];
+    let seen = until_each_took(&receiver, before).await;
+    let seen = seen.as_slice();
+    for target in TARGETS {
+        assert_eq!(
+            delivered(seen, target).len(),
+            1,
+            "{target}: one purge a publish"
+        );
+    }
     let fastly = delivered(seen, "fastly")[0];
     let cloudflare = delivered(seen, "cloudflare")[0];
     let webhook = delivered(seen, "webhook")[0];
@@ -300,12 +300,7 @@ async fn a_burst_is_one_round_and_a_failing_cdn_is_retried_until_it_takes_it(
         .await;
     let id = draft["id"].as_str().unwrap().to_owned();
     let story = app.publish(&id, draft["version"].as_i64().unwrap()).await;
-    until(&receiver, |seen| {
-        ["fastly", "cloudflare", "webhook"]
-            .iter()
-            .all(|t| !delivered(seen, t).is_empty())
-    })
-    .await;
+    until_each_took(&receiver, 0).await;
     let before = receiver.seen().len();
 
     // Every target's next request fails (one each: a pass tries each target once).
@@ -313,23 +308,14 @@ async fn a_burst_is_one_round_and_a_failing_cdn_is_retried_until_it_takes_it(
     let mut version = story["version"].as_i64().unwrap();
     let edits = 5;
     for n in 0..edits {
-        let res = app
-            .patch(&format!("/api/v1/articles/{id}"))
-            .bearer(&app.admin)
-            .json(json!({"version": version, "headline": format!("Storm warning, update {n}")}))
-            .send()
-            .await;
-        assert_eq!(res.status, 200, "{}", res.text());
-        version = res.json()["version"].as_i64().unwrap();
+        let headline = format!("Storm warning, update {n}");
+        version = app.edit(&id, version, json!({"headline": headline})).await["version"]
+            .as_i64()
+            .unwrap();
     }
-    let seen = until(&receiver, |seen| {
-        ["fastly", "cloudflare", "webhook"]
-            .iter()
-            .all(|t| !delivered(&seen[before..], t).is_empty())
-    })
-    .await;
-    let seen = &seen[before..];
-    for target in ["fastly", "cloudflare", "webhook"] {
+    let seen = until_each_took(&receiver, before).await;
+    let seen = seen.as_slice();
+    for target in TARGETS {
         let attempts: Vec<&Purge> = seen.iter().filter(|p| p.target == target).collect();
         assert_eq!(
             attempts[0].status, 500,

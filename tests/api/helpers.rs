@@ -304,6 +304,19 @@ impl TestApp {
         res.json()
     }
 
+    /// Edits a story as the admin at `version` with `changes`; returns it as saved.
+    pub async fn edit(&self, id: &str, version: i64, mut changes: Value) -> Value {
+        changes["version"] = json!(version);
+        let res = self
+            .patch(&format!("/api/v1/articles/{id}"))
+            .bearer(&self.admin)
+            .json(changes)
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "edit {id}: {}", res.text());
+        res.json()
+    }
+
     /// Creates something as the admin and returns its JSON.
     pub async fn create(&self, path: &str, body: Value) -> Value {
         let res = self.post(path).bearer(&self.admin).json(body).send().await;
