@@ -54,6 +54,12 @@ pub struct Scope {
 }
 
 /// A page position: a story's publish time and id.
+///
+/// Every range below has one upper bound on the publish time: `now` on a first page,
+/// the cursor's time after it (`public_from <= now` implies `published_at <= now`, so
+/// visibility needs no second bound). Given two, SQLite may range from now down to
+/// the cursor, through every story in between: deep archive pages would cost more the
+/// deeper they are.
 pub type Position = (NaiveDateTime, String);
 
 /// The ids of the public stories in `scope`, newest first, after the keyset `after`,
@@ -71,8 +77,7 @@ pub fn page(
             .inner_join(articles::table)
             .filter(article_tags::tag_id.eq(tag))
             .filter(article_tags::public_from.le(now))
-            .filter(article_tags::published_at.le(now))
-            .filter(public_at!(now))
+            .filter(articles::public_from.le(now))
             .order((
                 article_tags::published_at.desc(),
                 article_tags::article_id.desc(),
@@ -83,13 +88,16 @@ pub fn page(
                 article_tags::article_id,
             ))
             .into_boxed();
-        if let Some((at, id)) = after {
-            q = q.filter(before!(
-                article_tags::published_at,
-                article_tags::article_id,
-                *at,
-                id
-            ));
+        match after {
+            Some((at, id)) => {
+                q = q.filter(before!(
+                    article_tags::published_at,
+                    article_tags::article_id,
+                    *at,
+                    id
+                ))
+            }
+            None => q = q.filter(article_tags::published_at.le(now)),
         }
         if let Some(since) = scope.since {
             q = q.filter(article_tags::published_at.ge(since));
@@ -115,8 +123,7 @@ pub fn page(
             .inner_join(articles::table)
             .filter(article_authors::author_id.eq(author))
             .filter(article_authors::public_from.le(now))
-            .filter(article_authors::published_at.le(now))
-            .filter(public_at!(now))
+            .filter(articles::public_from.le(now))
             .order((
                 article_authors::published_at.desc(),
                 article_authors::article_id.desc(),
@@ -127,13 +134,16 @@ pub fn page(
                 article_authors::article_id,
             ))
             .into_boxed();
-        if let Some((at, id)) = after {
-            q = q.filter(before!(
-                article_authors::published_at,
-                article_authors::article_id,
-                *at,
-                id
-            ));
+        match after {
+            Some((at, id)) => {
+                q = q.filter(before!(
+                    article_authors::published_at,
+                    article_authors::article_id,
+                    *at,
+                    id
+                ))
+            }
+            None => q = q.filter(article_authors::published_at.le(now)),
         }
         if let Some(since) = scope.since {
             q = q.filter(article_authors::published_at.ge(since));
@@ -170,7 +180,7 @@ fn in_articles(
     now: NaiveDateTime,
 ) -> AppResult<Vec<Position>> {
     let mut q = articles::table
-        .filter(public_at!(now))
+        .filter(articles::public_from.le(now))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .select((articles::published_at.assume_not_null(), articles::id))
@@ -178,8 +188,9 @@ fn in_articles(
     if let Some(section) = section {
         q = q.filter(articles::section_id.eq(section.clone()));
     }
-    if let Some((at, id)) = after {
-        q = q.filter(before!(articles::published_at, articles::id, *at, id));
+    match after {
+        Some((at, id)) => q = q.filter(before!(articles::published_at, articles::id, *at, id)),
+        None => q = q.filter(articles::published_at.le(now)),
     }
     if let Some(since) = scope.since {
         q = q.filter(articles::published_at.ge(since));
