@@ -9,7 +9,8 @@ use image::{ExtendedColorType, ImageEncoder};
 use serde_json::{Value, json};
 
 use crate::content::articles::db as articles;
-use crate::content::articles::model::{CreateArticle, Status};
+use crate::content::articles::input::CreateArticle;
+use crate::content::articles::operations;
 use crate::error::{AppError, AppResult};
 use crate::media::model::ImageMeta;
 use crate::state::AppState;
@@ -163,7 +164,7 @@ async fn create(state: &AppState, body: Value) -> AppResult<String> {
     let media = state.media.clone();
     let row = state
         .db
-        .write(move |conn| articles::insert(conn, input, None, &media))
+        .write(move |conn| operations::create(conn, input, None, &media))
         .await?;
     Ok(row.id)
 }
@@ -174,20 +175,7 @@ async fn publish(state: &AppState, id: String, hours_ago: i64) -> AppResult<()> 
         .write(move |conn| {
             let row = articles::get(conn, &id)?;
             let at = crate::store::now() - TimeDelta::hours(hours_ago);
-            let status = if hours_ago < 0 {
-                Status::Scheduled
-            } else {
-                Status::Published
-            };
-            articles::transition(
-                conn,
-                &row,
-                row.version,
-                status,
-                Some(Some(at)),
-                "publish",
-                None,
-            )?;
+            operations::publish(conn, &row, row.version, Some(at), None)?;
             Ok(())
         })
         .await
@@ -319,7 +307,7 @@ pub async fn run(state: &AppState) -> Result<String, String> {
         .db
         .write(move |conn| {
             let row = articles::get(conn, &first)?;
-            let input = crate::content::articles::model::UpdateArticle {
+            let input = crate::content::articles::input::UpdateArticle {
                 version: None,
                 headline: None,
                 slug: None,
@@ -339,7 +327,7 @@ pub async fn run(state: &AppState) -> Result<String, String> {
             }
             .parse()?;
             let version = row.version;
-            articles::update(conn, row, version, input, None, &media, "update")?;
+            operations::save(conn, row, version, input, None, &media, "update")?;
             Ok(())
         })
         .await

@@ -70,17 +70,6 @@ pub fn parse_instant(
     Ok(at.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(at))
 }
 
-/// 412 unless the caller edited the current version.
-pub fn check_version(current: i64, expected: i64) -> crate::error::AppResult<()> {
-    if current == expected {
-        Ok(())
-    } else {
-        Err(crate::error::AppError::PreconditionFailed {
-            current_version: current,
-        })
-    }
-}
-
 /// An absolute http(s) URL with a host, no whitespace or control characters.
 pub fn is_http_url(url: &str) -> bool {
     let rest = url

@@ -10,6 +10,7 @@ use super::{Outcome, Person, State, Story, Term};
 use crate::content::articles::blocks::Block;
 use crate::content::articles::db as articles;
 use crate::content::articles::model::Status;
+use crate::content::articles::operations;
 use crate::content::slug::Slug;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -461,12 +462,12 @@ pub(super) async fn upsert_story(
                     let version = row.version;
                     let id = row.id.clone();
                     (
-                        articles::update(conn, row, version, input, None, &media, "import")?,
+                        operations::save(conn, row, version, input, None, &media, "import")?,
                         Outcome::Updated(id),
                     )
                 }
                 None => {
-                    let row = articles::insert(conn, input, None, &media)?;
+                    let row = operations::create(conn, input, None, &media)?;
                     let id = row.id.clone();
                     (row, Outcome::Created(id))
                 }
@@ -477,12 +478,12 @@ pub(super) async fn upsert_story(
                 State::Draft => (Status::Draft, None),
             };
             if Status::parse(&row.status) != status || row.published_at != at {
-                articles::transition(
+                operations::set_status(
                     conn,
                     &row,
                     row.version,
                     status,
-                    Some(at),
+                    at,
                     "import",
                     None,
                 )?;

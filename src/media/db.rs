@@ -4,10 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::model::{ImageMeta, ImageRow};
-use crate::content::check_version;
 use crate::error::{AppError, AppResult};
 use crate::store::schema::images;
 use crate::store::{DbConn, now};
+use crate::store::{check_version, versioned};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -123,30 +123,31 @@ pub fn update(conn: &mut DbConn, id: &str, expected: i64, meta: ImageMeta) -> Ap
     let focal = meta
         .focal_point
         .map_or((current.focal_x, current.focal_y), |f| (f.x, f.y));
-    let updated = diesel::update(images::table.find(id))
-        .filter(images::version.eq(expected))
-        .set((
-            images::alt.eq(meta.alt.unwrap_or(current.alt)),
-            images::caption.eq(meta.caption.unwrap_or(current.caption)),
-            images::credit.eq(meta.credit.unwrap_or(current.credit)),
-            images::focal_x.eq(focal.0),
-            images::focal_y.eq(focal.1),
-            images::version.eq(expected + 1),
-            images::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(images::table.find(id))
+                .filter(images::version.eq(expected))
+                .set((
+                    images::alt.eq(meta.alt.unwrap_or(current.alt)),
+                    images::caption.eq(meta.caption.unwrap_or(current.caption)),
+                    images::credit.eq(meta.credit.unwrap_or(current.credit)),
+                    images::focal_x.eq(focal.0),
+                    images::focal_y.eq(focal.1),
+                    images::version.eq(expected + 1),
+                    images::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| images::table.find(id).select(images::version).first(c),
+    )?;
     get(conn, id)
 }
 
 /// Refuses (409) to delete an image a live story uses, in its body or as its lead
 /// photo; every delete path goes through here.
 pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    let users = crate::content::articles::db::image_in_use(conn, id)?;
+    let users = crate::content::articles::reads::image_in_use(conn, id)?;
     if users > 0 {
         return Err(AppError::Conflict {
             detail: format!(

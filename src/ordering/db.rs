@@ -8,13 +8,13 @@ use diesel::prelude::*;
 use super::input::{CollectionInput, ItemInput};
 use super::model::{ChangeDetail, CollectionRow, CuratedItem, Curation, Fill, ItemRow, Slot};
 use crate::content::articles::model::{ArticleLink, Status, is_public_at};
-use crate::content::check_version;
 use crate::content::slug;
 use crate::content::{Summary, sections, tags};
 use crate::error::{AppError, AppResult};
 use crate::http::utc;
 use crate::store::schema::{articles, collection_changes, collection_items, collections};
 use crate::store::{DbConn, lock, new_id, now};
+use crate::store::{check_version, versioned};
 
 slugged_lookups!(collections, CollectionRow, "collection");
 
@@ -179,24 +179,31 @@ pub fn update(
         }
     }
     let version = expected + 1;
-    let updated = diesel::update(collections::table.find(&current.id))
-        .filter(collections::version.eq(expected))
-        .set((
-            collections::name.eq(input.name.unwrap_or(current.name)),
-            collections::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-            collections::description.eq(input.description.unwrap_or(current.description)),
-            collections::max_items.eq(input.max_items.unwrap_or(current.max_items)),
-            collections::fill_section_id.eq(section.unwrap_or(current.fill_section_id)),
-            collections::fill_tag_id.eq(tag.unwrap_or(current.fill_tag_id)),
-            collections::version.eq(version),
-            collections::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, &current.id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(collections::table.find(&current.id))
+                .filter(collections::version.eq(expected))
+                .set((
+                    collections::name.eq(input.name.unwrap_or(current.name)),
+                    collections::slug
+                        .eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+                    collections::description.eq(input.description.unwrap_or(current.description)),
+                    collections::max_items.eq(input.max_items.unwrap_or(current.max_items)),
+                    collections::fill_section_id.eq(section.unwrap_or(current.fill_section_id)),
+                    collections::fill_tag_id.eq(tag.unwrap_or(current.fill_tag_id)),
+                    collections::version.eq(version),
+                    collections::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| {
+            collections::table
+                .find(&current.id)
+                .select(collections::version)
+                .first(c)
+        },
+    )?;
     let detail = ChangeDetail::default();
     record(
         conn,
@@ -310,18 +317,24 @@ pub struct Pending {
 /// else changed the collection in between.
 pub fn commit(conn: &mut DbConn, row: &CollectionRow, change: Pending) -> AppResult<CollectionRow> {
     let version = row.version + 1;
-    let updated = diesel::update(collections::table.find(&row.id))
-        .filter(collections::version.eq(row.version))
-        .set((
-            collections::version.eq(version),
-            collections::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, &row.id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(collections::table.find(&row.id))
+                .filter(collections::version.eq(row.version))
+                .set((
+                    collections::version.eq(version),
+                    collections::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| {
+            collections::table
+                .find(&row.id)
+                .select(collections::version)
+                .first(c)
+        },
+    )?;
     if change.before != change.after {
         diesel::delete(collection_items::table.filter(collection_items::collection_id.eq(&row.id)))
             .execute(conn)?;

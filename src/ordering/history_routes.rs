@@ -11,7 +11,7 @@ use super::model::{Change, Curation, ScheduleResponse};
 use super::routes::actor;
 use super::{db, plans};
 use crate::auth::principal::{Editor, Reader};
-use crate::content::articles::model::VersionOnly;
+use crate::content::articles::input::VersionOnly;
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};

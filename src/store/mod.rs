@@ -452,3 +452,32 @@ pub fn lock(conn: &mut DbConn, key: &str) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The first half of the one versioned write: a client that read `expected` may
+/// change what is stored only while it is still `current`; otherwise 412 naming the
+/// stored version, before anything else is checked.
+pub fn check_version(current: i64, expected: i64) -> AppResult<()> {
+    if current == expected {
+        Ok(())
+    } else {
+        Err(AppError::PreconditionFailed {
+            current_version: current,
+        })
+    }
+}
+
+/// The second half: runs `write` (an `UPDATE … WHERE version = expected` that also
+/// sets `version = expected + 1`); when it matched no row, someone committed in
+/// between, and the answer is 412 with the version `stored` reads now.
+pub fn versioned(
+    conn: &mut DbConn,
+    write: impl FnOnce(&mut DbConn) -> diesel::QueryResult<usize>,
+    stored: impl FnOnce(&mut DbConn) -> diesel::QueryResult<i64>,
+) -> AppResult<()> {
+    if write(conn)? == 0 {
+        return Err(AppError::PreconditionFailed {
+            current_version: stored(conn)?,
+        });
+    }
+    Ok(())
+}

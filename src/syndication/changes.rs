@@ -71,7 +71,7 @@ pub fn note(conn: &mut DbConn, row: &ArticleRow, action: &str) -> AppResult<()> 
 /// their latest change says readers could not see them. The scheduler records them
 /// (`embargo_lifted`) so webhooks announce them at the right moment.
 pub fn embargoes_lifted(conn: &mut DbConn) -> AppResult<Vec<String>> {
-    use crate::content::articles::db::public_at;
+    use crate::content::articles::listing::public_at;
     use crate::store::schema::articles;
     let at = now();
     let candidates: Vec<String> = articles::table

@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::feeds::{self, Channel, Entry};
 use crate::auth::principal::MaybeAuth;
-use crate::content::articles::db::{self as articles, ListFilter};
 use crate::content::articles::model::{ArticleResponse, Formats};
+use crate::content::articles::reads::ListFilter;
 use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
 use crate::http::cache;
@@ -51,11 +51,11 @@ async fn load(
     let (title, stories, changed, keys) = state
         .db
         .read(move |conn| {
-            let articles::FilterIds {
+            let crate::content::articles::reads::FilterIds {
                 sections,
                 tag,
                 author,
-            } = articles::resolve_filters(
+            } = crate::content::articles::reads::resolve_filters(
                 conn,
                 filters.section.clone(),
                 filters.tag.clone(),
@@ -93,12 +93,12 @@ async fn load(
                 status: None,
                 only: only.clone(),
             };
-            let mut rows = articles::list(conn, &filter, None, limit)?;
+            let mut rows = crate::content::articles::reads::list(conn, &filter, None, limit)?;
             if let Some(order) = &only {
                 rows.sort_by_key(|r| order.iter().position(|id| id == &r.id));
             }
             rows.truncate(limit as usize);
-            let mut relations = articles::relations(conn, &rows, &media)?;
+            let mut relations = crate::content::articles::reads::relations(conn, &rows, &media)?;
             let formats = Formats {
                 blocks: false,
                 html: true,
@@ -111,7 +111,7 @@ async fn load(
                     ArticleResponse::new(row, rel, formats)
                 })
                 .collect();
-            articles::hydrate_related(conn, &mut stories, &media)?;
+            crate::content::articles::reads::hydrate_related(conn, &mut stories, &media)?;
             for story in &stories {
                 keys.story(story);
             }

@@ -71,7 +71,7 @@ pub fn documents(
     public_url: &str,
 ) -> AppResult<Vec<Ninjs>> {
     let live: Vec<bool> = rows.iter().map(changes::is_syndicated).collect();
-    let mut relations = articles::relations(conn, &rows, media)?;
+    let mut relations = crate::content::articles::reads::relations(conn, &rows, media)?;
     let formats = Formats {
         blocks: false,
         html: true,
@@ -84,12 +84,12 @@ pub fn documents(
             ArticleResponse::new(row, rel, formats)
         })
         .collect();
-    articles::hydrate_related(conn, &mut stories, media)?;
+    crate::content::articles::reads::hydrate_related(conn, &mut stories, media)?;
     let photos = Include {
         featured_image: true,
         ..Include::default()
     };
-    articles::expand(conn, &mut stories, photos, media)?;
+    crate::content::articles::include::expand(conn, &mut stories, photos, media)?;
     Ok(stories
         .into_iter()
         .zip(live)

@@ -8,6 +8,7 @@ use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::store::schema::users;
 use crate::store::{DbConn, new_id, now};
+use crate::store::{check_version, versioned};
 
 /// A live (not deleted) user by e-mail.
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> AppResult<Option<UserRow>> {
@@ -110,11 +111,7 @@ pub fn update(
     // Serialised so two admins demoting each other cannot both pass the last-admin check.
     crate::store::lock(conn, "users")?;
     let current = get(conn, id)?;
-    if current.version != expected {
-        return Err(AppError::PreconditionFailed {
-            current_version: current.version,
-        });
-    }
+    check_version(current.version, expected)?;
     if let Some(email) = &changes.email
         && find_by_email(conn, email)?.is_some_and(|other| other.id != id)
     {
@@ -132,19 +129,20 @@ pub fn update(
     if loses_admin {
         ensure_another_admin(conn, id)?;
     }
-    let updated = diesel::update(users::table.find(id))
-        .filter(users::version.eq(expected))
-        .set((
-            changes,
-            users::version.eq(expected + 1),
-            users::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(users::table.find(id))
+                .filter(users::version.eq(expected))
+                .set((
+                    changes,
+                    users::version.eq(expected + 1),
+                    users::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| users::table.find(id).select(users::version).first(c),
+    )?;
     get(conn, id)
 }
 

@@ -946,7 +946,7 @@ async fn the_scheduler_flips_due_stories_once(app: TestApp) {
     let run = || {
         app.state
             .db
-            .write(dateline::content::articles::db::publish_due)
+            .write(dateline::content::articles::operations::publish_due)
     };
     let flipped = run().await.unwrap();
     assert_eq!(flipped, [due["id"].as_str().unwrap()]);

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use dateline::content::articles::db::{self as articles, ListFilter};
+use dateline::content::articles::reads::{self as articles, ListFilter};
 use dateline::store::DbConn;
 use diesel::RunQueryDsl;
 use diesel::connection::{Connection, InstrumentationEvent};
@@ -187,7 +187,7 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         articles::relations(&mut conn, &first, &state.media).unwrap();
         articles::neighbours(&mut conn, &first[0]).unwrap();
         articles::next_visibility_change(&mut conn).unwrap();
-        dateline::content::articles::revisions::anything_due(&mut conn).unwrap();
+        dateline::content::articles::operations::anything_due(&mut conn).unwrap();
         dateline::ordering::curate::next_time_change(&mut conn).unwrap();
         dateline::ordering::public::page(&mut conn, &collection, &state.media).unwrap();
         dateline::syndication::changes::since(&mut conn, 0, 20).unwrap();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::blocks::{self, Block, ImageInfo, Referenced};
 use super::db::find;
-use super::model::ArticleInput;
+use super::input::ArticleInput;
 use crate::error::{AppError, AppResult, Errors};
 use crate::media::model::{ImageResponse, ImageRow};
 use crate::media::store::MediaStore;

@@ -6,12 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use chrono::DateTime;
 
 use super::db;
+use super::input::VersionOnly;
 use super::model::{
     ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
-    VersionOnly,
 };
 use super::routes::{FormatsQuery, render_one};
 use super::rules::Actor;
+use super::{operations, reads, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
@@ -44,7 +45,7 @@ pub async fn list_revisions(
         .db
         .read(move |conn| {
             let row = db::get(conn, &key)?;
-            db::revisions(conn, &row.id)
+            revisions::revisions(conn, &row.id)
         })
         .await?;
     Ok(private(&req, StatusCode::OK, &list))
@@ -76,8 +77,8 @@ pub async fn get_revision(
         .db
         .read(move |conn| {
             let row = db::get(conn, &key)?;
-            let (summary, snapshot) = db::revision(conn, &row.id, number)?;
-            let relations = db::snapshot_relations(conn, &snapshot, &media)?;
+            let (summary, snapshot) = revisions::revision(conn, &row.id, number)?;
+            let relations = revisions::snapshot_relations(conn, &snapshot, &media)?;
             let formats = Formats {
                 blocks: true,
                 html: true,
@@ -85,7 +86,7 @@ pub async fn get_revision(
             };
             let mut article = ArticleResponse::new(snapshot.article, relations, formats);
             // Photos and "Also Read" targets as they are now, like every other read.
-            db::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
+            reads::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
             Ok(RevisionResponse { summary, article })
         })
         .await?;
@@ -125,17 +126,13 @@ pub async fn restore_revision(
         .write(move |conn| {
             let current = db::get(conn, &key)?;
             actor.may_edit(&current)?;
-            let (_, snapshot) = db::revision(conn, &current.id, number)?;
-            let input = db::snapshot_input(snapshot);
-            let action = format!("restore {number}");
-            let row = db::update(
+            let row = operations::restore(
                 conn,
                 current,
                 expected,
-                input,
+                number,
                 actor.user_id.as_deref(),
                 &media,
-                &action,
             )?;
             render_one(conn, row, Formats::parse(None)?, &media)
         })
@@ -173,8 +170,8 @@ pub async fn untrash_article(
     let article = state
         .db
         .write(move |conn| {
-            let trashed = db::find_trashed(conn, &key)?;
-            let row = db::untrash(conn, &trashed, user.as_deref())?;
+            let trashed = revisions::find_trashed(conn, &key)?;
+            let row = operations::untrash(conn, &trashed, user.as_deref())?;
             render_one(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
@@ -209,7 +206,7 @@ pub async fn article_backlinks(
         .db
         .read(move |conn| {
             let row = db::get(conn, &key)?;
-            Ok(db::backlinks(conn, &row.id)?
+            Ok(reads::backlinks(conn, &row.id)?
                 .iter()
                 .map(ArticleLink::from)
                 .collect::<Vec<_>>())

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::reads::{CountBy, counts};
+use super::listing::{CountBy, counts};
 use crate::error::AppResult;
 use crate::media::model::{ImageResponse, ImageRow};
 use crate::media::store::MediaStore;

@@ -9,6 +9,7 @@ pub mod include;
 pub mod input;
 pub mod listing;
 pub mod model;
+pub mod operations;
 pub mod reads;
 pub mod revisions;
 pub mod routes;

@@ -393,5 +393,3 @@ pub struct PreviewResponse {
     pub path: String,
     pub expires_at: DateTime<Utc>,
 }
-
-pub use super::input::{ArticleInput, CreateArticle, PublishRequest, UpdateArticle, VersionOnly};

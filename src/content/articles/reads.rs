@@ -7,7 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::blocks::{self, Block};
-use super::db::{image_info, public_at};
+use super::compose::image_info;
+use super::listing::public_at;
 use super::model::{ArticleLink, ArticleRow, FeaturedImage, Neighbours, Relations, Status};
 use super::summary::Related;
 use crate::content::Summary;
@@ -475,8 +476,6 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
-pub use super::listing::{CountBy, counts};
-
 /// Previous/next in the same section by publish time, and related stories: explicit
 /// "Also Read" targets first, then stories sharing tags, newest first. Public only;
 /// link columns only; each a bounded range of the public index.
@@ -556,8 +555,6 @@ pub fn backlinks(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<ArticleRo
         .select(ArticleRow::as_select())
         .load(conn)?)
 }
-
-pub use super::include::expand;
 
 /// The next moment a story changes visibility by the clock alone (a scheduled time or
 /// an embargo arriving), if any: cached public responses must not outlive it.

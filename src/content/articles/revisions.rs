@@ -1,17 +1,17 @@
-//! A story's history and lifecycle beyond editing: revisions, the trash, and the
-//! scheduler's flip of due stories.
+//! A story's history: its revisions, what each snapshot held, and finding a story in
+//! the trash.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::db::{get, record};
-use super::model::{ArticleInput, ArticleRow, Relations, RevisionSummary, Seo, Snapshot, Status};
+use super::input::ArticleInput;
+use super::model::{ArticleRow, Relations, RevisionSummary, Seo, Snapshot};
 use super::reads::relations;
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
 use crate::media::store::MediaStore;
+use crate::store::DbConn;
 use crate::store::schema::{article_revisions, articles, authors, tags};
-use crate::store::{DbConn, lock, now};
 
 /// A story's history, newest first.
 pub fn revisions(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<RevisionSummary>> {
@@ -136,66 +136,4 @@ pub fn find_trashed(conn: &mut DbConn, key: &str) -> AppResult<ArticleRow> {
         return Err(AppError::NotFound("article"));
     }
     Err(AppError::conflict("key", "the story is not in the trash"))
-}
-
-/// Takes a story out of the trash, as it was.
-pub fn untrash(conn: &mut DbConn, row: &ArticleRow, who: Option<&str>) -> AppResult<ArticleRow> {
-    diesel::update(articles::table.find(&row.id))
-        .set((
-            articles::deleted_at.eq(None::<NaiveDateTime>),
-            articles::version.eq(row.version + 1),
-            articles::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    record(conn, &row.id, "restore_from_trash", who)?;
-    get(conn, &row.id)
-}
-
-/// Marks scheduled stories whose time has come as published, with a revision each;
-/// returns their ids (the hook for webhooks and feed freshness). Safe to run on every
-/// instance at once: a story flips exactly once.
-/// Whether [`publish_due`] has anything to do (a read: idle ticks never write, so they
-/// never invalidate cached responses).
-pub fn anything_due(conn: &mut DbConn) -> AppResult<bool> {
-    let scheduled: i64 = articles::table
-        .filter(articles::status.eq(Status::Scheduled.as_str()))
-        .filter(articles::published_at.le(now()))
-        .filter(articles::deleted_at.is_null())
-        .count()
-        .get_result(conn)?;
-    Ok(scheduled > 0 || !crate::syndication::changes::embargoes_lifted(conn)?.is_empty())
-}
-
-pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
-    lock(conn, "scheduler")?;
-    let due: Vec<String> = articles::table
-        .filter(articles::status.eq(Status::Scheduled.as_str()))
-        .filter(articles::published_at.le(now()))
-        .filter(articles::deleted_at.is_null())
-        .select(articles::id)
-        .load(conn)?;
-    // Every row first, then the records: recording takes the change log's lock, and
-    // taking row locks after it could deadlock with an editor saving one of these.
-    let mut flipped = Vec::new();
-    for id in &due {
-        let changed = diesel::update(articles::table.find(id))
-            .filter(articles::status.eq(Status::Scheduled.as_str()))
-            .set((
-                articles::status.eq(Status::Published.as_str()),
-                articles::version.eq(articles::version + 1),
-                articles::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        if changed == 1 {
-            flipped.push(id);
-        }
-    }
-    for id in flipped {
-        record(conn, id, "scheduled_publish", None)?;
-    }
-    // Embargoes that ran out went public by themselves: record it, so webhooks say so.
-    for id in crate::syndication::changes::embargoes_lifted(conn)? {
-        record(conn, &id, "embargo_lifted", None)?;
-    }
-    Ok(due)
 }

@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::db::{self, ListFilter};
-use super::model::{
-    ArticlePage, ArticleResponse, ArticleRow, CreateArticle, Formats, Include, Status,
-    UpdateArticle,
-};
+use super::db;
+use super::input::{CreateArticle, UpdateArticle};
+use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
+use super::operations;
+use super::reads::{self, ListFilter};
 use super::rules::Actor;
 use crate::auth::principal::{MaybeAuth, ReaderRule, Requirement, Writer};
 use crate::content::keys::Keys;
@@ -82,10 +82,10 @@ pub(super) fn render_one(
     formats: Formats,
     media: &MediaStore,
 ) -> AppResult<ArticleResponse> {
-    let mut relations = db::relations(conn, std::slice::from_ref(&row), media)?;
+    let mut relations = reads::relations(conn, std::slice::from_ref(&row), media)?;
     let rel = relations.remove(&row.id).unwrap_or_default();
     let mut article = [ArticleResponse::new(row, rel, formats)];
-    db::hydrate_related(conn, &mut article, media)?;
+    reads::hydrate_related(conn, &mut article, media)?;
     let [article] = article;
     Ok(article)
 }
@@ -154,7 +154,7 @@ pub async fn list_articles(
     let page = state
         .db
         .read(move |conn| {
-            let scope = db::resolve_filters(conn, section, tag, author)?;
+            let scope = reads::resolve_filters(conn, section, tag, author)?;
             let filter = ListFilter {
                 public,
                 sections: scope.sections.clone(),
@@ -167,27 +167,10 @@ pub async fn list_articles(
             };
             let searched = words.is_some();
             let rows = match &words {
-                Some(words) => {
-                    let ids = super::search::ranked_ids(conn, words)?;
-                    let rank: std::collections::HashMap<String, usize> = ids
-                        .iter()
-                        .enumerate()
-                        .map(|(i, id)| (id.clone(), i))
-                        .collect();
-                    let filter = ListFilter {
-                        only: Some(ids),
-                        ..filter
-                    };
-                    let mut rows = db::list(conn, &filter, None, limit)?;
-                    rows.sort_by_key(|r| rank.get(&r.id).copied().unwrap_or(usize::MAX));
-                    rows.into_iter()
-                        .skip(offset as usize)
-                        .take(limit as usize + 1)
-                        .collect()
-                }
-                None => db::list(conn, &filter, after, limit)?,
+                Some(words) => super::search::ranked_page(conn, words, filter, offset, limit)?,
+                None => reads::list(conn, &filter, after, limit)?,
             };
-            let mut relations = db::relations(conn, &rows, &media)?;
+            let mut relations = reads::relations(conn, &rows, &media)?;
             let key = move |r: &ArticleRow| {
                 let at = if public {
                     r.published_at.unwrap_or(r.updated_at)
@@ -204,8 +187,8 @@ pub async fn list_articles(
                 Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
                 None => Page::from_rows(rows, limit, key, item),
             };
-            db::hydrate_related(conn, &mut page.data, &media)?;
-            db::expand(conn, &mut page.data, include, &media)?;
+            reads::hydrate_related(conn, &mut page.data, &media)?;
+            super::include::expand(conn, &mut page.data, include, &media)?;
             let mut keys = Keys::new();
             if searched {
                 keys.add(crate::content::keys::SEARCH);
@@ -277,9 +260,9 @@ pub async fn get_article(
             if !public && !insider {
                 return Err(AppError::NotFound("article"));
             }
-            let neighbours = db::neighbours(conn, &row)?;
+            let neighbours = reads::neighbours(conn, &row)?;
             let mut article = [render_one(conn, row, formats, &media)?];
-            db::expand(conn, &mut article, include, &media)?;
+            super::include::expand(conn, &mut article, include, &media)?;
             let [article] = article;
             Ok(Ok((
                 public,
@@ -363,7 +346,7 @@ pub async fn create_article(
     let article = state
         .db
         .write(move |conn| {
-            let row = db::insert(conn, input, user.as_deref(), &media)?;
+            let row = operations::create(conn, input, user.as_deref(), &media)?;
             render_one(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
@@ -410,7 +393,7 @@ pub async fn update_article(
         .write(move |conn| {
             let current = db::get(conn, &key)?;
             actor.may_edit(&current)?;
-            let row = db::update(
+            let row = operations::save(
                 conn,
                 current,
                 expected,

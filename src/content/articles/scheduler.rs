@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
+use super::{operations, reads};
 use crate::state::AppState;
 use crate::store::now;
 
@@ -42,14 +43,14 @@ pub async fn run(state: AppState) {
     loop {
         let due = state
             .db
-            .read(super::db::next_visibility_change)
+            .read(reads::next_visibility_change)
             .await
             .unwrap_or(None);
         sleep_until(due, &mut commits).await;
-        if !matches!(state.db.read(super::db::anything_due).await, Ok(true)) {
+        if !matches!(state.db.read(operations::anything_due).await, Ok(true)) {
             continue;
         }
-        match state.db.write(super::db::publish_due).await {
+        match state.db.write(operations::publish_due).await {
             Ok(ids) if !ids.is_empty() => {
                 tracing::info!(count = ids.len(), "published scheduled stories")
             }

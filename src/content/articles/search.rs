@@ -73,3 +73,31 @@ mod tests {
         assert_eq!(fts5_query("*** ()"), "");
     }
 }
+
+/// A page of the stories in `filter` matching `words`, most relevant first: `limit + 1`
+/// rows from position `offset` (the extra one tells whether another page follows).
+pub fn ranked_page(
+    conn: &mut DbConn,
+    words: &str,
+    filter: super::reads::ListFilter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<Vec<super::model::ArticleRow>> {
+    let ids = ranked_ids(conn, words)?;
+    let rank: std::collections::HashMap<String, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.clone(), i))
+        .collect();
+    let filter = super::reads::ListFilter {
+        only: Some(ids),
+        ..filter
+    };
+    let mut rows = super::reads::list(conn, &filter, None, limit)?;
+    rows.sort_by_key(|r| rank.get(&r.id).copied().unwrap_or(usize::MAX));
+    Ok(rows
+        .into_iter()
+        .skip(offset.max(0) as usize)
+        .take(limit as usize + 1)
+        .collect())
+}

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::db::public_at;
+use super::listing::public_at;
 use super::model::{ArticleRow, FeaturedImage, Relations};
 use crate::content::Summary;
 use crate::error::AppResult;

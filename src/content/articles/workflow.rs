@@ -5,7 +5,9 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, post};
 
 use super::db;
-use super::model::{ArticleResponse, ArticleRow, Formats, PublishRequest, Status, VersionOnly};
+use super::input::{PublishRequest, VersionOnly};
+use super::model::{ArticleResponse, ArticleRow, Formats};
+use super::operations;
 use super::routes::{private, render_one};
 use super::rules::Actor;
 use crate::auth::principal::{Principal, Writer};
@@ -13,18 +15,17 @@ use crate::error::AppResult;
 use crate::http::cache;
 use crate::http::extract::Json;
 use crate::state::AppState;
-use crate::store::now;
+use crate::store::DbConn;
 
-/// Runs a state change with the usual version and permission checks.
+/// Runs a state change (an operation given the story, the expected version and who
+/// acts) with the usual version and permission checks.
 async fn change_state(
     principal: &Principal,
     req: &HttpRequest,
     key: String,
     version: Option<i64>,
     state: &AppState,
-    decide: impl FnOnce(
-        &ArticleRow,
-    ) -> AppResult<(Status, Option<Option<chrono::NaiveDateTime>>, &'static str)>
+    operation: impl FnOnce(&mut DbConn, &ArticleRow, i64, Option<&str>) -> AppResult<ArticleRow>
     + Send
     + 'static,
 ) -> AppResult<HttpResponse> {
@@ -36,16 +37,7 @@ async fn change_state(
         .write(move |conn| {
             let current = db::get(conn, &key)?;
             actor.may_publish(&current)?;
-            let (status, published_at, action) = decide(&current)?;
-            let row = db::transition(
-                conn,
-                &current,
-                expected,
-                status,
-                published_at,
-                action,
-                actor.user_id.as_deref(),
-            )?;
+            let row = operation(conn, &current, expected, actor.user_id.as_deref())?;
             render_one(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
@@ -89,14 +81,14 @@ pub async fn publish_article(
         key.into_inner(),
         version,
         &state,
-        move |_| {
-            let now = now();
-            let at = publish_at.map_or(now, |t| t.naive_utc());
-            if at > now {
-                Ok((Status::Scheduled, Some(Some(at)), "schedule"))
-            } else {
-                Ok((Status::Published, Some(Some(at)), "publish"))
-            }
+        move |conn, current, expected, who| {
+            operations::publish(
+                conn,
+                current,
+                expected,
+                publish_at.map(|t| t.naive_utc()),
+                who,
+            )
         },
     )
     .await
@@ -128,7 +120,7 @@ pub async fn unpublish_article(
         key.into_inner(),
         body.0.version,
         &state,
-        |_| Ok((Status::Draft, Some(None), "unpublish")),
+        operations::unpublish,
     )
     .await
 }
@@ -168,7 +160,7 @@ pub async fn delete_article(
         .write(move |conn| {
             let current = db::get(conn, &key)?;
             actor.may_publish(&current)?;
-            db::trash(
+            operations::trash(
                 conn,
                 &current,
                 expected.unwrap_or(current.version),

@@ -3,13 +3,13 @@
 use diesel::prelude::*;
 
 use super::model::{AuthorInput, AuthorRow};
-use crate::content::check_version;
 use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::invalidation::invalidate;
 use crate::store::schema::authors;
 use crate::store::{DbConn, lock, new_id, now};
+use crate::store::{check_version, versioned};
 
 slugged_lookups!(authors, AuthorRow, "author");
 
@@ -60,22 +60,28 @@ pub fn update(
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
     slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
-    let updated = diesel::update(authors::table.find(&current.id))
-        .filter(authors::version.eq(expected))
-        .set((
-            authors::name.eq(input.name.unwrap_or(current.name)),
-            authors::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-            authors::bio.eq(input.bio.unwrap_or(current.bio)),
-            authors::links.eq(input.links.unwrap_or(current.links)),
-            authors::version.eq(expected + 1),
-            authors::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, &current.id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(authors::table.find(&current.id))
+                .filter(authors::version.eq(expected))
+                .set((
+                    authors::name.eq(input.name.unwrap_or(current.name)),
+                    authors::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+                    authors::bio.eq(input.bio.unwrap_or(current.bio)),
+                    authors::links.eq(input.links.unwrap_or(current.links)),
+                    authors::version.eq(expected + 1),
+                    authors::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| {
+            authors::table
+                .find(&current.id)
+                .select(authors::version)
+                .first(c)
+        },
+    )?;
     invalidate([keys::AUTHORS.to_owned(), keys::author(&current.id)]);
     get(conn, &current.id)
 }

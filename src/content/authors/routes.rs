@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::model::{AuthorResponse, CreateAuthor, UpdateAuthor};
 use crate::auth::principal::{Editor, MaybeAuth};
-use crate::content::articles::db::{CountBy, counts};
+use crate::content::articles::listing::{CountBy, counts};
 use crate::content::keys::{self, Keys};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};

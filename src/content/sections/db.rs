@@ -3,13 +3,13 @@
 use diesel::prelude::*;
 
 use super::model::{SectionInput, SectionRow, Tree};
-use crate::content::check_version;
 use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::invalidation::invalidate;
 use crate::store::schema::sections;
 use crate::store::{DbConn, new_id, now};
+use crate::store::{check_version, versioned};
 
 /// Every section (a site has tens to hundreds; the tree is read whole).
 pub fn all(conn: &mut DbConn) -> AppResult<Vec<SectionRow>> {
@@ -124,23 +124,29 @@ pub fn update(
         None if moved => next_position(conn, parent_id.as_deref())?,
         None => current.position,
     };
-    let updated = diesel::update(sections::table.find(&current.id))
-        .filter(sections::version.eq(expected))
-        .set((
-            sections::name.eq(input.name.unwrap_or(current.name)),
-            sections::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-            sections::description.eq(input.description.unwrap_or(current.description)),
-            sections::parent_id.eq(parent_id),
-            sections::position.eq(position),
-            sections::version.eq(expected + 1),
-            sections::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, &current.id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(sections::table.find(&current.id))
+                .filter(sections::version.eq(expected))
+                .set((
+                    sections::name.eq(input.name.unwrap_or(current.name)),
+                    sections::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+                    sections::description.eq(input.description.unwrap_or(current.description)),
+                    sections::parent_id.eq(parent_id),
+                    sections::position.eq(position),
+                    sections::version.eq(expected + 1),
+                    sections::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| {
+            sections::table
+                .find(&current.id)
+                .select(sections::version)
+                .first(c)
+        },
+    )?;
     invalidate([keys::SECTIONS.to_owned(), keys::section(&current.id)]);
     if moved {
         // Its stories leave the lists of its old ancestors (which carry its key) and

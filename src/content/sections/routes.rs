@@ -63,7 +63,11 @@ fn with_counts(
     rows: &[super::model::SectionRow],
 ) -> AppResult<std::collections::HashMap<String, i64>> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    crate::content::articles::db::counts(conn, crate::content::articles::db::CountBy::Section, &ids)
+    crate::content::articles::listing::counts(
+        conn,
+        crate::content::articles::listing::CountBy::Section,
+        &ids,
+    )
 }
 
 fn found(

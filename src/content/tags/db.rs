@@ -3,13 +3,13 @@
 use diesel::prelude::*;
 
 use super::model::{TagInput, TagRow};
-use crate::content::check_version;
 use crate::content::keys;
 use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::invalidation::invalidate;
 use crate::store::schema::tags;
 use crate::store::{DbConn, lock, new_id, now};
+use crate::store::{check_version, versioned};
 
 slugged_lookups!(tags, TagRow, "tag");
 
@@ -53,21 +53,22 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> A
     let current = get(conn, key)?;
     check_version(current.version, expected)?;
     slug::ensure_free(input.slug.as_ref(), |s| slug_taken(conn, s, &current.id))?;
-    let updated = diesel::update(tags::table.find(&current.id))
-        .filter(tags::version.eq(expected))
-        .set((
-            tags::name.eq(input.name.unwrap_or(current.name)),
-            tags::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-            tags::description.eq(input.description.unwrap_or(current.description)),
-            tags::version.eq(expected + 1),
-            tags::updated_at.eq(now()),
-        ))
-        .execute(conn)?;
-    if updated == 0 {
-        return Err(AppError::PreconditionFailed {
-            current_version: get(conn, &current.id)?.version,
-        });
-    }
+    versioned(
+        conn,
+        |c| {
+            diesel::update(tags::table.find(&current.id))
+                .filter(tags::version.eq(expected))
+                .set((
+                    tags::name.eq(input.name.unwrap_or(current.name)),
+                    tags::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
+                    tags::description.eq(input.description.unwrap_or(current.description)),
+                    tags::version.eq(expected + 1),
+                    tags::updated_at.eq(now()),
+                ))
+                .execute(c)
+        },
+        |c| tags::table.find(&current.id).select(tags::version).first(c),
+    )?;
     invalidate([keys::TAGS.to_owned(), keys::tag(&current.id)]);
     get(conn, &current.id)
 }
