@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         ["openapi"] => {
-            println!("{}", crate::http::openapi::ApiDoc::build().json);
+            println!("{}", crate::openapi::ApiDoc::build().json);
             ExitCode::SUCCESS
         }
         [] | ["serve"] => run(serve),

@@ -18,9 +18,9 @@ use crate::error::AppError;
 use crate::http::extract::JSON_LIMIT;
 use crate::http::metrics::Metrics;
 use crate::http::middleware::{observe, problem_fallback};
-use crate::http::openapi::ApiDoc;
 use crate::http::problem::Problem;
-use crate::http::routes;
+use crate::openapi::ApiDoc;
+use crate::routes;
 use crate::state::AppState;
 use crate::store::Db;
 
@@ -67,7 +67,6 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         settings: Arc::new(settings),
         metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
         media,
-        openapi: Arc::new(ApiDoc::build()),
         key_limits: Default::default(),
         response_cache,
     })
@@ -85,13 +84,15 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let spec = state.openapi.spec.clone();
+    let spec = ApiDoc::shared().spec.clone();
     let demo_frontend = state.settings.demo_frontend;
     let (app, _) = App::new()
         .into_utoipa_app()
         .configure(routes::register)
         .split_for_parts();
+    let response_cache = Data::from(state.response_cache.clone());
     app.app_data(Data::new(state))
+        .app_data(response_cache)
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
@@ -123,8 +124,8 @@ pub fn app(
 }
 
 /// 405 with `Allow` for a known path and a method it does not take; 404 otherwise.
-async fn no_route(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
-    match state.openapi.allowed_methods(req.path()) {
+async fn no_route(req: HttpRequest) -> HttpResponse {
+    match ApiDoc::shared().allowed_methods(req.path()) {
         Some(methods) => {
             let problem = Problem::new(
                 actix_web::http::StatusCode::METHOD_NOT_ALLOWED,

@@ -16,8 +16,6 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Where image files are stored and served from.
     pub media: crate::media::store::MediaStore,
-    /// The OpenAPI document, rendered once.
-    pub openapi: Arc<crate::http::openapi::ApiDoc>,
     /// Per-key request budgets.
     pub key_limits: crate::auth::limits::KeyLimits,
     /// Public responses, keyed by the content version.

@@ -3,8 +3,8 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
+use super::model::KeyPrincipal;
 use super::model::{Role, Scope};
-use super::principal::KeyPrincipal;
 use super::tokens::{hash_secret, random_secret};
 use crate::error::{AppError, AppResult};
 use crate::store::schema::{api_keys, login_failures, refresh_tokens, sessions, users};

@@ -136,13 +136,7 @@ pub async fn create_api_key(
         .await?;
     let mut body = ApiKeyResponse::from(row);
     body.secret = Some(secret);
-    Ok(cache::json(
-        &req,
-        StatusCode::CREATED,
-        &body,
-        Visibility::Private,
-        None,
-    ))
+    Ok(cache::private(&req, StatusCode::CREATED, &body, None))
 }
 
 /// Lists API keys, newest first, revoked ones included.

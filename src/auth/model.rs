@@ -253,3 +253,10 @@ mod tests {
         }
     }
 }
+
+/// An API key in use.
+#[derive(Debug, Clone)]
+pub struct KeyPrincipal {
+    pub id: String,
+    pub scopes: Vec<Scope>,
+}

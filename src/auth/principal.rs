@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use super::db;
-use super::model::{Role, Scope};
+use super::model::{KeyPrincipal, Role, Scope};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -22,13 +22,6 @@ pub struct UserPrincipal {
     pub id: String,
     pub role: Role,
     pub session_id: String,
-}
-
-/// An API key in use.
-#[derive(Debug, Clone)]
-pub struct KeyPrincipal {
-    pub id: String,
-    pub scopes: Vec<Scope>,
 }
 
 /// The authenticated caller.
@@ -45,6 +38,11 @@ impl Principal {
             Principal::User(u) => Some(u),
             Principal::Key(_) => None,
         }
+    }
+
+    /// The user behind a change, for histories and audit (none for API keys).
+    pub fn user_id(&self) -> Option<String> {
+        self.user().map(|u| u.id.clone())
     }
 
     /// True for a user of at least `role`.

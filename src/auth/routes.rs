@@ -12,7 +12,7 @@ use super::principal::AnyUser;
 use super::tokens::hash_secret;
 use super::{db, password};
 use crate::error::{AppError, AppResult};
-use crate::http::cache::{self, Visibility};
+use crate::http::cache::{self};
 use crate::http::extract::Json;
 use crate::state::AppState;
 use crate::users::db as users_db;
@@ -176,13 +176,7 @@ fn tokens_response(
         expires_in: state.jwt.ttl_secs(),
         refresh_token,
     };
-    Ok(cache::json(
-        req,
-        StatusCode::OK,
-        &body,
-        Visibility::Private,
-        None,
-    ))
+    Ok(cache::private(req, StatusCode::OK, &body, None))
 }
 
 /// Signs out: the session's access and refresh tokens stop working at once.
@@ -212,11 +206,10 @@ pub async fn me(user: AnyUser, req: HttpRequest, state: Data<AppState>) -> AppRe
     let id = user.user()?.id.clone();
     let row = state.db.read(move |conn| users_db::get(conn, &id)).await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &UserResponse::from(row),
-        Visibility::Private,
         Some(version),
     ))
 }

@@ -40,6 +40,18 @@ impl Visibility {
     }
 }
 
+/// A response for the signed-in caller only (`private, no-store`): what every write
+/// and every editor's read answers. `version` goes into the ETag of a versioned record,
+/// so `If-Match` can send it back.
+pub fn private<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: &T,
+    version: Option<i64>,
+) -> HttpResponse {
+    json(req, status, body, Visibility::Private, version)
+}
+
 /// A JSON response with an ETag; answers 304 when the client already has these bytes.
 /// `version` (for versioned resources) leads the ETag so it doubles as `If-Match`.
 pub fn json<T: Serialize>(
@@ -154,14 +166,11 @@ fn parse_if_match(value: &str) -> Option<i64> {
     tag.split('.').next()?.parse().ok()
 }
 
-/// Tags a public response with the keys it is cached and purged by (see
-/// `content::keys`): `Surrogate-Key` for Fastly and Varnish, `Cache-Tag` (the same,
-/// comma-separated) for Cloudflare. Private responses are never cached, so they
-/// carry none.
-pub fn surrogate_keys(
-    mut response: HttpResponse,
-    keys: &crate::content::keys::Keys,
-) -> HttpResponse {
+/// Tags a public response with the keys it is cached and purged by (`keys`: space
+/// separated, as `content::keys::Keys::header` writes them): `Surrogate-Key` for
+/// Fastly and Varnish, `Cache-Tag` (the same, comma-separated) for Cloudflare.
+/// Private responses are never cached, so they carry none.
+pub fn surrogate_keys(mut response: HttpResponse, keys: &str) -> HttpResponse {
     let public = response
         .headers()
         .get(header::CACHE_CONTROL)
@@ -170,13 +179,12 @@ pub fn surrogate_keys(
     if !public {
         return response;
     }
-    let value = keys.header();
-    if let Ok(v) = HeaderValue::from_str(&value) {
+    if let Ok(v) = HeaderValue::from_str(keys) {
         response
             .headers_mut()
             .insert(header::HeaderName::from_static("surrogate-key"), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&value.replace(' ', ",")) {
+    if let Ok(v) = HeaderValue::from_str(&keys.replace(' ', ",")) {
         response
             .headers_mut()
             .insert(header::HeaderName::from_static("cache-tag"), v);

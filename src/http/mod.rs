@@ -1,4 +1,6 @@
-//! The HTTP layer: routing, extractors, errors, caching, pagination, telemetry.
+//! The HTTP layer every room builds on: extractors, errors, caching, pagination,
+//! telemetry and the middleware. The route table and the OpenAPI document are at the
+//! top (`routes`, `openapi`), beside `startup`: they name every room's handlers.
 
 pub mod body_deadline;
 pub mod cache;
@@ -7,12 +9,10 @@ pub mod examples;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
-pub mod openapi;
 pub mod ops;
 pub mod pagination;
 pub mod problem;
 pub mod response_cache;
-pub mod routes;
 pub mod security;
 
 /// A stored UTC time as the API shows it.

@@ -21,7 +21,6 @@ use actix_web::middleware::Next;
 use actix_web::web::{Bytes, Data};
 use actix_web::{Error, HttpMessage, HttpResponse};
 
-use crate::state::AppState;
 use crate::store::invalidation::{ALL, Invalidation};
 
 /// Says whether a response came from the cache (`hit`) or was built (`miss`).
@@ -397,19 +396,20 @@ pub async fn serve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let state = req.app_data::<Data<AppState>>().cloned();
-    let Some(state) = state.filter(|s| s.settings.response_cache_bytes > 0 && cacheable(&req))
-    else {
+    // The app registers the cache it was built with (`startup::app`); a capacity of 0
+    // turns it off.
+    let cache = req.app_data::<Data<ResponseCache>>().cloned();
+    let Some(cache) = cache.filter(|c| c.capacity > 0 && cacheable(&req)) else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
     let key = format!("{}?{}", req.path(), req.query_string());
-    if let Some(entry) = state.response_cache.get(&key) {
+    if let Some(entry) = cache.get(&key) {
         return Ok(hit(req, &entry));
     }
-    let epoch = state.response_cache.epoch();
+    let epoch = cache.epoch();
     let res = next.call(req).await?;
     let public = res
         .headers()
@@ -449,7 +449,7 @@ pub async fn serve(
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    state.response_cache.put(
+    cache.put(
         &key,
         Entry {
             status: head.status(),

@@ -5,9 +5,8 @@ use diesel::prelude::*;
 
 use super::model::{ImageMeta, ImageRow};
 use crate::error::{AppError, AppResult};
-use crate::store::schema::images;
-use crate::store::{DbConn, now};
-use crate::store::{check_version, versioned};
+use crate::store::schema::{article_links, articles, images};
+use crate::store::{DbConn, check_version, now, versioned};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -147,7 +146,13 @@ pub fn update(conn: &mut DbConn, id: &str, expected: i64, meta: ImageMeta) -> Ap
 /// Refuses (409) to delete an image a live story uses, in its body or as its lead
 /// photo; every delete path goes through here.
 pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
-    let users = crate::content::articles::reads::image_in_use(conn, id)?;
+    let users: i64 = article_links::table
+        .inner_join(articles::table.on(articles::id.eq(article_links::article_id)))
+        .filter(article_links::target_kind.eq("image"))
+        .filter(article_links::target_id.eq(id))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
     if users > 0 {
         return Err(AppError::Conflict {
             detail: format!(

@@ -121,7 +121,10 @@ pub async fn ingest(
         })
         .await?;
     if status == StatusCode::OK {
-        super::routes::remove_files(&state.media, keys.iter().map(String::as_str)).await;
+        state
+            .media
+            .remove_files(keys.iter().map(String::as_str))
+            .await;
     }
     Ok((status, row))
 }

@@ -59,16 +59,6 @@ pub async fn upload_image(
     Ok(respond(&req, status, row, &state.media))
 }
 
-/// Best-effort removal of files no row points at (a lost de-duplication race, a
-/// deleted image); failures are logged, leaving orphans to sweep, never dangling rows.
-pub(super) async fn remove_files(media: &MediaStore, keys: impl Iterator<Item = &str>) {
-    for key in keys {
-        if let Err(e) = media.delete(key).await {
-            tracing::warn!(key, error = %e, "could not delete a media file");
-        }
-    }
-}
-
 fn respond(
     req: &HttpRequest,
     status: StatusCode,
@@ -77,7 +67,7 @@ fn respond(
 ) -> HttpResponse {
     let version = row.version;
     let body = ImageResponse::new(row, media);
-    let mut res = cache::json(req, status, &body, Visibility::Private, Some(version));
+    let mut res = cache::private(req, status, &body, Some(version));
     if status == StatusCode::CREATED
         && let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/images/{}", body.id))
     {
@@ -202,15 +192,11 @@ pub async fn delete_image(
     // The row is gone (committed); the files follow. A failure here leaves orphans to
     // sweep, never an image whose files are missing.
     let stored: Vec<StoredRendition> = serde_json::from_str(&row.renditions).unwrap_or_default();
-    for key in stored
-        .iter()
-        .map(|r| r.key.as_str())
-        .chain([row.original_key.as_str()])
-    {
-        if let Err(e) = state.media.delete(key).await {
-            tracing::warn!(key, error = %e, "could not delete a media file");
-        }
-    }
+    let keys = stored.iter().map(|r| r.key.as_str());
+    state
+        .media
+        .remove_files(keys.chain([row.original_key.as_str()]))
+        .await;
     Ok(cache::no_content())
 }
 

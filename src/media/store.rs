@@ -143,6 +143,17 @@ impl MediaStore {
             ))),
         }
     }
+
+    /// Best-effort removal of files no row points at (a lost de-duplication race, a
+    /// deleted image); failures are logged, leaving orphans to sweep, never dangling
+    /// rows.
+    pub async fn remove_files(&self, keys: impl Iterator<Item = &str>) {
+        for key in keys {
+            if let Err(e) = self.delete(key).await {
+                tracing::warn!(key, error = %e, "could not delete a media file");
+            }
+        }
+    }
 }
 
 /// A single `Range: bytes=…` request.

@@ -8,7 +8,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 use super::curate::Op;
 use super::input::CreateSchedule;
 use super::model::{Change, Curation, ScheduleResponse};
-use super::routes::actor;
 use super::{db, plans};
 use crate::auth::principal::{Editor, Reader};
 use crate::content::articles::input::VersionOnly;
@@ -79,7 +78,7 @@ pub async fn restore_collection_order(
 ) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let (key, from_version) = path.into_inner();
-    let actor = actor(&who.principal);
+    let actor = who.principal.user_id();
     let due = key.clone();
     state
         .db
@@ -91,11 +90,10 @@ pub async fn restore_collection_order(
             super::curate::apply(conn, &key, expected, actor, Op::Restore { from_version })
         })
         .await?;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &done,
-        Visibility::Private,
         Some(done.version),
     ))
 }
@@ -127,13 +125,7 @@ pub async fn list_collection_schedules(
         })
         .await?;
     let body: Vec<ScheduleResponse> = rows.into_iter().map(ScheduleResponse::from).collect();
-    Ok(cache::json(
-        &req,
-        StatusCode::OK,
-        &body,
-        Visibility::Private,
-        None,
-    ))
+    Ok(cache::private(&req, StatusCode::OK, &body, None))
 }
 
 /// Prepares an order (the morning homepage) to replace the live one at `publish_at`,
@@ -158,7 +150,7 @@ pub async fn create_collection_schedule(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let key = slug.into_inner();
-    let actor = actor(&who.principal);
+    let actor = who.principal.user_id();
     let body = body.0;
     let publish_at = super::input::instant("publish_at", body.publish_at)?.naive_utc();
     let row = state
@@ -166,13 +158,7 @@ pub async fn create_collection_schedule(
         .write(move |conn| plans::add_schedule(conn, &key, publish_at, &body.items, actor))
         .await?;
     let created = ScheduleResponse::from(row);
-    Ok(cache::json(
-        &req,
-        StatusCode::CREATED,
-        &created,
-        Visibility::Private,
-        None,
-    ))
+    Ok(cache::private(&req, StatusCode::CREATED, &created, None))
 }
 
 /// Cancels a pending prepared order.

@@ -8,21 +8,14 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use super::curate::{self, Op};
 use super::input::{InsertItem, ItemInput, ReplaceItems, UpdateItem, VersionParam};
 use super::model::Curation;
-use super::routes::actor;
 use crate::auth::principal::{Editor, Reader};
 use crate::error::AppResult;
-use crate::http::cache::{self, Visibility};
+use crate::http::cache::{self};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 
 fn curation(req: &HttpRequest, body: &Curation) -> HttpResponse {
-    cache::json(
-        req,
-        StatusCode::OK,
-        body,
-        Visibility::Private,
-        Some(body.version),
-    )
+    cache::private(req, StatusCode::OK, body, Some(body.version))
 }
 
 /// Brings the collection up to date (due prepared orders, expired items) in its own
@@ -120,7 +113,7 @@ pub async fn replace_collection_items(
         &state,
         slug.into_inner(),
         expected,
-        actor(&who.principal),
+        who.principal.user_id(),
         op,
     )
     .await?;
@@ -167,7 +160,7 @@ pub async fn insert_collection_item(
         &state,
         slug.into_inner(),
         expected,
-        actor(&who.principal),
+        who.principal.user_id(),
         op,
     )
     .await?;
@@ -209,7 +202,7 @@ pub async fn update_collection_item(
         pinned: body.pinned,
         expires_at: body.expires_at,
     };
-    let done = run(&state, key, expected, actor(&who.principal), op).await?;
+    let done = run(&state, key, expected, who.principal.user_id(), op).await?;
     Ok(curation(&req, &done))
 }
 
@@ -241,7 +234,7 @@ pub async fn remove_collection_item(
     let expected = cache::expected_version(&req, query.0.version)?;
     let (key, article) = path.into_inner();
     let op = Op::Remove { article };
-    let done = run(&state, key, expected, actor(&who.principal), op).await?;
+    let done = run(&state, key, expected, who.principal.user_id(), op).await?;
     Ok(curation(&req, &done))
 }
 

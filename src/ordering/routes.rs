@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::input::{CreateCollection, UpdateCollection, VersionParam};
 use super::model::{CollectionPage, CollectionResponse, CollectionRow};
-use crate::auth::principal::{Editor, MaybeAuth, Principal};
+use crate::auth::principal::{Editor, MaybeAuth};
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
@@ -15,20 +15,11 @@ use crate::http::pagination::{self, Page, PageParams};
 use crate::state::AppState;
 use crate::store::DbConn;
 
-/// The user behind a change, for the history (null for API keys).
-pub(super) fn actor(principal: &Principal) -> Option<String> {
-    principal.user().map(|u| u.id.clone())
-}
-
 fn settings(conn: &mut DbConn, row: CollectionRow) -> AppResult<CollectionResponse> {
     let fill = db::fills(conn, std::slice::from_ref(&row))?
         .remove(&row.id)
         .unwrap_or_default();
     Ok(CollectionResponse::new(row, fill))
-}
-
-fn written(req: &HttpRequest, status: StatusCode, body: &CollectionResponse) -> HttpResponse {
-    cache::json(req, status, body, Visibility::Private, Some(body.version))
 }
 
 /// Lists collections (their settings, not their stories) by slug.
@@ -70,7 +61,7 @@ pub async fn list_collections(
         keys.add(crate::content::keys::collection(&c.id));
     }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// A collection resolved for readers: its published stories in order as summaries
@@ -112,7 +103,7 @@ pub async fn get_collection(
         Visibility::for_request(&req, true),
         None,
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Creates a collection with an empty order.
@@ -133,7 +124,7 @@ pub async fn create_collection(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (name, input) = body.0.parse()?;
-    let actor = actor(&who.principal);
+    let actor = who.principal.user_id();
     let created = state
         .db
         .write(move |conn| {
@@ -141,7 +132,12 @@ pub async fn create_collection(
             settings(conn, row)
         })
         .await?;
-    Ok(written(&req, StatusCode::CREATED, &created))
+    Ok(cache::private(
+        &req,
+        StatusCode::CREATED,
+        &created,
+        Some(created.version),
+    ))
 }
 
 /// Renames a collection or changes its slug, description, capacity or fill source
@@ -173,7 +169,7 @@ pub async fn update_collection(
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
     let key = slug.into_inner();
-    let actor = actor(&who.principal);
+    let actor = who.principal.user_id();
     let updated = state
         .db
         .write(move |conn| {
@@ -181,7 +177,12 @@ pub async fn update_collection(
             settings(conn, row)
         })
         .await?;
-    Ok(written(&req, StatusCode::OK, &updated))
+    Ok(cache::private(
+        &req,
+        StatusCode::OK,
+        &updated,
+        Some(updated.version),
+    ))
 }
 
 /// Deletes a collection with its history and prepared orders (the stories stay).

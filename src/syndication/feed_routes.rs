@@ -219,7 +219,7 @@ pub async fn rss_feed(
         body,
         channel.updated,
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Atom 1.0.
@@ -247,7 +247,7 @@ pub async fn atom_feed(
         body,
         channel.updated,
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// JSON Feed 1.1.
@@ -271,5 +271,5 @@ pub async fn json_feed(
     let updated = channel.updated;
     let body = serde_json::to_vec(&feeds::json(&channel, entries)).map_err(AppError::internal)?;
     let response = cache::public_bytes(&req, "application/feed+json", body, updated);
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }

@@ -153,13 +153,7 @@ pub async fn list_syndication_items(
             })
         })
         .await?;
-    Ok(cache::json(
-        &req,
-        StatusCode::OK,
-        &page,
-        Visibility::Private,
-        None,
-    ))
+    Ok(cache::private(&req, StatusCode::OK, &page, None))
 }
 
 /// `GET /articles/{key}?format=ninjs`: one story as ninjs. The public sees public

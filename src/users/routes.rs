@@ -70,11 +70,10 @@ pub async fn create_user(
         .write(move |conn| db::insert(conn, new.email.as_str(), &new.name, new.role, &hash))
         .await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::CREATED,
         &UserResponse::from(row),
-        Visibility::Private,
         Some(version),
     ))
 }
@@ -99,11 +98,10 @@ pub async fn get_user(
     let id = id.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &id)).await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &UserResponse::from(row),
-        Visibility::Private,
         Some(version),
     ))
 }
@@ -183,11 +181,10 @@ pub async fn update_user(
         })
         .await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &UserResponse::from(row),
-        Visibility::Private,
         Some(version),
     ))
 }

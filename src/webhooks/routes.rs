@@ -39,10 +39,6 @@ async fn check_url(state: &AppState, url: &str) -> AppResult<String> {
     Ok(url.to_owned())
 }
 
-fn private(req: &HttpRequest, status: StatusCode, body: &impl serde::Serialize) -> HttpResponse {
-    cache::json(req, status, body, Visibility::Private, None)
-}
-
 /// Subscribes a URL to events. The signing secret is generated unless given, and shown
 /// only in this response.
 #[utoipa::path(
@@ -85,10 +81,11 @@ pub async fn create_webhook(
         .db
         .write(move |conn| db::insert(conn, input, who))
         .await?;
-    Ok(private(
+    Ok(cache::private(
         &req,
         StatusCode::CREATED,
         &WebhookResponse::new(row, true),
+        None,
     ))
 }
 
@@ -109,7 +106,7 @@ pub async fn list_webhooks(
         .into_iter()
         .map(|r| WebhookResponse::new(r, false))
         .collect();
-    Ok(private(&req, StatusCode::OK, &body))
+    Ok(cache::private(&req, StatusCode::OK, &body, None))
 }
 
 /// One subscription.
@@ -131,10 +128,11 @@ pub async fn get_webhook(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &id)).await?;
-    Ok(private(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &WebhookResponse::new(row, false),
+        None,
     ))
 }
 
@@ -183,10 +181,11 @@ pub async fn update_webhook(
         .db
         .write(move |conn| db::update(conn, &id, input))
         .await?;
-    Ok(private(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &WebhookResponse::new(row, false),
+        None,
     ))
 }
 
@@ -270,10 +269,11 @@ pub async fn redeliver_webhook_delivery(
         .db
         .write(move |conn| db::redeliver(conn, &id, &delivery))
         .await?;
-    Ok(private(
+    Ok(cache::private(
         &req,
         StatusCode::CREATED,
         &DeliveryResponse::new(row, kind),
+        None,
     ))
 }
 

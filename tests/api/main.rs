@@ -28,6 +28,7 @@ mod portability;
 mod process;
 mod sections;
 mod security;
+mod structure;
 mod syndication;
 mod tags;
 mod users;

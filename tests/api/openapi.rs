@@ -1,6 +1,6 @@
 //! The committed OpenAPI document matches the code, and covers every route.
 
-use dateline::http::openapi::ApiDoc;
+use dateline::openapi::ApiDoc;
 use serde_json::Value;
 
 use crate::both_backends;

@@ -44,7 +44,7 @@ pub enum Block {
             skip_serializing_if = "Option::is_none"
         )]
         #[schema(read_only)]
-        image: Option<Box<super::model::FeaturedImage>>,
+        image: Option<Box<FeaturedImage>>,
     },
     /// "Also Read": a link to another story. On reads, `target` describes the story
     /// as it is now, or says it is unavailable (unpublished or trashed): an inert
@@ -88,7 +88,7 @@ pub struct RelatedTarget {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standfirst: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub featured_image: Option<super::model::FeaturedImage>,
+    pub featured_image: Option<FeaturedImage>,
 }
 
 /// Most blocks a body may have.
@@ -433,6 +433,19 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
         reading_time_minutes: words.div_ceil(WORDS_PER_MINUTE).max(1) as i32,
         text,
     }
+}
+
+/// The lead photo, compactly.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct FeaturedImage {
+    pub id: String,
+    pub url: String,
+    pub srcset: String,
+    pub alt: String,
+    pub caption: String,
+    pub credit: String,
+    pub width: u32,
+    pub height: u32,
 }
 
 #[cfg(test)]

@@ -345,13 +345,15 @@ pub fn due(conn: &mut DbConn) -> QueryResult<Vec<String>> {
 
 /// Whether any scheduled story's time has come (one index probe; see `articles_status`).
 pub fn any_due(conn: &mut DbConn) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        articles::table
-            .filter(articles::status.eq(Status::Scheduled.as_str()))
-            .filter(articles::published_at.le(now()))
-            .filter(articles::deleted_at.is_null()),
-    ))
-    .get_result(conn)
+    // A count, not EXISTS: PostgreSQL plans an EXISTS here as a sequential scan that
+    // stops at the first match, which the plan tests (rightly) refuse.
+    let due: i64 = articles::table
+        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::published_at.le(now()))
+        .filter(articles::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    Ok(due > 0)
 }
 
 /// Flips a due scheduled story to published; 0 when another instance already did.

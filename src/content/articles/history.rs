@@ -6,22 +6,18 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use chrono::DateTime;
 
 use super::db;
+use super::input::FormatsQuery;
 use super::input::VersionOnly;
 use super::model::{
     ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
 };
-use super::routes::{FormatsQuery, render_one};
 use super::rules::Actor;
 use super::{operations, reads, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
-use crate::http::cache::{self, Visibility};
+use crate::http::cache::{self};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
-
-fn private<T: serde::Serialize>(req: &HttpRequest, status: StatusCode, body: &T) -> HttpResponse {
-    cache::json(req, status, body, Visibility::Private, None)
-}
 
 /// A story's history, newest first: every save and state change, who and when.
 #[utoipa::path(
@@ -48,7 +44,7 @@ pub async fn list_revisions(
             revisions::revisions(conn, &row.id)
         })
         .await?;
-    Ok(private(&req, StatusCode::OK, &list))
+    Ok(cache::private(&req, StatusCode::OK, &list, None))
 }
 
 /// One revision, with the story as it was then.
@@ -90,7 +86,7 @@ pub async fn get_revision(
             Ok(RevisionResponse { summary, article })
         })
         .await?;
-    Ok(private(&req, StatusCode::OK, &revision))
+    Ok(cache::private(&req, StatusCode::OK, &revision, None))
 }
 
 /// Restores the content of an earlier revision (headline, body, relations…) as a new
@@ -134,14 +130,13 @@ pub async fn restore_revision(
                 actor.user_id.as_deref(),
                 &media,
             )?;
-            render_one(conn, row, Formats::parse(None)?, &media)
+            reads::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &article,
-        Visibility::Private,
         Some(article.version),
     ))
 }
@@ -172,14 +167,13 @@ pub async fn untrash_article(
         .write(move |conn| {
             let trashed = revisions::find_trashed(conn, &key)?;
             let row = operations::untrash(conn, &trashed, user.as_deref())?;
-            render_one(conn, row, Formats::parse(None)?, &media)
+            reads::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &article,
-        Visibility::Private,
         Some(article.version),
     ))
 }
@@ -212,7 +206,7 @@ pub async fn article_backlinks(
                 .collect::<Vec<_>>())
         })
         .await?;
-    Ok(private(&req, StatusCode::OK, &links))
+    Ok(cache::private(&req, StatusCode::OK, &links, None))
 }
 
 /// How long a preview link works.
@@ -251,7 +245,7 @@ pub async fn preview_article(
         token,
         expires_at: DateTime::from_timestamp(exp as i64, 0).unwrap_or_default(),
     };
-    Ok(private(&req, StatusCode::CREATED, &body))
+    Ok(cache::private(&req, StatusCode::CREATED, &body, None))
 }
 
 /// Redeems a preview token: the story as it is now, whatever its state.
@@ -278,10 +272,10 @@ pub async fn redeem_preview(
         .db
         .read(move |conn| {
             let row = db::get(conn, &id)?;
-            render_one(conn, row, formats, &media)
+            reads::story_response(conn, row, formats, &media)
         })
         .await?;
-    Ok(private(&req, StatusCode::OK, &article))
+    Ok(cache::private(&req, StatusCode::OK, &article, None))
 }
 
 /// Registers these routes.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::blocks::Block;
 use super::model::Seo;
@@ -196,4 +196,18 @@ pub struct PublishRequest {
 pub struct VersionOnly {
     /// The version you are acting on (or send `If-Match`).
     pub version: Option<i64>,
+}
+
+/// `formats=` for single reads.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatsQuery {
+    /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
+    pub formats: Option<String>,
+    /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
+    pub include: Option<String>,
+    /// `ninjs`: the story as an IPTC ninjs 2.2 document instead (embargoed stories only
+    /// for `syndication:read` keys and signed-in readers; a story not published comes
+    /// as `pubstatus: canceled` without content).
+    pub format: Option<String>,
 }

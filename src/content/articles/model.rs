@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::blocks::Block;
+use super::blocks::{Block, FeaturedImage};
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
 use crate::http::utc;
@@ -115,19 +115,6 @@ pub struct Seo {
 pub struct Correction {
     pub at: DateTime<Utc>,
     pub text: String,
-}
-
-/// The lead photo, compactly.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FeaturedImage {
-    pub id: String,
-    pub url: String,
-    pub srcset: String,
-    pub alt: String,
-    pub caption: String,
-    pub credit: String,
-    pub width: u32,
-    pub height: u32,
 }
 
 /// A story.

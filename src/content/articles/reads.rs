@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::blocks::FeaturedImage;
 use super::blocks::{self, Block};
 use super::compose::image_info;
 use super::listing::public_at;
-use super::model::{ArticleLink, ArticleRow, FeaturedImage, Neighbours, Relations, Status};
-use super::summary::Related;
+use super::model::{
+    ArticleLink, ArticleResponse, ArticleRow, Formats, Neighbours, Relations, Status,
+};
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
 use crate::media::model::ImageRow;
@@ -19,6 +21,25 @@ use crate::store::schema::{
     article_authors, article_links, article_tags, articles, authors, images, sections, tags,
 };
 use crate::store::{DbConn, inner, keys_in, now};
+
+/// What [`relations`] needs of a row.
+pub trait Related {
+    fn id(&self) -> &str;
+    fn section_id(&self) -> Option<&str>;
+    fn featured_image_id(&self) -> Option<&str>;
+}
+
+impl Related for ArticleRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn section_id(&self) -> Option<&str> {
+        self.section_id.as_deref()
+    }
+    fn featured_image_id(&self) -> Option<&str> {
+        self.featured_image_id.as_deref()
+    }
+}
 
 /// Loads the relations of `rows` in four queries, whatever the number of rows.
 pub fn relations<R: Related>(
@@ -309,15 +330,20 @@ pub fn hydrate_related(
     Ok(())
 }
 
-/// Whether any live article uses the image (in its body or as its lead photo).
-pub fn image_in_use(conn: &mut DbConn, image_id: &str) -> AppResult<i64> {
-    Ok(article_links::table
-        .inner_join(articles::table.on(articles::id.eq(article_links::article_id)))
-        .filter(article_links::target_kind.eq("image"))
-        .filter(article_links::target_id.eq(image_id))
-        .filter(articles::deleted_at.is_null())
-        .count()
-        .get_result(conn)?)
+/// A story as the API shows it: relations, the links its "Also Read" blocks show, and
+/// the renderings `formats` asks for.
+pub fn story_response(
+    conn: &mut DbConn,
+    row: ArticleRow,
+    formats: Formats,
+    media: &MediaStore,
+) -> AppResult<ArticleResponse> {
+    let mut relations = relations(conn, std::slice::from_ref(&row), media)?;
+    let rel = relations.remove(&row.id).unwrap_or_default();
+    let mut article = [ArticleResponse::new(row, rel, formats)];
+    hydrate_related(conn, &mut article, media)?;
+    let [article] = article;
+    Ok(article)
 }
 
 /// How a list is filtered and ordered.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::db;
-use super::input::{CreateArticle, UpdateArticle};
+use super::input::{CreateArticle, FormatsQuery, UpdateArticle};
 use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
 use super::operations;
 use super::reads::{self, ListFilter};
@@ -19,9 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{self, Page, PageParams};
-use crate::media::store::MediaStore;
 use crate::state::AppState;
-use crate::store::{DbConn, now};
+use crate::store::now;
 
 /// Filters and paging for `GET /articles`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -52,20 +51,6 @@ pub struct ArticleQuery {
     pub cursor: Option<String>,
 }
 
-/// `formats=` for single reads.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FormatsQuery {
-    /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
-    pub formats: Option<String>,
-    /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
-    pub include: Option<String>,
-    /// `ninjs`: the story as an IPTC ninjs 2.2 document instead (embargoed stories only
-    /// for `syndication:read` keys and signed-in readers; a story not published comes
-    /// as `pubstatus: canceled` without content).
-    pub format: Option<String>,
-}
-
 /// What `GET /articles/{key}` answers: the page, or with `format=ninjs` a ninjs document.
 // Only documented, never built: untagged, as the handler sends one or the other.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -74,34 +59,6 @@ pub struct FormatsQuery {
 pub enum ArticleRead {
     Page(Box<ArticlePage>),
     Ninjs(Box<crate::syndication::ninjs::Ninjs>),
-}
-
-pub(super) fn render_one(
-    conn: &mut DbConn,
-    row: ArticleRow,
-    formats: Formats,
-    media: &MediaStore,
-) -> AppResult<ArticleResponse> {
-    let mut relations = reads::relations(conn, std::slice::from_ref(&row), media)?;
-    let rel = relations.remove(&row.id).unwrap_or_default();
-    let mut article = [ArticleResponse::new(row, rel, formats)];
-    reads::hydrate_related(conn, &mut article, media)?;
-    let [article] = article;
-    Ok(article)
-}
-
-pub(super) fn private(
-    req: &HttpRequest,
-    status: StatusCode,
-    article: &ArticleResponse,
-) -> HttpResponse {
-    cache::json(
-        req,
-        status,
-        article,
-        Visibility::Private,
-        Some(article.version),
-    )
 }
 
 /// Lists stories: published ones (newest first) for everyone; with `status`, every
@@ -207,7 +164,7 @@ pub async fn list_articles(
     let (page, keys) = page;
     let visibility = Visibility::for_request(&req, public);
     let response = pagination::respond(&req, &page, visibility);
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// One story, by id or slug. The public sees it once published and past any embargo;
@@ -261,7 +218,7 @@ pub async fn get_article(
                 return Err(AppError::NotFound("article"));
             }
             let neighbours = reads::neighbours(conn, &row)?;
-            let mut article = [render_one(conn, row, formats, &media)?];
+            let mut article = [reads::story_response(conn, row, formats, &media)?];
             super::include::expand(conn, &mut article, include, &media)?;
             let [article] = article;
             Ok(Ok((
@@ -283,7 +240,7 @@ pub async fn get_article(
                 Visibility::for_request(&req, public),
                 Some(page.article.version),
             );
-            Ok(cache::surrogate_keys(response, &keys))
+            Ok(cache::surrogate_keys(response, &keys.header()))
         }
         Err(Some(slug)) => {
             let query = req.query_string();
@@ -347,10 +304,10 @@ pub async fn create_article(
         .db
         .write(move |conn| {
             let row = operations::create(conn, input, user.as_deref(), &media)?;
-            render_one(conn, row, Formats::parse(None)?, &media)
+            reads::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
-    let mut response = private(&req, StatusCode::CREATED, &article);
+    let mut response = cache::private(&req, StatusCode::CREATED, &article, Some(article.version));
     if let Ok(location) = header::HeaderValue::from_str(&format!("/api/v1/articles/{}", article.id))
     {
         response.headers_mut().insert(header::LOCATION, location);
@@ -402,10 +359,15 @@ pub async fn update_article(
                 &media,
                 "update",
             )?;
-            render_one(conn, row, Formats::parse(None)?, &media)
+            reads::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
-    Ok(private(&req, StatusCode::OK, &article))
+    Ok(cache::private(
+        &req,
+        StatusCode::OK,
+        &article,
+        Some(article.version),
+    ))
 }
 
 /// Registers the article routes.

@@ -57,23 +57,6 @@ pub fn ranked_ids(conn: &mut DbConn, q: &str) -> AppResult<Vec<String>> {
     Ok(hits.into_iter().map(|h| h.id).collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::fts5_query;
-
-    #[test]
-    fn hostile_input_becomes_plain_words() {
-        assert_eq!(fts5_query("\"unbalanced"), "\"unbalanced\"");
-        assert_eq!(fts5_query("NEAR(a b"), "\"NEAR\" \"a\" \"b\"");
-        assert_eq!(
-            fts5_query("a* OR -b ^c {d}:e"),
-            "\"a\" \"OR\" \"b\" \"c\" \"d\" \"e\""
-        );
-        assert_eq!(fts5_query("Zürich élection"), "\"Zürich\" \"élection\"");
-        assert_eq!(fts5_query("*** ()"), "");
-    }
-}
-
 /// A page of the stories in `filter` matching `words`, most relevant first: `limit + 1`
 /// rows from position `offset` (the extra one tells whether another page follows).
 pub fn ranked_page(
@@ -100,4 +83,21 @@ pub fn ranked_page(
         .skip(offset.max(0) as usize)
         .take(limit as usize + 1)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts5_query;
+
+    #[test]
+    fn hostile_input_becomes_plain_words() {
+        assert_eq!(fts5_query("\"unbalanced"), "\"unbalanced\"");
+        assert_eq!(fts5_query("NEAR(a b"), "\"NEAR\" \"a\" \"b\"");
+        assert_eq!(
+            fts5_query("a* OR -b ^c {d}:e"),
+            "\"a\" \"OR\" \"b\" \"c\" \"d\" \"e\""
+        );
+        assert_eq!(fts5_query("Zürich élection"), "\"Zürich\" \"élection\"");
+        assert_eq!(fts5_query("*** ()"), "");
+    }
 }

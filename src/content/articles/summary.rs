@@ -8,33 +8,16 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::blocks::FeaturedImage;
 use super::listing::public_at;
-use super::model::{ArticleRow, FeaturedImage, Relations};
+use super::model::Relations;
+use super::reads::Related;
 use crate::content::Summary;
 use crate::error::AppResult;
 use crate::http::utc;
 use crate::media::store::MediaStore;
 use crate::store::schema::articles;
 use crate::store::{DbConn, now};
-
-/// What [`super::reads::relations`] needs of a row.
-pub trait Related {
-    fn id(&self) -> &str;
-    fn section_id(&self) -> Option<&str>;
-    fn featured_image_id(&self) -> Option<&str>;
-}
-
-impl Related for ArticleRow {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn section_id(&self) -> Option<&str> {
-        self.section_id.as_deref()
-    }
-    fn featured_image_id(&self) -> Option<&str> {
-        self.featured_image_id.as_deref()
-    }
-}
 
 /// The columns a summary needs.
 #[derive(Debug, Clone, Queryable, Selectable)]

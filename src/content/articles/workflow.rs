@@ -8,7 +8,7 @@ use super::db;
 use super::input::{PublishRequest, VersionOnly};
 use super::model::{ArticleResponse, ArticleRow, Formats};
 use super::operations;
-use super::routes::{private, render_one};
+use super::reads;
 use super::rules::Actor;
 use crate::auth::principal::{Principal, Writer};
 use crate::error::AppResult;
@@ -38,10 +38,15 @@ async fn change_state(
             let current = db::get(conn, &key)?;
             actor.may_publish(&current)?;
             let row = operation(conn, &current, expected, actor.user_id.as_deref())?;
-            render_one(conn, row, Formats::parse(None)?, &media)
+            reads::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
-    Ok(private(req, StatusCode::OK, &article))
+    Ok(cache::private(
+        req,
+        StatusCode::OK,
+        &article,
+        Some(article.version),
+    ))
 }
 
 /// Publishes now, or schedules for a future `publish_at` (public from then on, with

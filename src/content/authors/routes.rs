@@ -57,7 +57,7 @@ pub async fn list_authors(
             .add(keys::author_articles(&a.id));
     }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// One author, by slug or id.
@@ -99,7 +99,7 @@ pub async fn get_author(
         Visibility::for_request(&req, true),
         Some(version),
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Creates an author; the slug is derived from the name unless given.
@@ -122,11 +122,10 @@ pub async fn create_author(
     let input = body.0.parse()?;
     let row = state.db.write(move |conn| db::insert(conn, input)).await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::CREATED,
         &AuthorResponse::new(row, 0),
-        Visibility::Private,
         Some(version),
     ))
 }
@@ -164,11 +163,10 @@ pub async fn update_author(
         .write(move |conn| db::update(conn, &key, expected, input))
         .await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &AuthorResponse::new(row, 0),
-        Visibility::Private,
         Some(version),
     ))
 }

@@ -47,7 +47,7 @@ pub async fn list_sections(
         Visibility::for_request(&req, true),
         None,
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Loads a section and renders it with its breadcrumb and subsections.
@@ -108,7 +108,7 @@ pub async fn get_section(
         &section,
         Visibility::for_request(&req, true),
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Creates a section, at the top level or under `parent`.

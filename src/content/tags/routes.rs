@@ -56,7 +56,7 @@ pub async fn list_tags(
         keys.add(keys::tag(&t.id)).add(keys::tag_articles(&t.id));
     }
     let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// One tag, by slug or id.
@@ -98,7 +98,7 @@ pub async fn get_tag(
         Visibility::for_request(&req, true),
         Some(version),
     );
-    Ok(cache::surrogate_keys(response, &keys))
+    Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
 /// Creates a tag; the slug is derived from the name unless given.
@@ -124,11 +124,10 @@ pub async fn create_tag(
         .write(move |conn| db::insert(conn, &name, input))
         .await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::CREATED,
         &TagResponse::new(row, 0),
-        Visibility::Private,
         Some(version),
     ))
 }
@@ -166,11 +165,10 @@ pub async fn update_tag(
         .write(move |conn| db::update(conn, &key, expected, input))
         .await?;
     let version = row.version;
-    Ok(cache::json(
+    Ok(cache::private(
         &req,
         StatusCode::OK,
         &TagResponse::new(row, 0),
-        Visibility::Private,
         Some(version),
     ))
 }

@@ -8,8 +8,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_actix_web::AppExt;
 
-use super::problem::{PROBLEM_JSON, Problem};
 use crate::error::FieldError;
+use crate::http::problem::{PROBLEM_JSON, Problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,6 +49,13 @@ pub struct ApiDoc {
 }
 
 impl ApiDoc {
+    /// The document of this build, made on first use and shared by every worker
+    /// (it is derived from the code alone, so one copy serves the whole process).
+    pub fn shared() -> &'static ApiDoc {
+        static DOC: std::sync::OnceLock<ApiDoc> = std::sync::OnceLock::new();
+        DOC.get_or_init(ApiDoc::build)
+    }
+
     /// Builds the document from the registered routes.
     pub fn build() -> Self {
         let spec = document();
@@ -88,7 +95,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut spec) = App::new()
         .into_utoipa_app()
         .openapi(BaseDoc::openapi())
-        .configure(super::routes::register)
+        .configure(crate::routes::register)
         .split_for_parts();
     finish(&mut spec);
     spec
@@ -170,7 +177,7 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                     "Credentials were sent and are invalid, expired or revoked",
                 ));
             }
-            super::examples::annotate(method, path, operation, secured);
+            crate::http::examples::annotate(method, path, operation, secured);
             if operation.responses.responses.contains_key("412") {
                 extra.push((
                     "428",

@@ -3,9 +3,9 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::ops;
 use crate::auth::{keys, routes as auth};
 use crate::content::{articles, authors, sections, tags};
+use crate::http::ops;
 use crate::media::routes as media;
 use crate::users::routes as users;
 
