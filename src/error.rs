@@ -13,7 +13,7 @@ pub struct FieldError {
 }
 
 /// Everything that can go wrong while serving a request.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum AppError {
     /// Well-formed input that breaks a rule (422).
     Validation(Vec<FieldError>),

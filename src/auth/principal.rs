@@ -180,31 +180,80 @@ impl FromRequest for MaybeAuth {
     }
 }
 
-/// Reads and checks the caller's credentials once per request.
-/// Feed readers cannot send headers: feed URLs also take an API key as `?key=`.
-fn feed_key(req: &HttpRequest) -> AppResult<Option<String>> {
-    if !req.path().starts_with("/feeds/") {
-        return Ok(None);
-    }
-    let key = form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "key")
-        .map(|(_, v)| v.into_owned());
-    match key {
-        Some(k) if k.starts_with(API_KEY_PREFIX) => Ok(Some(k)),
-        Some(_) => Err(AppError::Unauthorized(
-            "`key` must be an API key (dl_…)".into(),
-        )),
-        None => Ok(None),
+/// Anyone, told apart: `insider` when the caller may read content that is not public
+/// yet (a user, or a key with a content scope), `partner` for syndication keys.
+/// Credentials are checked if sent.
+pub struct Viewer {
+    pub principal: Option<Principal>,
+    pub insider: bool,
+    pub partner: bool,
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = authenticate(&req).await?;
+            let insider = principal.as_ref().is_some_and(ReaderRule::allows);
+            let partner = principal
+                .as_ref()
+                .is_some_and(|p| p.has_scope(Scope::SyndicationRead));
+            Ok(Viewer {
+                principal,
+                insider,
+                partner,
+            })
+        })
     }
 }
 
-async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
-    if let Some(cached) = req.extensions().get::<Principal>() {
-        return Ok(Some(cached.clone()));
+/// A feed reader: anyone, or a key sent as `?key=dl_…` (feed readers cannot send
+/// headers) or in the usual header. A bad key is a 401.
+pub struct FeedReader(pub Option<Principal>);
+
+impl FromRequest for FeedReader {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if req.headers().contains_key(header::AUTHORIZATION) {
+                return authenticate(&req).await.map(FeedReader);
+            }
+            let key = form_urlencoded::parse(req.query_string().as_bytes())
+                .find(|(k, _)| k == "key")
+                .map(|(_, v)| v.into_owned());
+            match key {
+                Some(k) if k.starts_with(API_KEY_PREFIX) => {
+                    check(&req, &k).await.map(|p| FeedReader(Some(p)))
+                }
+                Some(_) => Err(AppError::Unauthorized(
+                    "`key` must be an API key (dl_…)".into(),
+                )),
+                None => Ok(FeedReader(None)),
+            }
+        })
     }
-    let from_query;
-    let token = match req.headers().get(header::AUTHORIZATION) {
-        Some(raw) => raw
+}
+
+/// What the `Authorization` header of a request came to, worked out once per request
+/// (by [`authenticate_first`], or by the first extractor that asks).
+#[derive(Clone)]
+struct Checked(AppResult<Option<Principal>>);
+
+/// The caller, from the `Authorization` header: none without one, an error for a bad
+/// one. Worked out once per request.
+async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
+    if let Some(Checked(done)) = req.extensions().get::<Checked>() {
+        return done.clone();
+    }
+    let result = match req.headers().get(header::AUTHORIZATION) {
+        None => Ok(None),
+        Some(raw) => match raw
             .to_str()
             .ok()
             .and_then(|v| {
@@ -213,17 +262,22 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
             })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::Unauthorized("the Authorization header must be `Bearer <token>`".into())
-            })?,
-        None => match feed_key(req)? {
-            Some(key) => {
-                from_query = key;
-                from_query.as_str()
-            }
-            None => return Ok(None),
+        {
+            Some(token) => check(req, token).await.map(Some),
+            None => Err(AppError::Unauthorized(
+                "the Authorization header must be `Bearer <token>`".into(),
+            )),
         },
     };
+    if let Ok(Some(principal)) = &result {
+        req.extensions_mut().insert(principal.clone());
+    }
+    req.extensions_mut().insert(Checked(result.clone()));
+    result
+}
+
+/// Checks a token (an access token or an API key) against the database.
+async fn check(req: &HttpRequest, token: &str) -> AppResult<Principal> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state missing"))?;
@@ -271,28 +325,22 @@ async fn authenticate(req: &HttpRequest) -> AppResult<Option<Principal>> {
             session_id,
         })
     };
-    req.extensions_mut().insert(principal.clone());
-    Ok(Some(principal))
+    Ok(principal)
 }
 
-/// Checks the credentials a request carries before any handler reads its input, so a
-/// bad or insufficient credential is answered 401 (or 403, by the handler's rule,
-/// now without waiting) rather than with a 422 about a body it should never have
-/// looked at. Sign-in and refresh are exempt: a client may still carry an expired
-/// token there, which is exactly why it is calling.
+/// Checks the credentials in a request's `Authorization` header before any handler
+/// reads its input, so that the handler's own extractor (`Editor`, `MaybeAuth`, …)
+/// answers a bad credential with 401 at once, rather than a 422 about a body it should
+/// never have looked at. It answers nothing itself: what a handler requires is in its
+/// signature, and one that takes no credentials (sign-in, refresh: a client may still
+/// carry an expired token there) never sees the outcome.
 pub async fn authenticate_first(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
-) -> Result<
-    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
-    actix_web::Error,
-> {
-    let path = req.path();
-    let checked = (path.starts_with("/api/v1/") || path.starts_with("/feeds/"))
-        && path != "/api/v1/auth/login"
-        && path != "/api/v1/auth/refresh";
-    if checked && let Err(e) = authenticate(req.request()).await {
-        return Ok(req.error_response(e).map_into_right_body());
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        // Kept in the request for the extractors, whatever it came to.
+        let _ = authenticate(req.request()).await;
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    next.call(req).await
 }

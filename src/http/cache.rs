@@ -132,8 +132,9 @@ fn etag_of(version: Option<i64>, digest: &str) -> String {
     }
 }
 
-/// True when `If-None-Match` lists `etag` (weakly compared, as RFC 9110 asks) or `*`.
-fn none_match(req: &HttpRequest, etag: &str) -> bool {
+/// True when `If-None-Match` lists `etag` (weakly compared, as RFC 9110 asks) or `*`:
+/// the one reading of the header every response with an ETag uses.
+pub fn none_match(req: &HttpRequest, etag: &str) -> bool {
     let Some(value) = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -190,6 +191,22 @@ pub fn surrogate_keys(mut response: HttpResponse, keys: &str) -> HttpResponse {
             .insert(header::HeaderName::from_static("cache-tag"), v);
     }
     response
+}
+
+/// 301 to `path`, keeping the request's query: a resource that moved (a story whose
+/// slug changed). Cacheable for a while: the move is permanent, the target may move
+/// again.
+pub fn moved(req: &HttpRequest, path: &str) -> HttpResponse {
+    let query = req.query_string();
+    let location = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    HttpResponse::MovedPermanently()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .finish()
 }
 
 /// An empty 204 for deletes and revocations.

@@ -27,29 +27,37 @@ pub struct PageParams {
 impl PageParams {
     /// The validated limit.
     pub fn limit(&self) -> AppResult<i64> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => Err(AppError::invalid(
-                "limit",
-                format!("must be from 1 to {MAX_LIMIT}"),
-            )),
-        }
+        limit(self.limit, DEFAULT_LIMIT)
     }
 
     /// The decoded keyset position, if any.
     pub fn after<K: for<'de> Deserialize<'de>>(&self) -> AppResult<Option<K>> {
-        let Some(cursor) = &self.cursor else {
-            return Ok(None);
-        };
-        URL_SAFE_NO_PAD
-            .decode(cursor)
-            .ok()
-            .filter(|bytes| !bytes.windows(6).any(|w| w == b"\\u0000"))
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .map(Some)
-            .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
+        self.cursor.as_deref().map(decode_cursor).transpose()
     }
+}
+
+/// A `limit` parameter checked against the shared bounds (1 to [`MAX_LIMIT`]), or
+/// `default` when absent: every list, feed and change feed reads its size here.
+pub fn limit(value: Option<i64>, default: i64) -> AppResult<i64> {
+    match value {
+        None => Ok(default),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::invalid(
+            "limit",
+            format!("must be from 1 to {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// A cursor this API issued ([`encode_cursor`]), decoded; anything else is a 422
+/// naming `cursor`.
+pub fn decode_cursor<K: for<'de> Deserialize<'de>>(cursor: &str) -> AppResult<K> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .filter(|bytes| !bytes.windows(6).any(|w| w == b"\\u0000"))
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
 }
 
 /// One page of a list.

@@ -229,15 +229,7 @@ pub async fn serve_media(
     }
     let etag = format!("\"{}\"", &process::content_hash(key.as_bytes())[..24]);
     let cache_control = "public, max-age=31536000, immutable";
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    if matches {
+    if cache::none_match(&req, &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::feeds::{self, Channel, Entry};
-use crate::auth::principal::MaybeAuth;
+use crate::auth::principal::FeedReader;
 use crate::content::articles::model::{ArticleResponse, Formats};
 use crate::content::articles::reads::ListFilter;
 use crate::content::keys::Keys;
@@ -41,11 +41,7 @@ async fn load(
     req: &HttpRequest,
     q: FeedQuery,
 ) -> AppResult<(Channel, Vec<Entry>, Keys)> {
-    let limit = match q.limit {
-        None => 50,
-        Some(n) if (1..=100).contains(&n) => n,
-        Some(_) => return Err(AppError::invalid("limit", "must be from 1 to 100")),
-    };
+    let limit = crate::http::pagination::limit(q.limit, 50)?;
     let media = state.media.clone();
     let filters = q.clone();
     let (title, stories, changed, keys) = state
@@ -206,7 +202,7 @@ fn failed(e: std::io::Error) -> AppError {
 )]
 #[get("/feeds/rss")]
 pub async fn rss_feed(
-    _: MaybeAuth,
+    _: FeedReader,
     req: HttpRequest,
     query: Query<FeedQuery>,
     state: Data<AppState>,
@@ -234,7 +230,7 @@ pub async fn rss_feed(
 )]
 #[get("/feeds/atom")]
 pub async fn atom_feed(
-    _: MaybeAuth,
+    _: FeedReader,
     req: HttpRequest,
     query: Query<FeedQuery>,
     state: Data<AppState>,
@@ -262,7 +258,7 @@ pub async fn atom_feed(
 )]
 #[get("/feeds/json")]
 pub async fn json_feed(
-    _: MaybeAuth,
+    _: FeedReader,
     req: HttpRequest,
     query: Query<FeedQuery>,
     state: Data<AppState>,

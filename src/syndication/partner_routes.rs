@@ -5,8 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,11 +13,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::changes;
 use super::ninjs::{self, Ninjs};
 use crate::auth::principal::Partner;
-use crate::content::articles::db as articles;
 use crate::content::articles::model::{ArticleResponse, ArticleRow, Formats, Include};
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::Query;
+use crate::http::pagination;
 use crate::media::store::MediaStore;
 use crate::state::AppState;
 use crate::store::DbConn;
@@ -46,20 +44,6 @@ pub struct ChangePage {
     pub next_cursor: String,
     /// More changes are waiting now (ask again at once).
     pub has_more: bool,
-}
-
-fn encode(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(seq.to_string())
-}
-
-fn decode(cursor: &str) -> AppResult<i64> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.parse::<i64>().ok())
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
 }
 
 /// ninjs documents for `rows` (any state), with relations, rendered bodies and lead
@@ -120,12 +104,19 @@ pub async fn list_syndication_items(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let q = query.0;
-    let limit = match q.limit {
-        None => 20,
-        Some(n) if (1..=100).contains(&n) => n,
-        Some(_) => return Err(AppError::invalid("limit", "must be from 1 to 100")),
-    };
-    let start = q.cursor.as_deref().map(decode).transpose()?;
+    let limit = pagination::limit(q.limit, pagination::DEFAULT_LIMIT)?;
+    // A position in the change log: never below 0.
+    let start = q
+        .cursor
+        .as_deref()
+        .map(pagination::decode_cursor::<i64>)
+        .transpose()?
+        .map(|at| {
+            (at >= 0)
+                .then_some(at)
+                .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
+        })
+        .transpose()?;
     let media = state.media.clone();
     let public_url = state.settings.public_url.clone();
     let since = q.since.map(|t| t.naive_utc());
@@ -148,7 +139,7 @@ pub async fn list_syndication_items(
             rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
             Ok(ChangePage {
                 data: documents(conn, rows, &media, &public_url)?,
-                next_cursor: encode(next),
+                next_cursor: pagination::encode_cursor(&next),
                 has_more,
             })
         })
@@ -160,33 +151,35 @@ pub async fn list_syndication_items(
 /// stories; `syndication:read` keys also embargoed and scheduled ones; signed-in
 /// readers (users, `content:read` keys) everything they could read anyway.
 pub async fn ninjs_article(
-    who: crate::auth::principal::MaybeAuth,
+    who: crate::auth::principal::Viewer,
     req: HttpRequest,
     key: String,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    use crate::auth::model::Scope;
-    use crate::auth::principal::{ReaderRule, Requirement};
-    let insider = who.0.as_ref().is_some_and(ReaderRule::allows);
-    let partner = who
-        .0
-        .as_ref()
-        .is_some_and(|p| p.has_scope(Scope::SyndicationRead));
+    let (insider, partner) = (who.insider, who.partner);
     let media = state.media.clone();
     let public_url = state.settings.public_url.clone();
-    let (public, document) = state
+    use crate::content::articles::reads::{Lookup, lookup};
+    let found = state
         .db
         .read(move |conn| {
-            let row = articles::find(conn, &key)?.ok_or(AppError::NotFound("article"))?;
+            let row = match lookup(conn, &key)? {
+                Lookup::Found(row) => *row,
+                Lookup::Moved(slug) => return Ok(Err(slug)),
+            };
             let public = row.is_public(crate::store::now());
             if !(public || insider || (partner && changes::is_syndicated(&row))) {
                 return Err(AppError::NotFound("article"));
             }
             let mut docs = documents(conn, vec![row], &media, &public_url)?;
             let doc = docs.pop().ok_or(AppError::NotFound("article"))?;
-            Ok((public, doc))
+            Ok(Ok((public, doc)))
         })
         .await?;
+    let (public, document) = match found {
+        Ok(found) => found,
+        Err(slug) => return Ok(cache::moved(&req, &format!("/api/v1/articles/{slug}"))),
+    };
     let version = document.version.parse().ok();
     Ok(cache::json(
         &req,

@@ -537,6 +537,16 @@ async fn a_changed_slug_redirects_and_the_trash_hides_a_story(app: TestApp) {
         old.header("location").as_deref(),
         Some("/api/v1/articles/better-title?formats=html")
     );
+    // The partner form of the read takes the same way to the story.
+    let old_ninjs = app
+        .get("/api/v1/articles/first-title?format=ninjs")
+        .send()
+        .await;
+    assert_eq!(old_ninjs.status, 301);
+    assert_eq!(
+        old_ninjs.header("location").as_deref(),
+        Some("/api/v1/articles/better-title?format=ninjs")
+    );
     // The old slug stays reserved for the redirect.
     let taken = app
         .post("/api/v1/articles")

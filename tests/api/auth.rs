@@ -146,6 +146,25 @@ async fn forged_expired_and_misdirected_tokens_are_refused(app: TestApp) {
         .send()
         .await
         .problem(401);
+
+    // A bad credential is answered before the body is read: 401, not a 422 about a
+    // body the caller had no right to send.
+    let expired = forge(with("exp", json!(now - 3600)), JWT_SECRET);
+    app.post("/api/v1/tags")
+        .bearer(&expired)
+        .raw("application/json", "{\"name\": ")
+        .send()
+        .await
+        .problem(401);
+    // Sign-in takes no credentials: a client still carrying its expired token can
+    // sign in again.
+    let again = app
+        .post("/api/v1/auth/login")
+        .bearer(&expired)
+        .json(json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text());
 }
 
 async fn a_refresh_token_works_once_and_reuse_revokes_the_session(app: TestApp) {

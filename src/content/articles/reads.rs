@@ -346,6 +346,26 @@ pub fn story_response(
     Ok(article)
 }
 
+/// What an address (`/articles/{key}`) names.
+pub enum Lookup {
+    /// A live story, by id or slug.
+    Found(Box<ArticleRow>),
+    /// A former slug of a live story: its current one.
+    Moved(String),
+}
+
+/// The story an address names, or where it moved; 404 when neither. Every read by
+/// address goes through here, so a former slug redirects in every form of the read.
+pub fn lookup(conn: &mut DbConn, key: &str) -> AppResult<Lookup> {
+    if let Some(row) = super::db::find(conn, key)? {
+        return Ok(Lookup::Found(Box::new(row)));
+    }
+    match super::db::current_slug_for(conn, key)? {
+        Some(slug) => Ok(Lookup::Moved(slug)),
+        None => Err(AppError::NotFound("article")),
+    }
+}
+
 /// How a list is filtered and ordered.
 pub struct ListFilter {
     /// Public lists show only what the public may see, newest published first;

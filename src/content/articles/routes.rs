@@ -13,7 +13,7 @@ use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, S
 use super::operations;
 use super::reads::{self, ListFilter};
 use super::rules::Actor;
-use crate::auth::principal::{MaybeAuth, ReaderRule, Requirement, Writer};
+use crate::auth::principal::{Viewer, Writer};
 use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
@@ -71,7 +71,7 @@ pub enum ArticleRead {
 )]
 #[get("/articles")]
 pub async fn list_articles(
-    who: MaybeAuth,
+    who: Viewer,
     req: HttpRequest,
     query: Query<ArticleQuery>,
     state: Data<AppState>,
@@ -96,7 +96,7 @@ pub async fn list_articles(
         None => (paging.after()?, 0),
     };
     let public = q.status.is_none();
-    if !public && !who.0.as_ref().is_some_and(ReaderRule::allows) {
+    if !public && !who.insider {
         return Err(AppError::Forbidden(
             "listing by status needs a signed-in user or a content key".into(),
         ));
@@ -181,7 +181,7 @@ pub async fn list_articles(
 )]
 #[get("/articles/{key}")]
 pub async fn get_article(
-    who: MaybeAuth,
+    who: Viewer,
     req: HttpRequest,
     key: Path<String>,
     query: Query<FormatsQuery>,
@@ -205,13 +205,14 @@ pub async fn get_article(
     let formats = Formats::parse(query.0.formats.as_deref())?;
     let include = Include::parse(query.0.include.as_deref())?;
     let key = key.into_inner();
-    let insider = who.0.as_ref().is_some_and(ReaderRule::allows);
+    let insider = who.insider;
     let media = state.media.clone();
     let found = state
         .db
         .read(move |conn| {
-            let Some(row) = db::find(conn, &key)? else {
-                return Ok(Err(db::current_slug_for(conn, &key)?));
+            let row = match reads::lookup(conn, &key)? {
+                reads::Lookup::Found(row) => *row,
+                reads::Lookup::Moved(slug) => return Ok(Err(slug)),
             };
             let public = row.is_public(now());
             if !public && !insider {
@@ -242,19 +243,7 @@ pub async fn get_article(
             );
             Ok(cache::surrogate_keys(response, &keys.header()))
         }
-        Err(Some(slug)) => {
-            let query = req.query_string();
-            let location = if query.is_empty() {
-                format!("/api/v1/articles/{slug}")
-            } else {
-                format!("/api/v1/articles/{slug}?{query}")
-            };
-            Ok(HttpResponse::MovedPermanently()
-                .insert_header((header::LOCATION, location))
-                .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-                .finish())
-        }
-        Err(None) => Err(AppError::NotFound("article")),
+        Err(slug) => Ok(cache::moved(&req, &format!("/api/v1/articles/{slug}"))),
     }
 }
 
