@@ -127,10 +127,10 @@ fn demo(settings: Settings) -> Result<(), String> {
 
 /// The database (migrated) and media store, without the first-admin bootstrap: an
 /// import must find the database empty.
-fn open_store(settings: &Settings) -> Result<(Db, crate::media::store::MediaStore), String> {
+fn open_store(settings: &Settings) -> Result<(Db, crate::media::files::MediaStore), String> {
     let db = Db::connect(&settings.database_url, 2)?;
     db.migrate()?;
-    Ok((db, crate::media::store::MediaStore::open(settings)?))
+    Ok((db, crate::media::files::MediaStore::open(settings)?))
 }
 
 fn backup(settings: Settings, path: &std::path::Path) -> Result<(), String> {

@@ -1,8 +1,20 @@
 //! Dateline: a headless newsroom CMS.
 //!
-//! Rooms: `config` (settings), `store` (database), `http` (routing, errors, caching,
-//! paging), `auth` (credentials and permissions), `users`, `content` (authors,
-//! sections, tags, articles), `media`, `ordering` (curated collections), `startup` (the app as tests and the binary run it), `cli`.
+//! The top: `startup` (the app as tests and the binary run it), `routes` (every
+//! route), `openapi` (the document generated from them), `cli`, and `state` (what
+//! every handler can reach).
+//!
+//! Rooms, each a folder with its handlers in `routes.rs` (or `<resource>_routes.rs`),
+//! its types in `model.rs` and its queries in `db.rs`: `auth` (credentials and
+//! permissions), `users`, `content` (authors, sections, tags, articles and their
+//! surrogate keys), `media` (photos, renditions, files), `ordering` (curated
+//! collections), `syndication` (feeds, the partner API, ninjs), `webhooks`, `cdn`
+//! (purges), `audit` (who did what), `importers` (WordPress, Ghost), `portability`
+//! (export and import of a whole newsroom), `seed` and `demo` (generated content).
+//!
+//! Beneath them: `http` (extractors, errors as problem+json, caching, pagination,
+//! middleware), `store` (connections, schema, migrations, the invalidation log),
+//! `config` (settings), `error`, `telemetry`.
 
 pub mod audit;
 pub mod auth;

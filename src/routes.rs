@@ -3,9 +3,9 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::{keys, routes as auth};
+use crate::auth::{key_routes as keys, routes as auth};
 use crate::content::{articles, authors, sections, tags};
-use crate::http::ops;
+use crate::http::ops_routes as ops;
 use crate::media::routes as media;
 use crate::users::routes as users;
 
@@ -39,7 +39,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(articles::routes::register)
             .configure(crate::ordering::routes::register)
             .configure(crate::webhooks::routes::register)
-            .configure(crate::audit::register)
+            .configure(crate::audit::routes::register)
             .configure(crate::syndication::partner_routes::register),
     );
 }

@@ -49,7 +49,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         tracing::info!("built the public story index and counts");
     }
     let secret = load_or_create_secret(&settings)?;
-    let media = crate::media::store::MediaStore::open(&settings)?;
+    let media = crate::media::files::MediaStore::open(&settings)?;
     let response_cache = Arc::new(crate::http::response_cache::ResponseCache::new(
         settings.response_cache_bytes,
     ));

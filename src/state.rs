@@ -15,7 +15,7 @@ pub struct AppState {
     pub jwt: JwtKeys,
     pub metrics: Metrics,
     /// Where image files are stored and served from.
-    pub media: crate::media::store::MediaStore,
+    pub media: crate::media::files::MediaStore,
     /// Per-key request budgets.
     pub key_limits: crate::auth::limits::KeyLimits,
     /// Public responses, keyed by the content version.

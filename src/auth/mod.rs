@@ -2,7 +2,7 @@
 //! extractors that decide who may call what.
 
 pub mod db;
-pub mod keys;
+pub mod key_routes;
 pub mod limits;
 pub mod model;
 pub mod password;

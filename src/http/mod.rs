@@ -9,7 +9,7 @@ pub mod examples;
 pub mod extract;
 pub mod metrics;
 pub mod middleware;
-pub mod ops;
+pub mod ops_routes;
 pub mod pagination;
 pub mod problem;
 pub mod response_cache;

@@ -6,9 +6,9 @@ use bytes::Bytes;
 use diesel::Connection;
 
 use super::db::{self, NewImage};
+use super::files::PRIVATE_PREFIX;
 use super::model::{ImageMeta, ImageRow, StoredRendition};
 use super::process::{self, Family};
-use super::store::PRIVATE_PREFIX;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -28,7 +28,7 @@ pub async fn ingest(
     // before waiting for a processing slot.
     let hash = {
         let file = file.clone();
-        super::work::run(move || {
+        super::pool::run(move || {
             process::inspect(&file, max_pixels).map(|_| process::content_hash(&file))
         })
         .await??
@@ -44,7 +44,7 @@ pub async fn ingest(
 
     let processed = {
         let file = file.clone();
-        super::work::run(move || process::process(&file, max_pixels)).await??
+        super::pool::run(move || process::process(&file, max_pixels)).await??
     };
     // Keys carry the image id, so deleting one image never touches another's files
     // (even the same bytes uploaded again); they never change, so caching is forever.

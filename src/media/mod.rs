@@ -1,11 +1,11 @@
 //! Images: upload, validation, renditions, storage and serving.
 
 pub mod db;
+pub mod files;
 pub mod ingest;
 pub mod metadata;
 pub mod model;
+pub mod pool;
 pub mod process;
 pub mod routes;
-pub mod store;
 pub mod upload;
-pub mod work;

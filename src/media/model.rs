@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::store::MediaStore;
+use super::files::MediaStore;
 use crate::content::parse_text;
 use crate::error::{AppResult, Errors};
 use crate::http::utc;

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use bytes::Bytes;
 
 use super::db;
+use super::files::{ByteRange, MediaStore, is_public_key};
 use super::model::{
     FocalPoint, ImageMeta, ImageQuery, ImageResponse, ImageUpload, StoredRendition, UpdateImage,
 };
 use super::process;
-use super::store::{ByteRange, MediaStore, is_public_key};
 use super::upload::read_form;
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::{AppError, AppResult};
@@ -42,7 +42,7 @@ pub async fn upload_image(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let settings = state.settings.clone();
-    let _slot = super::work::upload_slot().await?;
+    let _slot = super::pool::upload_slot().await?;
     let form = read_form(&req, payload, settings.max_upload_bytes).await?;
     let meta = ImageMeta::parse(
         form.alt,

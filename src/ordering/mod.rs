@@ -9,6 +9,6 @@ pub mod input;
 pub mod item_routes;
 pub mod model;
 pub mod plans;
-pub mod public;
+pub mod published;
 pub mod routes;
 pub mod scheduler;

@@ -89,8 +89,8 @@ pub async fn get_collection(
     let (page, keys) = state
         .db
         .read(move |conn| {
-            let page = super::public::page(conn, &key, &media)?;
-            let keys = super::public::keys(conn, &page)?;
+            let page = super::published::page(conn, &key, &media)?;
+            let keys = super::published::keys(conn, &page)?;
             Ok((page, keys))
         })
         .await?;

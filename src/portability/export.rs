@@ -15,7 +15,7 @@ use super::{
     quote_ident, quote_text, safe_key,
 };
 use crate::error::{AppError, AppResult};
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::store::{Backend, Db, DbConn};
 
 #[derive(QueryableByName)]

@@ -14,7 +14,7 @@ use super::{
     quote_ident, quote_text, safe_key,
 };
 use crate::error::AppError;
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::store::{Backend, Db, DbConn};
 
 fn literal(value: &Value, kind: Kind, backend: Backend) -> Result<String, String> {

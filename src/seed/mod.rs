@@ -241,7 +241,7 @@ async fn photos(state: &AppState) -> Result<Vec<(String, ImageInfo)>, String> {
             crate::media::ingest::ingest(state, crate::demo::photo(tint)?.into(), meta, None)
                 .await
                 .map_err(|e| e.to_string())?;
-        let info = crate::content::articles::compose::image_info(row.clone(), &state.media);
+        let info = crate::content::articles::prepare::image_info(row.clone(), &state.media);
         out.push((row.id, info));
     }
     Ok(out)

@@ -1,5 +1,5 @@
 //! The change log partners mirror from, and the hook every article change passes
-//! through (`content::articles::db::record`): in the same transaction as the change it
+//! through (`content::articles::operations`): in the same transaction as the change it
 //! appends to the log and queues webhook events.
 
 use diesel::prelude::*;

@@ -9,8 +9,8 @@ use utoipa::IntoParams;
 
 use super::feeds::{self, Channel, Entry};
 use crate::auth::principal::FeedReader;
+use crate::content::articles::load::ListFilter;
 use crate::content::articles::model::{ArticleResponse, Formats};
-use crate::content::articles::reads::ListFilter;
 use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
 use crate::http::cache;
@@ -47,11 +47,11 @@ async fn load(
     let (title, stories, changed, keys) = state
         .db
         .read(move |conn| {
-            let crate::content::articles::reads::FilterIds {
+            let crate::content::articles::load::FilterIds {
                 sections,
                 tag,
                 author,
-            } = crate::content::articles::reads::resolve_filters(
+            } = crate::content::articles::load::resolve_filters(
                 conn,
                 filters.section.clone(),
                 filters.tag.clone(),
@@ -61,13 +61,14 @@ async fn load(
             keys.add(crate::content::keys::CHANGES);
             let (title, only) = match &filters.collection {
                 Some(key) => {
-                    let page =
-                        crate::ordering::public::page(conn, key, &media).map_err(|e| match e {
+                    let page = crate::ordering::published::page(conn, key, &media).map_err(
+                        |e| match e {
                             AppError::NotFound(_) => {
                                 AppError::invalid("collection", format!("no collection '{key}'"))
                             }
                             other => other,
-                        })?;
+                        },
+                    )?;
                     let ids: Vec<String> =
                         page.items.iter().map(|i| i.article.id.clone()).collect();
                     keys.add(crate::content::keys::collection(&page.collection.id));
@@ -89,12 +90,12 @@ async fn load(
                 status: None,
                 only: only.clone(),
             };
-            let mut rows = crate::content::articles::reads::list(conn, &filter, None, limit)?;
+            let mut rows = crate::content::articles::load::list(conn, &filter, None, limit)?;
             if let Some(order) = &only {
                 rows.sort_by_key(|r| order.iter().position(|id| id == &r.id));
             }
             rows.truncate(limit as usize);
-            let mut relations = crate::content::articles::reads::relations(conn, &rows, &media)?;
+            let mut relations = crate::content::articles::load::relations(conn, &rows, &media)?;
             let formats = Formats {
                 blocks: false,
                 html: true,
@@ -107,7 +108,7 @@ async fn load(
                     ArticleResponse::new(row, rel, formats)
                 })
                 .collect();
-            crate::content::articles::reads::hydrate_related(conn, &mut stories, &media)?;
+            crate::content::articles::load::hydrate_related(conn, &mut stories, &media)?;
             for story in &stories {
                 keys.story(story);
             }

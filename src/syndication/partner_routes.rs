@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
 use crate::http::extract::Query;
 use crate::http::pagination;
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::state::AppState;
 use crate::store::DbConn;
 use crate::store::schema::articles as articles_table;
@@ -55,7 +55,7 @@ pub fn documents(
     public_url: &str,
 ) -> AppResult<Vec<Ninjs>> {
     let live: Vec<bool> = rows.iter().map(changes::is_syndicated).collect();
-    let mut relations = crate::content::articles::reads::relations(conn, &rows, media)?;
+    let mut relations = crate::content::articles::load::relations(conn, &rows, media)?;
     let formats = Formats {
         blocks: false,
         html: true,
@@ -68,7 +68,7 @@ pub fn documents(
             ArticleResponse::new(row, rel, formats)
         })
         .collect();
-    crate::content::articles::reads::hydrate_related(conn, &mut stories, media)?;
+    crate::content::articles::load::hydrate_related(conn, &mut stories, media)?;
     let photos = Include {
         featured_image: true,
         ..Include::default()
@@ -159,7 +159,7 @@ pub async fn ninjs_article(
     let (insider, partner) = (who.insider, who.partner);
     let media = state.media.clone();
     let public_url = state.settings.public_url.clone();
-    use crate::content::articles::reads::{Lookup, lookup};
+    use crate::content::articles::load::{Lookup, lookup};
     let found = state
         .db
         .read(move |conn| {

@@ -678,7 +678,7 @@ async fn the_public_read_costs_a_fixed_number_of_queries(app: TestApp) {
                         }
                     },
                 );
-                let page = dateline::ordering::public::page(&mut conn, slug, &state.media);
+                let page = dateline::ordering::published::page(&mut conn, slug, &state.media);
                 diesel::Connection::set_instrumentation(
                     &mut *conn,
                     |_: diesel::connection::InstrumentationEvent<'_>| {},

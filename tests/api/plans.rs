@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use dateline::content::articles::reads::{self as articles, ListFilter};
+use dateline::content::articles::load::{self as articles, ListFilter};
 use dateline::store::DbConn;
 use diesel::RunQueryDsl;
 use diesel::connection::{Connection, InstrumentationEvent};
@@ -189,7 +189,7 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         articles::next_visibility_change(&mut conn).unwrap();
         dateline::content::articles::operations::anything_due(&mut conn).unwrap();
         dateline::ordering::curate::next_time_change(&mut conn).unwrap();
-        dateline::ordering::public::page(&mut conn, &collection, &state.media).unwrap();
+        dateline::ordering::published::page(&mut conn, &collection, &state.media).unwrap();
         dateline::syndication::changes::since(&mut conn, 0, 20).unwrap();
         conn.set_instrumentation(|_: InstrumentationEvent<'_>| {});
         let queries: Vec<String> = seen.lock().unwrap().clone();

@@ -1,5 +1,5 @@
 //! What a change to a story means for readers. Every story change passes through
-//! `db::record`, which calls [`announce`]: the story as readers can see it now is
+//! `operations::record`, which calls [`announce`]: the story as readers can see it now is
 //! compared with what they were last shown (`public_stories`, a row per public
 //! story), the published-story counts follow, and the surrogate keys of every
 //! response the change alters are named for the invalidation log (see

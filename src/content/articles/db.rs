@@ -1,7 +1,7 @@
 //! Article queries, and nothing else: the rows a story's operations
 //! (`operations.rs`) write, and the lookups they and the handlers make. Validation,
 //! rendering and announcing happen in the operations; reads of pages and lists are in
-//! `reads.rs` and `listing.rs`.
+//! `load.rs` and `listing.rs`.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

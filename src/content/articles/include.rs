@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use super::listing::{CountBy, counts};
 use crate::error::AppResult;
+use crate::media::files::MediaStore;
 use crate::media::model::{ImageResponse, ImageRow};
-use crate::media::store::MediaStore;
 use crate::store::DbConn;
 use crate::store::schema::{authors, images, tags};
 

@@ -2,19 +2,19 @@
 
 pub mod announce;
 pub mod blocks;
-pub mod compose;
 pub mod db;
-pub mod history;
+pub mod history_routes;
 pub mod include;
 pub mod input;
+pub mod lifecycle_routes;
 pub mod listing;
+pub mod load;
 pub mod model;
 pub mod operations;
-pub mod reads;
+pub mod prepare;
 pub mod revisions;
 pub mod routes;
 pub mod rules;
 pub mod scheduler;
 pub mod search;
 pub mod summary;
-pub mod workflow;

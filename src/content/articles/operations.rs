@@ -3,19 +3,19 @@
 //! scheduler's flip of due stories. Each runs inside the caller's transaction as one
 //! visible sequence: resolve → validate → render → write → record the change →
 //! announce. Handlers authorise and call these; the importers write through them too.
-//! Queries are in `db`, the rendering in `compose` and `blocks`, the partners' change
+//! Queries are in `db`, the rendering in `prepare` and `blocks`, the partners' change
 //! log in `syndication::changes`, and what readers are told in `announce`.
 
 use chrono::NaiveDateTime;
 
 use super::blocks::Block;
-use super::compose::{render_body, resolve};
 use super::db::{self, Content, NewArticle};
 use super::input::ArticleInput;
 use super::model::{ArticleRow, Correction, Seo, Status};
+use super::prepare::{render_body, resolve};
 use crate::content::slug;
 use crate::error::{AppError, AppResult, Errors};
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::store::{DbConn, check_version, lock, new_id, now, versioned};
 
 /// Creates a draft.

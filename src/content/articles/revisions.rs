@@ -5,11 +5,11 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::input::ArticleInput;
+use super::load::relations;
 use super::model::{ArticleRow, Relations, RevisionSummary, Seo, Snapshot};
-use super::reads::relations;
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::store::DbConn;
 use crate::store::schema::{article_revisions, articles, authors, tags};
 

@@ -9,9 +9,9 @@ use utoipa::IntoParams;
 
 use super::db;
 use super::input::{CreateArticle, FormatsQuery, UpdateArticle};
+use super::load::{self, ListFilter};
 use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
 use super::operations;
-use super::reads::{self, ListFilter};
 use super::rules::Actor;
 use crate::auth::principal::{Viewer, Writer};
 use crate::content::keys::Keys;
@@ -111,7 +111,7 @@ pub async fn list_articles(
     let page = state
         .db
         .read(move |conn| {
-            let scope = reads::resolve_filters(conn, section, tag, author)?;
+            let scope = load::resolve_filters(conn, section, tag, author)?;
             let filter = ListFilter {
                 public,
                 sections: scope.sections.clone(),
@@ -125,9 +125,9 @@ pub async fn list_articles(
             let searched = words.is_some();
             let rows = match &words {
                 Some(words) => super::search::ranked_page(conn, words, filter, offset, limit)?,
-                None => reads::list(conn, &filter, after, limit)?,
+                None => load::list(conn, &filter, after, limit)?,
             };
-            let mut relations = reads::relations(conn, &rows, &media)?;
+            let mut relations = load::relations(conn, &rows, &media)?;
             let key = move |r: &ArticleRow| {
                 let at = if public {
                     r.published_at.unwrap_or(r.updated_at)
@@ -144,7 +144,7 @@ pub async fn list_articles(
                 Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
                 None => Page::from_rows(rows, limit, key, item),
             };
-            reads::hydrate_related(conn, &mut page.data, &media)?;
+            load::hydrate_related(conn, &mut page.data, &media)?;
             super::include::expand(conn, &mut page.data, include, &media)?;
             let mut keys = Keys::new();
             if searched {
@@ -210,16 +210,16 @@ pub async fn get_article(
     let found = state
         .db
         .read(move |conn| {
-            let row = match reads::lookup(conn, &key)? {
-                reads::Lookup::Found(row) => *row,
-                reads::Lookup::Moved(slug) => return Ok(Err(slug)),
+            let row = match load::lookup(conn, &key)? {
+                load::Lookup::Found(row) => *row,
+                load::Lookup::Moved(slug) => return Ok(Err(slug)),
             };
             let public = row.is_public(now());
             if !public && !insider {
                 return Err(AppError::NotFound("article"));
             }
-            let neighbours = reads::neighbours(conn, &row)?;
-            let mut article = [reads::story_response(conn, row, formats, &media)?];
+            let neighbours = load::neighbours(conn, &row)?;
+            let mut article = [load::story_response(conn, row, formats, &media)?];
             super::include::expand(conn, &mut article, include, &media)?;
             let [article] = article;
             Ok(Ok((
@@ -293,7 +293,7 @@ pub async fn create_article(
         .db
         .write(move |conn| {
             let row = operations::create(conn, input, user.as_deref(), &media)?;
-            reads::story_response(conn, row, Formats::parse(None)?, &media)
+            load::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     let mut response = cache::private(&req, StatusCode::CREATED, &article, Some(article.version));
@@ -348,7 +348,7 @@ pub async fn update_article(
                 &media,
                 "update",
             )?;
-            reads::story_response(conn, row, Formats::parse(None)?, &media)
+            load::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(
@@ -361,12 +361,12 @@ pub async fn update_article(
 
 /// Registers the article routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(super::history::register);
+    cfg.configure(super::history_routes::register);
     cfg.service(list_articles)
         .service(get_article)
         .service(create_article)
         .service(update_article)
-        .service(super::workflow::publish_article)
-        .service(super::workflow::unpublish_article)
-        .service(super::workflow::delete_article);
+        .service(super::lifecycle_routes::publish_article)
+        .service(super::lifecycle_routes::unpublish_article)
+        .service(super::lifecycle_routes::delete_article);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 
-use super::{operations, reads};
+use super::{load, operations};
 use crate::state::AppState;
 use crate::store::now;
 
@@ -43,7 +43,7 @@ pub async fn run(state: AppState) {
     loop {
         let due = state
             .db
-            .read(reads::next_visibility_change)
+            .read(load::next_visibility_change)
             .await
             .unwrap_or(None);
         sleep_until(due, &mut commits).await;

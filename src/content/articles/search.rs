@@ -62,7 +62,7 @@ pub fn ranked_ids(conn: &mut DbConn, q: &str) -> AppResult<Vec<String>> {
 pub fn ranked_page(
     conn: &mut DbConn,
     words: &str,
-    filter: super::reads::ListFilter,
+    filter: super::load::ListFilter,
     offset: i64,
     limit: i64,
 ) -> AppResult<Vec<super::model::ArticleRow>> {
@@ -72,11 +72,11 @@ pub fn ranked_page(
         .enumerate()
         .map(|(i, id)| (id.clone(), i))
         .collect();
-    let filter = super::reads::ListFilter {
+    let filter = super::load::ListFilter {
         only: Some(ids),
         ..filter
     };
-    let mut rows = super::reads::list(conn, &filter, None, limit)?;
+    let mut rows = super::load::list(conn, &filter, None, limit)?;
     rows.sort_by_key(|r| rank.get(&r.id).copied().unwrap_or(usize::MAX));
     Ok(rows
         .into_iter()

@@ -3,23 +3,22 @@
 //! signed-in user or an API key, whatever its outcome) and every sign-in attempt;
 //! admins read it at `GET /api/v1/audit`.
 
+pub mod routes;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web::Data;
-use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, get};
+use actix_web::{Error, HttpMessage};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::principal::{Admin, Principal};
+use crate::auth::principal::Principal;
 use crate::error::AppResult;
-use crate::http::cache::Visibility;
-use crate::http::extract::Query;
 use crate::http::middleware::RequestId;
-use crate::http::pagination::{self, Page, PageParams};
 use crate::state::AppState;
 use crate::store::schema::audit_log;
 use crate::store::{DbConn, new_id, now};
@@ -176,7 +175,8 @@ pub struct AuditQuery {
     pub cursor: Option<String>,
 }
 
-fn entries(
+/// A page of the log, newest first, after the keyset `after`.
+pub fn entries(
     conn: &mut DbConn,
     actor: Option<String>,
     after: Option<(NaiveDateTime, String)>,
@@ -198,38 +198,4 @@ fn entries(
         );
     }
     Ok(query.load(conn)?)
-}
-
-/// The audit log, newest first (admins only).
-#[utoipa::path(
-    tag = "audit",
-    params(AuditQuery),
-    responses((status = 200, description = "Audited actions, newest first", body = Page<AuditEntry>)),
-    security(("bearer" = []))
-)]
-#[get("/audit")]
-pub async fn list_audit(
-    _: Admin,
-    req: HttpRequest,
-    query: Query<AuditQuery>,
-    state: Data<AppState>,
-) -> AppResult<HttpResponse> {
-    let query = query.0;
-    let params = PageParams {
-        limit: query.limit,
-        cursor: query.cursor,
-    };
-    let limit = params.limit()?;
-    let after: Option<(NaiveDateTime, String)> = params.after()?;
-    let actor = query.actor;
-    let rows = state
-        .db
-        .read(move |conn| entries(conn, actor, after, limit))
-        .await?;
-    let page = Page::from_rows(rows, limit, |r| (r.at, r.id.clone()), AuditEntry::from);
-    Ok(pagination::respond(&req, &page, Visibility::Private))
-}
-
-pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_audit);
 }

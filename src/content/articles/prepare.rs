@@ -1,5 +1,5 @@
-//! Composing a story from a write: resolving the relations it names, checking and
-//! rendering its body, and recording the byline, tags and links.
+//! Preparing a write to a story: resolving the section, tags, byline and photos it
+//! names, and checking and rendering its body (`operations` runs these first).
 
 use std::collections::HashMap;
 
@@ -7,8 +7,8 @@ use super::blocks::{self, Block, ImageInfo, Referenced};
 use super::db::find;
 use super::input::ArticleInput;
 use crate::error::{AppError, AppResult, Errors};
+use crate::media::files::MediaStore;
 use crate::media::model::{ImageResponse, ImageRow};
-use crate::media::store::MediaStore;
 use crate::store::DbConn;
 
 /// An image as a body (and a lead photo) shows it.

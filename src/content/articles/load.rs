@@ -1,5 +1,5 @@
-//! Reading stories: lists, relations in batches, neighbours, related-story hydration,
-//! `include=` expansion and counts.
+//! Loading stories as the API shows them: one by its address (or where it moved),
+//! lists, relations in batches, neighbours, and the links "Also Read" blocks show.
 
 use std::collections::HashMap;
 
@@ -8,15 +8,15 @@ use diesel::prelude::*;
 
 use super::blocks::FeaturedImage;
 use super::blocks::{self, Block};
-use super::compose::image_info;
 use super::listing::public_at;
 use super::model::{
     ArticleLink, ArticleResponse, ArticleRow, Formats, Neighbours, Relations, Status,
 };
+use super::prepare::image_info;
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
+use crate::media::files::MediaStore;
 use crate::media::model::ImageRow;
-use crate::media::store::MediaStore;
 use crate::store::schema::{
     article_authors, article_links, article_tags, articles, authors, images, sections, tags,
 };

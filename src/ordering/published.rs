@@ -11,7 +11,7 @@ use crate::content::articles::summary::public_summaries;
 use crate::content::keys::Keys;
 use crate::content::sections;
 use crate::error::AppResult;
-use crate::media::store::MediaStore;
+use crate::media::files::MediaStore;
 use crate::store::{DbConn, now};
 
 /// The collection resolved for the public.

@@ -12,7 +12,7 @@ use super::model::{
     ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
 };
 use super::rules::Actor;
-use super::{operations, reads, revisions};
+use super::{load, operations, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
 use crate::http::cache::{self};
@@ -82,7 +82,7 @@ pub async fn get_revision(
             };
             let mut article = ArticleResponse::new(snapshot.article, relations, formats);
             // Photos and "Also Read" targets as they are now, like every other read.
-            reads::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
+            load::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
             Ok(RevisionResponse { summary, article })
         })
         .await?;
@@ -130,7 +130,7 @@ pub async fn restore_revision(
                 actor.user_id.as_deref(),
                 &media,
             )?;
-            reads::story_response(conn, row, Formats::parse(None)?, &media)
+            load::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(
@@ -167,7 +167,7 @@ pub async fn untrash_article(
         .write(move |conn| {
             let trashed = revisions::find_trashed(conn, &key)?;
             let row = operations::untrash(conn, &trashed, user.as_deref())?;
-            reads::story_response(conn, row, Formats::parse(None)?, &media)
+            load::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(
@@ -200,7 +200,7 @@ pub async fn article_backlinks(
         .db
         .read(move |conn| {
             let row = db::get(conn, &key)?;
-            Ok(reads::backlinks(conn, &row.id)?
+            Ok(load::backlinks(conn, &row.id)?
                 .iter()
                 .map(ArticleLink::from)
                 .collect::<Vec<_>>())
@@ -272,7 +272,7 @@ pub async fn redeem_preview(
         .db
         .read(move |conn| {
             let row = db::get(conn, &id)?;
-            reads::story_response(conn, row, formats, &media)
+            load::story_response(conn, row, formats, &media)
         })
         .await?;
     Ok(cache::private(&req, StatusCode::OK, &article, None))
