@@ -5,6 +5,7 @@ mod lookups;
 
 pub mod articles;
 pub mod authors;
+pub mod catalog;
 pub mod keys;
 pub mod sections;
 pub mod slug;

@@ -1,19 +1,20 @@
 //! `/authors`: public reads, editor writes.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db;
-use super::model::{AuthorResponse, CreateAuthor, UpdateAuthor};
+use super::model::{AuthorInput, AuthorResponse, AuthorRow, CreateAuthor, UpdateAuthor};
 use crate::auth::principal::{Editor, MaybeAuth};
 use crate::content::articles::listing::{CountBy, counts};
+use crate::content::catalog::{self, Catalog, Paged};
 use crate::content::keys::{self, Keys};
-use crate::error::AppResult;
-use crate::http::cache::{self, Visibility};
+use crate::error::{AppError, AppResult};
+use crate::http::cache;
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{self, Page, PageParams};
+use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
+use crate::store::DbConn;
 
 /// Lists authors alphabetically by slug.
 #[utoipa::path(
@@ -29,35 +30,7 @@ pub async fn list_authors(
     params: Query<PageParams>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let limit = params.0.limit()?;
-    let after: Option<String> = params.0.after()?;
-    let rows = state
-        .db
-        .read(move |conn| {
-            let rows = db::list(conn, after, limit)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let counts = counts(conn, CountBy::Author, &ids)?;
-            Ok((rows, counts))
-        })
-        .await?;
-    let (rows, counts) = rows;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| r.slug.clone(),
-        |r| {
-            let n = counts.get(&r.id).copied().unwrap_or(0);
-            AuthorResponse::new(r, n)
-        },
-    );
-    let mut keys = Keys::new();
-    keys.add(keys::AUTHORS);
-    for a in &page.data {
-        keys.add(keys::author(&a.id))
-            .add(keys::author_articles(&a.id));
-    }
-    let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, &keys.header()))
+    catalog::list::<Authors>(&req, params.0, &state).await
 }
 
 /// One author, by slug or id.
@@ -77,29 +50,7 @@ pub async fn get_author(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    let (row, count) = state
-        .db
-        .read(move |conn| {
-            let row = db::get(conn, &key)?;
-            let n = counts(conn, CountBy::Author, std::slice::from_ref(&row.id))?;
-            let count = n.get(&row.id).copied().unwrap_or(0);
-            Ok((row, count))
-        })
-        .await?;
-    let version = row.version;
-    let body = AuthorResponse::new(row, count);
-    let mut keys = Keys::new();
-    keys.add(keys::author(&body.id))
-        .add(keys::author_articles(&body.id));
-    let response = cache::json(
-        &req,
-        StatusCode::OK,
-        &body,
-        Visibility::for_request(&req, true),
-        Some(version),
-    );
-    Ok(cache::surrogate_keys(response, &keys.header()))
+    catalog::get::<Authors>(&req, slug.into_inner(), &state).await
 }
 
 /// Creates an author; the slug is derived from the name unless given.
@@ -119,15 +70,7 @@ pub async fn create_author(
     body: Json<CreateAuthor>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let input = body.0.parse()?;
-    let row = state.db.write(move |conn| db::insert(conn, input)).await?;
-    let version = row.version;
-    Ok(cache::private(
-        &req,
-        StatusCode::CREATED,
-        &AuthorResponse::new(row, 0),
-        Some(version),
-    ))
+    catalog::create::<Authors>(&req, body.0.parse()?, &state).await
 }
 
 /// Renames an author or changes its slug or description (versioned).
@@ -157,18 +100,7 @@ pub async fn update_author(
 ) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
-    let key = slug.into_inner();
-    let row = state
-        .db
-        .write(move |conn| db::update(conn, &key, expected, input))
-        .await?;
-    let version = row.version;
-    Ok(cache::private(
-        &req,
-        StatusCode::OK,
-        &AuthorResponse::new(row, 0),
-        Some(version),
-    ))
+    catalog::update::<Authors>(&req, slug.into_inner(), expected, input, &state).await
 }
 
 /// Deletes an author.
@@ -188,9 +120,69 @@ pub async fn delete_author(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    state.db.write(move |conn| db::delete(conn, &key)).await?;
-    Ok(cache::no_content())
+    catalog::delete::<Authors>(slug.into_inner(), &state).await
+}
+
+/// Authors, as the shared catalogue handlers read and write them.
+pub struct Authors;
+
+impl Catalog for Authors {
+    type Row = AuthorRow;
+    type Response = AuthorResponse;
+    type Create = AuthorInput;
+    type Update = AuthorInput;
+
+    fn id(shown: &AuthorResponse) -> &str {
+        &shown.id
+    }
+    fn version(shown: &AuthorResponse) -> i64 {
+        shown.version
+    }
+    fn keys(id: &str, keys: &mut Keys) {
+        keys.add(keys::author(id)).add(keys::author_articles(id));
+    }
+    fn get(conn: &mut DbConn, key: &str) -> AppResult<AuthorRow> {
+        db::get(conn, key)
+    }
+    fn show(conn: &mut DbConn, row: AuthorRow) -> AppResult<AuthorResponse> {
+        let mut shown = Self::show_all(conn, vec![row])?;
+        shown.pop().ok_or(AppError::NotFound("author"))
+    }
+    fn insert(conn: &mut DbConn, input: AuthorInput) -> AppResult<AuthorRow> {
+        db::insert(conn, input)
+    }
+    fn update(
+        conn: &mut DbConn,
+        key: &str,
+        expected: i64,
+        input: AuthorInput,
+    ) -> AppResult<AuthorRow> {
+        db::update(conn, key, expected, input)
+    }
+    fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+        db::delete(conn, key)
+    }
+}
+
+impl Paged for Authors {
+    const LIST_KEY: &'static str = keys::AUTHORS;
+    fn slug(row: &AuthorRow) -> String {
+        row.slug.clone()
+    }
+    fn page(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<Vec<AuthorRow>> {
+        db::list(conn, after, limit)
+    }
+    fn show_all(conn: &mut DbConn, rows: Vec<AuthorRow>) -> AppResult<Vec<AuthorResponse>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let counts = counts(conn, CountBy::Author, &ids)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let n = counts.get(&r.id).copied().unwrap_or(0);
+                AuthorResponse::new(r, n)
+            })
+            .collect())
+    }
 }
 
 /// Registers the author routes.

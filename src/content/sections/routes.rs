@@ -5,8 +5,11 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db;
-use super::model::{CreateSection, SectionResponse, SectionTree, Tree, UpdateSection};
+use super::model::{
+    CreateSection, SectionInput, SectionResponse, SectionRow, SectionTree, Tree, UpdateSection,
+};
 use crate::auth::principal::{Editor, MaybeAuth};
+use crate::content::catalog::{self, Catalog};
 use crate::content::keys::{self, Keys};
 use crate::error::AppResult;
 use crate::http::cache::{self, Visibility};
@@ -50,14 +53,6 @@ pub async fn list_sections(
     Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
-/// Loads a section and renders it with its breadcrumb and subsections.
-fn load(conn: &mut DbConn, key: &str) -> AppResult<SectionResponse> {
-    let row = db::get(conn, key)?;
-    let rows = db::all(conn)?;
-    let counts = with_counts(conn, &rows)?;
-    Ok(Tree::new(&rows).with_counts(counts).response(&row))
-}
-
 fn with_counts(
     conn: &mut DbConn,
     rows: &[super::model::SectionRow],
@@ -68,15 +63,6 @@ fn with_counts(
         crate::content::articles::listing::CountBy::Section,
         &ids,
     )
-}
-
-fn found(
-    req: &HttpRequest,
-    status: StatusCode,
-    section: &SectionResponse,
-    visibility: Visibility,
-) -> HttpResponse {
-    cache::json(req, status, section, visibility, Some(section.version))
 }
 
 /// One section, by slug or id, with its ancestors and children.
@@ -96,19 +82,7 @@ pub async fn get_section(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    let section = state.db.read(move |conn| load(conn, &key)).await?;
-    let mut keys = Keys::new();
-    keys.add(keys::SECTIONS)
-        .add(keys::section(&section.id))
-        .add(keys::section_articles(&section.id));
-    let response = found(
-        &req,
-        StatusCode::OK,
-        &section,
-        Visibility::for_request(&req, true),
-    );
-    Ok(cache::surrogate_keys(response, &keys.header()))
+    catalog::get::<Sections>(&req, slug.into_inner(), &state).await
 }
 
 /// Creates a section, at the top level or under `parent`.
@@ -128,20 +102,7 @@ pub async fn create_section(
     body: Json<CreateSection>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let input = body.0.parse()?;
-    let section = state
-        .db
-        .write(move |conn| {
-            let row = db::insert(conn, input)?;
-            load(conn, &row.id)
-        })
-        .await?;
-    Ok(found(
-        &req,
-        StatusCode::CREATED,
-        &section,
-        Visibility::Private,
-    ))
+    catalog::create::<Sections>(&req, body.0.parse()?, &state).await
 }
 
 /// Renames, re-slugs, moves or reorders a section (versioned; cycles are refused).
@@ -171,15 +132,7 @@ pub async fn update_section(
 ) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
-    let key = slug.into_inner();
-    let section = state
-        .db
-        .write(move |conn| {
-            let row = db::update(conn, &key, expected, input)?;
-            load(conn, &row.id)
-        })
-        .await?;
-    Ok(found(&req, StatusCode::OK, &section, Visibility::Private))
+    catalog::update::<Sections>(&req, slug.into_inner(), expected, input, &state).await
 }
 
 /// Deletes a section without subsections.
@@ -199,9 +152,53 @@ pub async fn delete_section(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    state.db.write(move |conn| db::delete(conn, &key)).await?;
-    Ok(cache::no_content())
+    catalog::delete::<Sections>(slug.into_inner(), &state).await
+}
+
+/// Sections, as the shared catalogue handlers read and write them (the tree is their
+/// own list).
+pub struct Sections;
+
+impl Catalog for Sections {
+    type Row = SectionRow;
+    type Response = SectionResponse;
+    type Create = SectionInput;
+    type Update = SectionInput;
+
+    fn id(shown: &SectionResponse) -> &str {
+        &shown.id
+    }
+    fn version(shown: &SectionResponse) -> i64 {
+        shown.version
+    }
+    fn keys(id: &str, keys: &mut Keys) {
+        keys.add(keys::SECTIONS)
+            .add(keys::section(id))
+            .add(keys::section_articles(id));
+    }
+    fn get(conn: &mut DbConn, key: &str) -> AppResult<SectionRow> {
+        db::get(conn, key)
+    }
+    /// With its breadcrumb and subsections.
+    fn show(conn: &mut DbConn, row: SectionRow) -> AppResult<SectionResponse> {
+        let rows = db::all(conn)?;
+        let counts = with_counts(conn, &rows)?;
+        Ok(Tree::new(&rows).with_counts(counts).response(&row))
+    }
+    fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
+        db::insert(conn, input)
+    }
+    fn update(
+        conn: &mut DbConn,
+        key: &str,
+        expected: i64,
+        input: SectionInput,
+    ) -> AppResult<SectionRow> {
+        db::update(conn, key, expected, input)
+    }
+    fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+        db::delete(conn, key)
+    }
 }
 
 /// Registers the section routes.

@@ -1,19 +1,20 @@
 //! `/tags`: public reads, editor writes.
 
-use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db;
-use super::model::{CreateTag, TagResponse, UpdateTag};
+use super::model::{CreateTag, TagInput, TagResponse, TagRow, UpdateTag};
 use crate::auth::principal::{Editor, MaybeAuth};
 use crate::content::articles::listing::{CountBy, counts};
+use crate::content::catalog::{self, Catalog, Paged};
 use crate::content::keys::{self, Keys};
-use crate::error::AppResult;
-use crate::http::cache::{self, Visibility};
+use crate::error::{AppError, AppResult};
+use crate::http::cache;
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{self, Page, PageParams};
+use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
+use crate::store::DbConn;
 
 /// Lists tags alphabetically by slug.
 #[utoipa::path(
@@ -29,34 +30,7 @@ pub async fn list_tags(
     params: Query<PageParams>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let limit = params.0.limit()?;
-    let after: Option<String> = params.0.after()?;
-    let rows = state
-        .db
-        .read(move |conn| {
-            let rows = db::list(conn, after, limit)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let counts = counts(conn, CountBy::Tag, &ids)?;
-            Ok((rows, counts))
-        })
-        .await?;
-    let (rows, counts) = rows;
-    let page = Page::from_rows(
-        rows,
-        limit,
-        |r| r.slug.clone(),
-        |r| {
-            let n = counts.get(&r.id).copied().unwrap_or(0);
-            TagResponse::new(r, n)
-        },
-    );
-    let mut keys = Keys::new();
-    keys.add(keys::TAGS);
-    for t in &page.data {
-        keys.add(keys::tag(&t.id)).add(keys::tag_articles(&t.id));
-    }
-    let response = pagination::respond(&req, &page, Visibility::for_request(&req, true));
-    Ok(cache::surrogate_keys(response, &keys.header()))
+    catalog::list::<Tags>(&req, params.0, &state).await
 }
 
 /// One tag, by slug or id.
@@ -76,29 +50,7 @@ pub async fn get_tag(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    let (row, count) = state
-        .db
-        .read(move |conn| {
-            let row = db::get(conn, &key)?;
-            let n = counts(conn, CountBy::Tag, std::slice::from_ref(&row.id))?;
-            let count = n.get(&row.id).copied().unwrap_or(0);
-            Ok((row, count))
-        })
-        .await?;
-    let version = row.version;
-    let body = TagResponse::new(row, count);
-    let mut keys = Keys::new();
-    keys.add(keys::tag(&body.id))
-        .add(keys::tag_articles(&body.id));
-    let response = cache::json(
-        &req,
-        StatusCode::OK,
-        &body,
-        Visibility::for_request(&req, true),
-        Some(version),
-    );
-    Ok(cache::surrogate_keys(response, &keys.header()))
+    catalog::get::<Tags>(&req, slug.into_inner(), &state).await
 }
 
 /// Creates a tag; the slug is derived from the name unless given.
@@ -118,18 +70,7 @@ pub async fn create_tag(
     body: Json<CreateTag>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let (name, input) = body.0.parse()?;
-    let row = state
-        .db
-        .write(move |conn| db::insert(conn, &name, input))
-        .await?;
-    let version = row.version;
-    Ok(cache::private(
-        &req,
-        StatusCode::CREATED,
-        &TagResponse::new(row, 0),
-        Some(version),
-    ))
+    catalog::create::<Tags>(&req, body.0.parse()?, &state).await
 }
 
 /// Renames a tag or changes its slug or description (versioned).
@@ -159,18 +100,7 @@ pub async fn update_tag(
 ) -> AppResult<HttpResponse> {
     let expected = cache::expected_version(&req, body.0.version)?;
     let input = body.0.parse()?;
-    let key = slug.into_inner();
-    let row = state
-        .db
-        .write(move |conn| db::update(conn, &key, expected, input))
-        .await?;
-    let version = row.version;
-    Ok(cache::private(
-        &req,
-        StatusCode::OK,
-        &TagResponse::new(row, 0),
-        Some(version),
-    ))
+    catalog::update::<Tags>(&req, slug.into_inner(), expected, input, &state).await
 }
 
 /// Deletes a tag.
@@ -190,9 +120,64 @@ pub async fn delete_tag(
     slug: Path<String>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let key = slug.into_inner();
-    state.db.write(move |conn| db::delete(conn, &key)).await?;
-    Ok(cache::no_content())
+    catalog::delete::<Tags>(slug.into_inner(), &state).await
+}
+
+/// Tags, as the shared catalogue handlers read and write them.
+pub struct Tags;
+
+impl Catalog for Tags {
+    type Row = TagRow;
+    type Response = TagResponse;
+    type Create = (String, TagInput);
+    type Update = TagInput;
+
+    fn id(shown: &TagResponse) -> &str {
+        &shown.id
+    }
+    fn version(shown: &TagResponse) -> i64 {
+        shown.version
+    }
+    fn keys(id: &str, keys: &mut Keys) {
+        keys.add(keys::tag(id)).add(keys::tag_articles(id));
+    }
+    fn get(conn: &mut DbConn, key: &str) -> AppResult<TagRow> {
+        db::get(conn, key)
+    }
+    fn show(conn: &mut DbConn, row: TagRow) -> AppResult<TagResponse> {
+        let mut shown = Self::show_all(conn, vec![row])?;
+        shown.pop().ok_or(AppError::NotFound("tag"))
+    }
+    fn insert(conn: &mut DbConn, input: (String, TagInput)) -> AppResult<TagRow> {
+        db::insert(conn, &input.0, input.1)
+    }
+    fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> AppResult<TagRow> {
+        db::update(conn, key, expected, input)
+    }
+    fn delete(conn: &mut DbConn, key: &str) -> AppResult<()> {
+        db::delete(conn, key)
+    }
+}
+
+impl Paged for Tags {
+    const LIST_KEY: &'static str = keys::TAGS;
+    fn slug(row: &TagRow) -> String {
+        row.slug.clone()
+    }
+    fn page(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<Vec<TagRow>> {
+        db::list(conn, after, limit)
+    }
+    fn show_all(conn: &mut DbConn, rows: Vec<TagRow>) -> AppResult<Vec<TagResponse>> {
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let counts = counts(conn, CountBy::Tag, &ids)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let n = counts.get(&r.id).copied().unwrap_or(0);
+                TagResponse::new(r, n)
+            })
+            .collect())
+    }
 }
 
 /// Registers the tag routes.
