@@ -13,28 +13,10 @@ both_backends!(
     each_write_drops_what_it_changes_and_nothing_else,
 );
 
-async fn published(app: &TestApp, headline: &str) -> Value {
-    let draft = app
-        .create(
-            "/api/v1/articles",
-            json!({"headline": headline, "section": null}),
-        )
-        .await;
-    let res = app
-        .post(&format!(
-            "/api/v1/articles/{}/publish",
-            draft["id"].as_str().unwrap()
-        ))
-        .bearer(&app.admin)
-        .json(json!({"version": draft["version"]}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-}
-
 async fn a_write_is_visible_to_the_next_read(app: TestApp) {
-    let story = published(&app, "First take").await;
+    let story = app
+        .published_story(json!({"headline": "First take", "section": null}))
+        .await;
     let path = format!("/api/v1/articles/{}", story["slug"].as_str().unwrap());
     let first = app.get(&path).send().await;
     assert_eq!(first.header("x-cache").as_deref(), Some("miss"));
@@ -78,7 +60,8 @@ async fn a_write_is_visible_to_the_next_read(app: TestApp) {
             .as_deref(),
         Some("hit")
     );
-    published(&app, "Another story").await;
+    app.published_story(json!({"headline": "Another story", "section": null}))
+        .await;
     let list = app.get("/api/v1/articles").send().await;
     assert_eq!(list.json()["data"].as_array().unwrap().len(), 2);
 
@@ -133,7 +116,9 @@ async fn until_within_bound(
 
 async fn another_instance_agrees_within_the_stated_bound(app: TestApp) {
     let other = app.another_instance().await;
-    let story = published(&app, "Breaking").await;
+    let story = app
+        .published_story(json!({"headline": "Breaking", "section": null}))
+        .await;
     let path = format!("/api/v1/articles/{}", story["slug"].as_str().unwrap());
     // The other instance caches the story once it has heard of the publish.
     until_within_bound(&other, &path, |r| {

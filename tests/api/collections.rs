@@ -26,16 +26,7 @@ async fn story(app: &TestApp, headline: &str, extra: Value) -> Value {
             body[k] = v.clone();
         }
     }
-    let draft = app.create("/api/v1/articles", body).await;
-    let path = format!("/api/v1/articles/{}/publish", draft["id"].as_str().unwrap());
-    let res = app
-        .post(&path)
-        .bearer(&app.admin)
-        .json(json!({"version": draft["version"]}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
+    app.published_story(body).await
 }
 
 async fn stories(app: &TestApp, n: usize, prefix: &str) -> Vec<String> {

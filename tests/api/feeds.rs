@@ -18,19 +18,6 @@ const HOSTILE: [&str; 3] = [
     "مرحبا بالعالم — Hello world",
 ];
 
-async fn publish(app: &TestApp, body: Value) -> Value {
-    let draft = app.create("/api/v1/articles", body).await;
-    let path = format!("/api/v1/articles/{}/publish", draft["id"].as_str().unwrap());
-    let res = app
-        .post(&path)
-        .bearer(&app.admin)
-        .json(json!({"version": draft["version"]}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-}
-
 async fn newsroom(app: &TestApp) -> Vec<Value> {
     let bytes = crate::fixtures::png(200, 120);
     let photo = app
@@ -62,9 +49,8 @@ async fn newsroom(app: &TestApp) -> Vec<Value> {
                 json!({"type": "related", "article_id": previous["id"], "label": "Also Read"}),
             );
         }
-        let story = publish(
-            app,
-            json!({
+        let story = app
+            .published_story(json!({
                 "headline": headline,
                 "standfirst": format!("Standfirst {i} <with> & symbols"),
                 "section": if i == 1 { "sport" } else { "world" },
@@ -72,9 +58,8 @@ async fn newsroom(app: &TestApp) -> Vec<Value> {
                 "authors": ["zoe-writer"],
                 "featured_image": photo["id"],
                 "body": body,
-            }),
-        )
-        .await;
+            }))
+            .await;
         stories.push(story);
     }
     // Never in a feed.

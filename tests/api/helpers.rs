@@ -304,6 +304,15 @@ impl TestApp {
         res.json()
     }
 
+    /// Creates a story with `fields` as the admin and publishes it now; returns it as
+    /// published. The one way a test gets a public story.
+    pub async fn published_story(&self, fields: Value) -> Value {
+        let draft = self.create("/api/v1/articles", fields).await;
+        let version = draft["version"].as_i64().expect("version");
+        self.publish(draft["id"].as_str().expect("id"), version)
+            .await
+    }
+
     /// Edits a story as the admin at `version` with `changes`; returns it as saved.
     pub async fn edit(&self, id: &str, version: i64, mut changes: Value) -> Value {
         changes["version"] = json!(version);

@@ -28,6 +28,7 @@ mod portability;
 mod process;
 mod sections;
 mod security;
+mod shapes;
 mod structure;
 mod syndication;
 mod tags;

@@ -153,23 +153,6 @@ async fn deliver(app: &TestApp) -> usize {
         .unwrap()
 }
 
-async fn story(app: &TestApp, headline: &str) -> Value {
-    let draft = app
-        .create("/api/v1/articles", json!({"headline": headline}))
-        .await;
-    let res = app
-        .post(&format!(
-            "/api/v1/articles/{}/publish",
-            draft["id"].as_str().unwrap()
-        ))
-        .bearer(&app.admin)
-        .json(json!({"version": draft["version"]}))
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-}
-
 async fn every_change_arrives_signed_and_each_event_once(app: TestApp) {
     let (receiver, url) = Receiver::start().await;
     let hook = subscribe(
@@ -197,7 +180,7 @@ async fn every_change_arrives_signed_and_each_event_once(app: TestApp) {
         "the secret is shown once"
     );
 
-    let published = story(&app, "Breaking").await;
+    let published = app.published_story(json!({"headline": "Breaking"})).await;
     let id = published["id"].as_str().unwrap().to_owned();
     let edited = app
         .patch(&format!("/api/v1/articles/{id}"))
@@ -281,7 +264,8 @@ async fn every_change_arrives_signed_and_each_event_once(app: TestApp) {
 
     // Several workers at once (several instances): every event exactly once.
     for i in 0..6 {
-        story(&app, &format!("Burst {i}")).await;
+        app.published_story(json!({"headline": &format!("Burst {i}")}))
+            .await;
     }
     let workers = (0..3).map(|_| deliver(&app));
     futures_util::future::join_all(workers).await;
@@ -298,7 +282,7 @@ async fn a_failing_receiver_is_retried_then_disabled_and_can_be_redelivered(app:
     let hook = subscribe(&app, &url, &["article.published"]).await;
     let hook_id = hook["id"].as_str().unwrap().to_owned();
     receiver.fail_next.store(2, Ordering::SeqCst);
-    story(&app, "Retried").await;
+    app.published_story(json!({"headline": "Retried"})).await;
     // Fails twice, then succeeds once the backoff has passed.
     for _ in 0..40 {
         deliver(&app).await;
@@ -321,8 +305,8 @@ async fn a_failing_receiver_is_retried_then_disabled_and_can_be_redelivered(app:
     // A receiver that keeps failing: each delivery gives up after 3 attempts, and
     // after 2 such deliveries in a row the webhook is disabled.
     receiver.fail_next.store(1000, Ordering::SeqCst);
-    story(&app, "Lost one").await;
-    story(&app, "Lost two").await;
+    app.published_story(json!({"headline": "Lost one"})).await;
+    app.published_story(json!({"headline": "Lost two"})).await;
     for _ in 0..60 {
         deliver(&app).await;
         let hook = app
@@ -368,7 +352,7 @@ async fn a_failing_receiver_is_retried_then_disabled_and_can_be_redelivered(app:
             .all(|d| d["attempts"] == 3 && d["response_code"] == 500)
     );
     // Disabled: new events are not even queued for it.
-    story(&app, "Unheard").await;
+    app.published_story(json!({"headline": "Unheard"})).await;
     assert_eq!(deliver(&app).await, 0);
 
     // Re-enable, fix the receiver, and redeliver a failed one by hand.
@@ -403,7 +387,8 @@ async fn a_failing_receiver_is_retried_then_disabled_and_can_be_redelivered(app:
 async fn a_crash_mid_delivery_loses_no_event(app: TestApp) {
     let (receiver, url) = Receiver::start().await;
     subscribe(&app, &url, &["article.published"]).await;
-    story(&app, "Survives a crash").await;
+    app.published_story(json!({"headline": "Survives a crash"}))
+        .await;
     // A worker claims the delivery and dies before sending (or before recording).
     let claimed = app
         .state
