@@ -393,11 +393,7 @@ pub(super) async fn upsert_story(
             let existing = match remembered(conn, &source, "article", &story.id)? {
                 Some((local, old_print, version)) => {
                     // By id, trashed ones included: the trash is an editor's decision.
-                    let row = crate::store::schema::articles::table
-                        .find(&local)
-                        .select(crate::content::articles::model::ArticleRow::as_select())
-                        .first(conn)
-                        .optional()?;
+                    let row = articles::by_id(conn, &local).optional()?;
                     match row {
                         Some(row) if row.deleted_at.is_some() => {
                             notes.push("in Dateline's trash; not imported again".into());
@@ -493,15 +489,7 @@ pub(super) async fn upsert_story(
                     continue;
                 }
                 if !articles::slug_taken(conn, old, &row.id)? {
-                    use crate::store::schema::article_slugs;
-                    diesel::delete(article_slugs::table.filter(article_slugs::slug.eq(old)))
-                        .execute(conn)?;
-                    diesel::insert_into(article_slugs::table)
-                        .values((
-                            article_slugs::slug.eq(old),
-                            article_slugs::article_id.eq(&row.id),
-                        ))
-                        .execute(conn)?;
+                    articles::redirect(conn, old, &row.id)?;
                 } else {
                     notes.push(format!(
                         "old address {old} already leads to another story; not redirected"

@@ -49,6 +49,27 @@ pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<V
     Ok(query.load(conn)?)
 }
 
+/// The fields an edit sent (`None`: not sent, left as it is).
+#[derive(AsChangeset)]
+#[diesel(table_name = authors)]
+struct AuthorChanges<'a> {
+    name: Option<&'a str>,
+    slug: Option<&'a str>,
+    bio: Option<&'a str>,
+    links: Option<&'a str>,
+}
+
+impl<'a> From<&'a AuthorInput> for AuthorChanges<'a> {
+    fn from(input: &'a AuthorInput) -> Self {
+        AuthorChanges {
+            name: input.name.as_deref(),
+            slug: input.slug.as_ref().map(|s| s.as_str()),
+            bio: input.bio.as_deref(),
+            links: input.links.as_deref(),
+        }
+    }
+}
+
 /// Applies an edit if the author is still at `expected`.
 pub fn update(
     conn: &mut DbConn,
@@ -66,10 +87,7 @@ pub fn update(
             diesel::update(authors::table.find(&current.id))
                 .filter(authors::version.eq(expected))
                 .set((
-                    authors::name.eq(input.name.unwrap_or(current.name)),
-                    authors::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-                    authors::bio.eq(input.bio.unwrap_or(current.bio)),
-                    authors::links.eq(input.links.unwrap_or(current.links)),
+                    AuthorChanges::from(&input),
                     authors::version.eq(expected + 1),
                     authors::updated_at.eq(now()),
                 ))

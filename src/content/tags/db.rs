@@ -47,6 +47,25 @@ pub fn list(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<V
     Ok(query.load(conn)?)
 }
 
+/// The fields an edit sent (`None`: not sent, left as it is).
+#[derive(AsChangeset)]
+#[diesel(table_name = tags)]
+struct TagChanges<'a> {
+    name: Option<&'a str>,
+    slug: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+impl<'a> From<&'a TagInput> for TagChanges<'a> {
+    fn from(input: &'a TagInput) -> Self {
+        TagChanges {
+            name: input.name.as_deref(),
+            slug: input.slug.as_ref().map(|s| s.as_str()),
+            description: input.description.as_deref(),
+        }
+    }
+}
+
 /// Applies an edit if the tag is still at `expected`.
 pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> AppResult<TagRow> {
     lock(conn, "tags")?;
@@ -59,9 +78,7 @@ pub fn update(conn: &mut DbConn, key: &str, expected: i64, input: TagInput) -> A
             diesel::update(tags::table.find(&current.id))
                 .filter(tags::version.eq(expected))
                 .set((
-                    tags::name.eq(input.name.unwrap_or(current.name)),
-                    tags::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-                    tags::description.eq(input.description.unwrap_or(current.description)),
+                    TagChanges::from(&input),
                     tags::version.eq(expected + 1),
                     tags::updated_at.eq(now()),
                 ))
