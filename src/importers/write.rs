@@ -473,7 +473,7 @@ pub(super) async fn upsert_story(
                 State::Scheduled(at) => (Status::Scheduled, Some(at)),
                 State::Draft => (Status::Draft, None),
             };
-            if Status::parse(&row.status) != status || row.published_at != at {
+            if row.status != status || row.published_at != at {
                 operations::set_status(
                     conn,
                     &row,

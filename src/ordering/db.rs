@@ -435,7 +435,7 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 pub fn curation(conn: &mut DbConn, row: &CollectionRow, dropped: Vec<Slot>) -> AppResult<Curation> {
     type Joined = (
         ItemRow,
-        (String, String, String, String, String),
+        (String, String, String, String, Status),
         (
             Option<chrono::NaiveDateTime>,
             Option<chrono::NaiveDateTime>,
@@ -472,8 +472,8 @@ pub fn curation(conn: &mut DbConn, row: &CollectionRow, dropped: Vec<Slot>) -> A
                     position: item.position,
                     pinned: item.pinned,
                     expires_at: item.expires_at.map(utc),
-                    visible: !expired && is_public_at(&status, published, embargo, deleted, at),
-                    status: Status::parse(&status),
+                    visible: !expired && is_public_at(status, published, embargo, deleted, at),
+                    status,
                     article: ArticleLink {
                         id,
                         slug,

@@ -11,11 +11,7 @@ use crate::store::{DbConn, now};
 
 /// Partners hear about a story while it is published or scheduled and not trashed.
 pub fn is_syndicated(row: &ArticleRow) -> bool {
-    row.deleted_at.is_none()
-        && matches!(
-            Status::parse(&row.status),
-            Status::Published | Status::Scheduled
-        )
+    row.deleted_at.is_none() && matches!(row.status, Status::Published | Status::Scheduled)
 }
 
 /// The webhook event a change amounts to, from what readers could see before and after.

@@ -95,7 +95,8 @@ async fn load(
                 rows.sort_by_key(|r| order.iter().position(|id| id == &r.id));
             }
             rows.truncate(limit as usize);
-            let mut relations = crate::content::articles::load::relations(conn, &rows, &media)?;
+            let mut relations =
+                crate::content::articles::relations::relations(conn, &rows, &media)?;
             let formats = Formats {
                 blocks: false,
                 html: true,
@@ -108,7 +109,7 @@ async fn load(
                     ArticleResponse::new(row, rel, formats)
                 })
                 .collect();
-            crate::content::articles::load::hydrate_related(conn, &mut stories, &media)?;
+            crate::content::articles::relations::hydrate_related(conn, &mut stories, &media)?;
             for story in &stories {
                 keys.story(story);
             }

@@ -55,7 +55,7 @@ pub fn documents(
     public_url: &str,
 ) -> AppResult<Vec<Ninjs>> {
     let live: Vec<bool> = rows.iter().map(changes::is_syndicated).collect();
-    let mut relations = crate::content::articles::load::relations(conn, &rows, media)?;
+    let mut relations = crate::content::articles::relations::relations(conn, &rows, media)?;
     let formats = Formats {
         blocks: false,
         html: true,
@@ -68,7 +68,7 @@ pub fn documents(
             ArticleResponse::new(row, rel, formats)
         })
         .collect();
-    crate::content::articles::load::hydrate_related(conn, &mut stories, media)?;
+    crate::content::articles::relations::hydrate_related(conn, &mut stories, media)?;
     let photos = Include {
         featured_image: true,
         ..Include::default()

@@ -184,7 +184,7 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         articles::list(&mut conn, &filter(section, None, None), None, 20).unwrap();
         articles::list(&mut conn, &filter(None, tag, None), None, 20).unwrap();
         articles::list(&mut conn, &filter(None, None, author), None, 20).unwrap();
-        articles::relations(&mut conn, &first, &state.media).unwrap();
+        dateline::content::articles::relations::relations(&mut conn, &first, &state.media).unwrap();
         articles::neighbours(&mut conn, &first[0]).unwrap();
         articles::next_visibility_change(&mut conn).unwrap();
         dateline::content::articles::operations::anything_due(&mut conn).unwrap();

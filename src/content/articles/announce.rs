@@ -156,11 +156,8 @@ pub fn announce(
 /// When the story becomes public by its own columns (the generated `public_from`).
 fn public_from(row: &ArticleRow) -> Option<chrono::NaiveDateTime> {
     use super::model::Status;
-    let eligible = row.deleted_at.is_none()
-        && matches!(
-            Status::parse(&row.status),
-            Status::Published | Status::Scheduled
-        );
+    let eligible =
+        row.deleted_at.is_none() && matches!(row.status, Status::Published | Status::Scheduled);
     let published = row.published_at.filter(|_| eligible)?;
     Some(row.embargo_until.map_or(published, |e| e.max(published)))
 }

@@ -146,7 +146,7 @@ pub struct NewArticle<'a> {
     pub id: &'a str,
     pub slug: &'a str,
     pub headline: &'a str,
-    pub status: &'a str,
+    pub status: Status,
     pub created_by: Option<&'a str>,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -212,7 +212,7 @@ pub fn set_status(
     diesel::update(articles::table.find(id))
         .filter(articles::version.eq(expected))
         .set((
-            articles::status.eq(status.as_str()),
+            articles::status.eq(status),
             articles::published_at.eq(published_at),
             articles::version.eq(expected + 1),
             articles::updated_at.eq(now()),
@@ -336,7 +336,7 @@ pub fn set_rendering(conn: &mut DbConn, id: &str, html: &str, text: &str) -> Que
 /// Scheduled stories whose time has come.
 pub fn due(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     articles::table
-        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::status.eq(Status::Scheduled))
         .filter(articles::published_at.le(now()))
         .filter(articles::deleted_at.is_null())
         .select(articles::id)
@@ -348,7 +348,7 @@ pub fn any_due(conn: &mut DbConn) -> QueryResult<bool> {
     // A count, not EXISTS: PostgreSQL plans an EXISTS here as a sequential scan that
     // stops at the first match, which the plan tests (rightly) refuse.
     let due: i64 = articles::table
-        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::status.eq(Status::Scheduled))
         .filter(articles::published_at.le(now()))
         .filter(articles::deleted_at.is_null())
         .count()
@@ -359,9 +359,9 @@ pub fn any_due(conn: &mut DbConn) -> QueryResult<bool> {
 /// Flips a due scheduled story to published; 0 when another instance already did.
 pub fn flip_published(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::update(articles::table.find(id))
-        .filter(articles::status.eq(Status::Scheduled.as_str()))
+        .filter(articles::status.eq(Status::Scheduled))
         .set((
-            articles::status.eq(Status::Published.as_str()),
+            articles::status.eq(Status::Published),
             articles::version.eq(articles::version + 1),
             articles::updated_at.eq(now()),
         ))

@@ -12,7 +12,7 @@ use super::model::{
     ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
 };
 use super::rules::Actor;
-use super::{load, operations, revisions};
+use super::{load, operations, relations, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
 use crate::http::cache::{self};
@@ -82,7 +82,7 @@ pub async fn get_revision(
             };
             let mut article = ArticleResponse::new(snapshot.article, relations, formats);
             // Photos and "Also Read" targets as they are now, like every other read.
-            load::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
+            relations::hydrate_related(conn, std::slice::from_mut(&mut article), &media)?;
             Ok(RevisionResponse { summary, article })
         })
         .await?;
@@ -130,7 +130,7 @@ pub async fn restore_revision(
                 actor.user_id.as_deref(),
                 &media,
             )?;
-            load::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(
@@ -167,7 +167,7 @@ pub async fn untrash_article(
         .write(move |conn| {
             let trashed = revisions::find_trashed(conn, &key)?;
             let row = operations::untrash(conn, &trashed, user.as_deref())?;
-            load::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(
@@ -272,7 +272,7 @@ pub async fn redeem_preview(
         .db
         .read(move |conn| {
             let row = db::get(conn, &id)?;
-            load::story_response(conn, row, formats, &media)
+            relations::story_response(conn, row, formats, &media)
         })
         .await?;
     Ok(cache::private(&req, StatusCode::OK, &article, None))

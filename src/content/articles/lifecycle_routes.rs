@@ -6,9 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, delete, post};
 
 use super::db;
 use super::input::{PublishRequest, VersionOnly};
-use super::load;
 use super::model::{ArticleResponse, ArticleRow, Formats};
 use super::operations;
+use super::relations;
 use super::rules::Actor;
 use crate::auth::principal::{Principal, Writer};
 use crate::error::AppResult;
@@ -38,7 +38,7 @@ async fn change_state(
             let current = db::get(conn, &key)?;
             actor.may_publish(&current)?;
             let row = operation(conn, &current, expected, actor.user_id.as_deref())?;
-            load::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(

@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod operations;
 pub mod prepare;
+pub mod relations;
 pub mod revisions;
 pub mod routes;
 pub mod rules;

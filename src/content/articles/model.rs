@@ -11,8 +11,20 @@ use crate::error::{AppError, AppResult};
 use crate::http::utc;
 use crate::store::schema::articles;
 
-/// Where a story is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+/// Where a story is in its life. Stored as its name (`draft`, …) in a text column.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -32,13 +44,39 @@ impl Status {
         }
     }
 
-    pub fn parse(s: &str) -> Status {
+    /// The status a stored name stands for.
+    pub fn stored(s: &str) -> Option<Status> {
         match s {
-            "scheduled" => Status::Scheduled,
-            "published" => Status::Published,
-            "archived" => Status::Archived,
-            _ => Status::Draft,
+            "draft" => Some(Status::Draft),
+            "scheduled" => Some(Status::Scheduled),
+            "published" => Some(Status::Published),
+            "archived" => Some(Status::Archived),
+            _ => None,
         }
+    }
+}
+
+impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for Status
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.as_str().to_sql(out)
+    }
+}
+
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Status
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        let name = String::from_sql(bytes)?;
+        Status::stored(&name).ok_or_else(|| format!("a story status of {name:?}").into())
     }
 }
 
@@ -55,7 +93,7 @@ pub struct ArticleRow {
     pub body_text: String,
     pub word_count: i32,
     pub reading_time_minutes: i32,
-    pub status: String,
+    pub status: Status,
     pub published_at: Option<NaiveDateTime>,
     pub embargo_until: Option<NaiveDateTime>,
     pub section_id: Option<String>,
@@ -77,7 +115,7 @@ impl ArticleRow {
     /// embargo, not in the trash.
     pub fn is_public(&self, now: NaiveDateTime) -> bool {
         is_public_at(
-            &self.status,
+            self.status,
             self.published_at,
             self.embargo_until,
             self.deleted_at,
@@ -88,14 +126,14 @@ impl ArticleRow {
 
 /// The public-visibility rule over the columns it reads (the SQL form is `public_at!`).
 pub fn is_public_at(
-    status: &str,
+    status: Status,
     published_at: Option<NaiveDateTime>,
     embargo_until: Option<NaiveDateTime>,
     deleted_at: Option<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> bool {
     deleted_at.is_none()
-        && matches!(Status::parse(status), Status::Published | Status::Scheduled)
+        && matches!(status, Status::Published | Status::Scheduled)
         && published_at.is_some_and(|at| at <= now)
         && embargo_until.is_none_or(|until| until <= now)
 }
@@ -271,7 +309,7 @@ impl ArticleResponse {
             body: formats.blocks.then_some(body),
             body_html: formats.html.then_some(row.body_html),
             body_text: formats.text.then_some(row.body_text),
-            status: Status::parse(&row.status),
+            status: row.status,
             published_at: row.published_at.map(utc),
             embargo_until: row.embargo_until.map(utc),
             section: relations.section,

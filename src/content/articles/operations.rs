@@ -47,7 +47,7 @@ pub fn create(
             id: &id,
             slug: slug.as_str(),
             headline: &headline,
-            status: Status::Draft.as_str(),
+            status: Status::Draft,
             created_by: who,
             version: 1,
             created_at: at,

@@ -5,8 +5,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::input::ArticleInput;
-use super::load::relations;
 use super::model::{ArticleRow, Relations, RevisionSummary, Seo, Snapshot};
+use super::relations::relations;
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
 use crate::media::files::MediaStore;

@@ -12,6 +12,7 @@ use super::input::{CreateArticle, FormatsQuery, UpdateArticle};
 use super::load::{self, ListFilter};
 use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
 use super::operations;
+use super::relations;
 use super::rules::Actor;
 use crate::auth::principal::{Viewer, Writer};
 use crate::content::keys::Keys;
@@ -127,7 +128,7 @@ pub async fn list_articles(
                 Some(words) => super::search::ranked_page(conn, words, filter, offset, limit)?,
                 None => load::list(conn, &filter, after, limit)?,
             };
-            let mut relations = load::relations(conn, &rows, &media)?;
+            let mut relations = relations::relations(conn, &rows, &media)?;
             let key = move |r: &ArticleRow| {
                 let at = if public {
                     r.published_at.unwrap_or(r.updated_at)
@@ -144,7 +145,7 @@ pub async fn list_articles(
                 Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
                 None => Page::from_rows(rows, limit, key, item),
             };
-            load::hydrate_related(conn, &mut page.data, &media)?;
+            relations::hydrate_related(conn, &mut page.data, &media)?;
             super::include::expand(conn, &mut page.data, include, &media)?;
             let mut keys = Keys::new();
             if searched {
@@ -219,7 +220,7 @@ pub async fn get_article(
                 return Err(AppError::NotFound("article"));
             }
             let neighbours = load::neighbours(conn, &row)?;
-            let mut article = [load::story_response(conn, row, formats, &media)?];
+            let mut article = [relations::story_response(conn, row, formats, &media)?];
             super::include::expand(conn, &mut article, include, &media)?;
             let [article] = article;
             Ok(Ok((
@@ -293,7 +294,7 @@ pub async fn create_article(
         .db
         .write(move |conn| {
             let row = operations::create(conn, input, user.as_deref(), &media)?;
-            load::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     let mut response = cache::private(&req, StatusCode::CREATED, &article, Some(article.version));
@@ -348,7 +349,7 @@ pub async fn update_article(
                 &media,
                 "update",
             )?;
-            load::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
         .await?;
     Ok(cache::private(

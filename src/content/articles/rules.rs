@@ -30,7 +30,7 @@ impl Actor {
 
     /// Editing: editors anything; authors their own; contributors their own drafts.
     pub fn may_edit(&self, row: &ArticleRow) -> AppResult<()> {
-        let draft = Status::parse(&row.status) == Status::Draft;
+        let draft = row.status == Status::Draft;
         if self.any || (self.owns(row) && (self.publishes_own || draft)) {
             Ok(())
         } else if self.owns(row) {

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::blocks::FeaturedImage;
 use super::listing::public_at;
-use super::load::Related;
 use super::model::Relations;
+use super::relations::Related;
 use crate::content::Summary;
 use crate::error::AppResult;
 use crate::http::utc;
@@ -97,7 +97,7 @@ pub fn public_summaries(
         .filter(public_at!(now))
         .select(SummaryRow::as_select())
         .load(conn)?;
-    let mut relations = super::load::relations(conn, &rows, media)?;
+    let mut relations = super::relations::relations(conn, &rows, media)?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -82,6 +82,26 @@ pub fn insert(conn: &mut DbConn, input: SectionInput) -> AppResult<SectionRow> {
     get(conn, &id)
 }
 
+/// The fields an edit sent (`None`: not sent, left as it is); the parent and position
+/// are worked out apart.
+#[derive(AsChangeset)]
+#[diesel(table_name = sections)]
+struct SectionChanges<'a> {
+    name: Option<&'a str>,
+    slug: Option<&'a str>,
+    description: Option<&'a str>,
+}
+
+impl<'a> From<&'a SectionInput> for SectionChanges<'a> {
+    fn from(input: &'a SectionInput) -> Self {
+        SectionChanges {
+            name: input.name.as_deref(),
+            slug: input.slug.as_ref().map(|s| s.as_str()),
+            description: input.description.as_deref(),
+        }
+    }
+}
+
 /// Applies an edit if the section is still at `expected`; refuses cycles.
 pub fn update(
     conn: &mut DbConn,
@@ -130,9 +150,7 @@ pub fn update(
             diesel::update(sections::table.find(&current.id))
                 .filter(sections::version.eq(expected))
                 .set((
-                    sections::name.eq(input.name.unwrap_or(current.name)),
-                    sections::slug.eq(input.slug.map_or(current.slug, |s| s.as_str().to_owned())),
-                    sections::description.eq(input.description.unwrap_or(current.description)),
+                    SectionChanges::from(&input),
                     sections::parent_id.eq(parent_id),
                     sections::position.eq(position),
                     sections::version.eq(expected + 1),
