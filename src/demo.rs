@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::content::articles::db as articles;
 use crate::content::articles::input::CreateArticle;
+use crate::content::articles::model::Action;
 use crate::content::articles::operations;
 use crate::error::{AppError, AppResult};
 use crate::media::model::ImageMeta;
@@ -327,7 +328,7 @@ pub async fn run(state: &AppState) -> Result<String, String> {
             }
             .parse()?;
             let version = row.version;
-            operations::save(conn, row, version, input, None, &media, "update")?;
+            operations::save(conn, row, version, input, None, &media, Action::Update)?;
             Ok(())
         })
         .await

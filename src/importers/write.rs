@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::{Outcome, Person, State, Story, Term};
 use crate::content::articles::blocks::Block;
 use crate::content::articles::db as articles;
+use crate::content::articles::model::Action;
 use crate::content::articles::model::Status;
 use crate::content::articles::operations;
 use crate::content::slug::Slug;
@@ -458,7 +459,7 @@ pub(super) async fn upsert_story(
                     let version = row.version;
                     let id = row.id.clone();
                     (
-                        operations::save(conn, row, version, input, None, &media, "import")?,
+                        operations::save(conn, row, version, input, None, &media, Action::Import)?,
                         Outcome::Updated(id),
                     )
                 }
@@ -480,7 +481,7 @@ pub(super) async fn upsert_story(
                     row.version,
                     status,
                     at,
-                    "import",
+                    Action::Import,
                     None,
                 )?;
             }

@@ -11,7 +11,8 @@ use crate::error::{AppError, AppResult};
 use crate::http::utc;
 use crate::store::schema::articles;
 
-/// Where a story is in its life. Stored as its name (`draft`, …) in a text column.
+/// Where a story is in its life.
+// Stored as its name (`draft`, …) in a text column; see the ToSql/FromSql impls below.
 #[derive(
     Debug,
     Clone,
@@ -77,6 +78,46 @@ where
     fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
         let name = String::from_sql(bytes)?;
         Status::stored(&name).ok_or_else(|| format!("a story status of {name:?}").into())
+    }
+}
+
+/// What a revision records was done to a story. Stored, logged for partners and sent
+/// to webhooks by its name (`update`, `restore 3`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    /// Written by an importer run.
+    Import,
+    /// Revision `n`'s content put back as a new save.
+    Restore(i32),
+    Publish,
+    Schedule,
+    Unpublish,
+    Trash,
+    Untrash,
+    /// The scheduler made a scheduled story public.
+    ScheduledPublish,
+    /// An embargo ran out.
+    EmbargoLifted,
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Import => "import",
+            Action::Restore(n) => return write!(f, "restore {n}"),
+            Action::Publish => "publish",
+            Action::Schedule => "schedule",
+            Action::Unpublish => "unpublish",
+            Action::Trash => "trash",
+            Action::Untrash => "restore_from_trash",
+            Action::ScheduledPublish => "scheduled_publish",
+            Action::EmbargoLifted => "embargo_lifted",
+        };
+        f.write_str(name)
     }
 }
 

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use super::blocks::Block;
 use super::db::{self, Content, NewArticle};
 use super::input::ArticleInput;
-use super::model::{ArticleRow, Correction, Seo, Status};
+use super::model::{Action, ArticleRow, Correction, Seo, Status};
 use super::prepare::{render_body, resolve};
 use crate::content::slug;
 use crate::error::{AppError, AppResult, Errors};
@@ -73,7 +73,7 @@ pub fn create(
     db::write_byline(conn, &id, &resolved.authors.unwrap_or_default())?;
     db::write_tags(conn, &id, &resolved.tags.unwrap_or_default())?;
     db::write_links(conn, &id, &body, featured.as_deref())?;
-    record(conn, &id, "create", who)
+    record(conn, &id, Action::Create, who)
 }
 
 /// Saves an edit if the story is still at `expected`; `action` names it in the
@@ -85,7 +85,7 @@ pub fn save(
     input: ArticleInput,
     who: Option<&str>,
     media: &MediaStore,
-    action: &str,
+    action: Action,
 ) -> AppResult<ArticleRow> {
     lock(conn, "articles")?;
     check_version(current.version, expected)?;
@@ -185,7 +185,7 @@ pub fn restore(
         input,
         who,
         media,
-        &format!("restore {number}"),
+        Action::Restore(number),
     )
 }
 
@@ -207,7 +207,7 @@ pub fn publish(
             expected,
             Status::Scheduled,
             Some(at),
-            "schedule",
+            Action::Schedule,
             who,
         )
     } else {
@@ -217,7 +217,7 @@ pub fn publish(
             expected,
             Status::Published,
             Some(at),
-            "publish",
+            Action::Publish,
             who,
         )
     }
@@ -236,7 +236,7 @@ pub fn unpublish(
         expected,
         Status::Draft,
         None,
-        "unpublish",
+        Action::Unpublish,
         who,
     )
 }
@@ -248,7 +248,7 @@ pub fn set_status(
     expected: i64,
     status: Status,
     published_at: Option<NaiveDateTime>,
-    action: &str,
+    action: Action,
     who: Option<&str>,
 ) -> AppResult<ArticleRow> {
     let id = current.id.as_str();
@@ -275,7 +275,7 @@ pub fn trash(
         |c| db::set_trashed(c, id, expected, Some(now())),
         |c| db::stored_version(c, id),
     )?;
-    record(conn, id, "trash", who)?;
+    record(conn, id, Action::Trash, who)?;
     Ok(())
 }
 
@@ -291,7 +291,7 @@ pub fn untrash(
         |c| db::set_trashed(c, id, trashed.version, None),
         |c| db::stored_version(c, id),
     )?;
-    record(conn, id, "restore_from_trash", who)
+    record(conn, id, Action::Untrash, who)
 }
 
 /// Re-renders the stored HTML and text of every story that shows `image_id`, after
@@ -347,11 +347,11 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
         }
     }
     for id in flipped {
-        record(conn, id, "scheduled_publish", None)?;
+        record(conn, id, Action::ScheduledPublish, None)?;
     }
     // Embargoes that ran out went public by themselves: record it, so webhooks say so.
     for id in crate::syndication::changes::embargoes_lifted(conn)? {
-        record(conn, &id, "embargo_lifted", None)?;
+        record(conn, &id, Action::EmbargoLifted, None)?;
     }
     Ok(due)
 }
@@ -359,12 +359,13 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
 /// The tail of every operation: the revision (the story as it now is, who did what),
 /// the partners' change log and webhook events, then what readers see
 /// (`public_stories`, counts, cache invalidations), all in the caller's transaction.
-fn record(conn: &mut DbConn, id: &str, action: &str, who: Option<&str>) -> AppResult<ArticleRow> {
+fn record(conn: &mut DbConn, id: &str, action: Action, who: Option<&str>) -> AppResult<ArticleRow> {
     let row = db::by_id(conn, id)?;
     let (authors, tags) = db::byline_and_tags(conn, id)?;
     let snapshot = serde_json::json!({"article": row, "authors": authors, "tags": tags});
-    db::insert_revision(conn, id, action, who, &snapshot.to_string())?;
-    crate::syndication::changes::note(conn, &row, action)?;
+    let action = action.to_string();
+    db::insert_revision(conn, id, &action, who, &snapshot.to_string())?;
+    crate::syndication::changes::note(conn, &row, &action)?;
     super::announce::announce(conn, &row, &tags, &authors)?;
     Ok(row)
 }

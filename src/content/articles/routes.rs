@@ -10,7 +10,7 @@ use utoipa::IntoParams;
 use super::db;
 use super::input::{CreateArticle, FormatsQuery, UpdateArticle};
 use super::load::{self, ListFilter};
-use super::model::{ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
+use super::model::{Action, ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
 use super::operations;
 use super::relations;
 use super::rules::Actor;
@@ -347,7 +347,7 @@ pub async fn update_article(
                 input,
                 actor.user_id.as_deref(),
                 &media,
-                "update",
+                Action::Update,
             )?;
             relations::story_response(conn, row, Formats::parse(None)?, &media)
         })
