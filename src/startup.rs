@@ -90,8 +90,13 @@ pub fn app(
         .into_utoipa_app()
         .configure(routes::register)
         .split_for_parts();
+    // What the middleware reads, each on its own (the http layer never sees AppState).
     let response_cache = Data::from(state.response_cache.clone());
+    let settings = Data::from(state.settings.clone());
+    let metrics = Data::new(state.metrics.clone());
     app.app_data(Data::new(state))
+        .app_data(settings)
+        .app_data(metrics)
         .app_data(response_cache)
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
         .service(

@@ -20,8 +20,8 @@ use actix_web::web::{self, Bytes};
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::Stream;
 
+use crate::config::Settings;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Wraps the body of every request that may carry one in the deadline.
 pub async fn limit(
@@ -35,8 +35,8 @@ pub async fn limit(
             .map(ServiceResponse::map_into_left_body);
     }
     let Some((timeout, min_rate)) = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| (s.settings.body_timeout, s.settings.body_min_rate))
+        .app_data::<web::Data<Settings>>()
+        .map(|s| (s.body_timeout, s.body_min_rate))
     else {
         return next
             .call(req)

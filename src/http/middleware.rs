@@ -11,8 +11,8 @@ use actix_web::middleware::{ErrorHandlerResponse, Next};
 use actix_web::{Error, HttpMessage, web};
 use tracing::Instrument;
 
+use super::metrics::Metrics;
 use super::problem::{PROBLEM_JSON, Problem};
-use crate::state::AppState;
 
 /// The header carrying the request id (accepted from a proxy, else generated).
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -41,7 +41,7 @@ pub async fn observe(
         req.head_mut().method = Method::GET;
     }
     let path = req.path().to_owned();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?;
@@ -60,10 +60,8 @@ pub async fn observe(
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "served")
     });
-    if let Some(state) = state {
-        state
-            .metrics
-            .observe(&method, &route, status, elapsed.as_secs_f64());
+    if let Some(metrics) = metrics {
+        metrics.observe(&method, &route, status, elapsed.as_secs_f64());
     }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, value);

@@ -100,8 +100,8 @@ impl<T> Page<T> {
         }
         query.append_pair("cursor", cursor);
         let base = req
-            .app_data::<actix_web::web::Data<crate::state::AppState>>()
-            .map_or("", |state| state.settings.public_url.as_str());
+            .app_data::<actix_web::web::Data<crate::config::Settings>>()
+            .map_or("", |settings| settings.public_url.as_str());
         Some(format!(
             "<{base}{}?{}>; rel=\"next\"",
             req.path(),

@@ -9,7 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
-use crate::state::AppState;
+use crate::config::Settings;
 
 /// Request headers a cross-origin client may send.
 const ALLOW_HEADERS: &str =
@@ -44,8 +44,8 @@ pub async fn guard(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let origins = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.cors_origins.clone())
+        .app_data::<web::Data<Settings>>()
+        .map(|s| s.cors_origins.clone())
         .unwrap_or_default();
     let origin = req
         .headers()
@@ -53,13 +53,13 @@ pub async fn guard(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let https = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.public_url.starts_with("https://"));
+        .app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.public_url.starts_with("https://"));
     let docs = req.path().starts_with("/docs");
     let demo = req.path() == "/demo" || req.path().starts_with("/demo/");
     let media_origin = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| origin_of(&s.settings.media_public_url))
+        .app_data::<web::Data<Settings>>()
+        .map(|s| origin_of(&s.media_public_url))
         .unwrap_or_default();
     let preflight = req.method() == Method::OPTIONS
         && req
