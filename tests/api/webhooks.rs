@@ -216,7 +216,17 @@ async fn every_change_arrives_signed_and_each_event_once(app: TestApp) {
         .await;
 
     while deliver(&app).await > 0 {}
-    let got = receiver.delivered();
+    // One batch is sent concurrently, so deliveries may arrive in any order; a
+    // receiver orders events by `created_at` (then `id`), as this one does.
+    let mut got = receiver.delivered();
+    got.sort_by(|(_, a), (_, b)| {
+        let key = |e: &Value| {
+            let at = e["created_at"].as_str().unwrap();
+            let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+            (at, e["id"].as_str().unwrap().to_owned())
+        };
+        key(a).cmp(&key(b))
+    });
     let types: Vec<&str> = got
         .iter()
         .map(|(_, b)| b["type"].as_str().unwrap())
