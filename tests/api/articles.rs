@@ -44,22 +44,6 @@ async fn draft(app: &TestApp, token: &str, body: Value) -> Value {
     res.json()
 }
 
-async fn publish(app: &TestApp, article: &Value, extra: Value) -> Value {
-    let mut body = json!({"version": article["version"]});
-    if let Some(map) = extra.as_object() {
-        for (k, v) in map {
-            body[k] = v.clone();
-        }
-    }
-    let path = format!(
-        "/api/v1/articles/{}/publish",
-        article["id"].as_str().unwrap()
-    );
-    let res = app.post(&path).bearer(&app.admin).json(body).send().await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-}
-
 async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
     app.create("/api/v1/sections", json!({"name": "Top News"}))
         .await;
@@ -171,7 +155,7 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
     assert_eq!(public["data"], json!([]));
 
     // Once the linked story is published, the same read shows a live link.
-    publish(&app, &other, json!({})).await;
+    app.publish_story(&other, json!({})).await;
     let linked = app.get(&path).bearer(&app.admin).send().await.json();
     let html = linked["body_html"].as_str().unwrap();
     assert!(
@@ -285,7 +269,7 @@ async fn publishing_shows_a_story_and_unpublishing_hides_it(app: TestApp) {
         json!({"headline": "Markets rally", "standfirst": "Stocks up"}),
     )
     .await;
-    let published = publish(&app, &article, json!({})).await;
+    let published = app.publish_story(&article, json!({})).await;
     assert_eq!(published["status"], "published");
     assert!(published["published_at"].is_string());
 
@@ -348,7 +332,9 @@ async fn publishing_shows_a_story_and_unpublishing_hides_it(app: TestApp) {
 async fn scheduled_and_embargoed_stories_appear_by_themselves(app: TestApp) {
     let soon = (chrono::Utc::now() + chrono::TimeDelta::milliseconds(1500)).to_rfc3339();
     let scheduled = draft(&app, &app.admin, json!({"headline": "Morning briefing"})).await;
-    let scheduled = publish(&app, &scheduled, json!({"publish_at": soon})).await;
+    let scheduled = app
+        .publish_story(&scheduled, json!({"publish_at": soon}))
+        .await;
     assert_eq!(scheduled["status"], "scheduled");
     let embargoed = draft(
         &app,
@@ -356,7 +342,7 @@ async fn scheduled_and_embargoed_stories_appear_by_themselves(app: TestApp) {
         json!({"headline": "Results under embargo", "embargo_until": soon}),
     )
     .await;
-    let embargoed = publish(&app, &embargoed, json!({})).await;
+    let embargoed = app.publish_story(&embargoed, json!({})).await;
     assert_eq!(embargoed["status"], "published");
 
     for slug in ["morning-briefing", "results-under-embargo"] {
@@ -520,7 +506,7 @@ async fn two_editors_saving_one_version_cannot_lose_text(app: TestApp) {
 
 async fn a_changed_slug_redirects_and_the_trash_hides_a_story(app: TestApp) {
     let article = draft(&app, &app.admin, json!({"headline": "First title"})).await;
-    let article = publish(&app, &article, json!({})).await;
+    let article = app.publish_story(&article, json!({})).await;
     let renamed = app
         .patch("/api/v1/articles/first-title")
         .bearer(&app.admin)
@@ -598,7 +584,7 @@ async fn lists_filter_page_and_count(app: TestApp) {
         ("Rome votes", "europe", json!([])),
     ] {
         let article = draft(&app, &app.admin, json!({"headline": headline, "section": section, "tags": tags, "authors": ["ana-ruiz"]})).await;
-        publish(&app, &article, json!({})).await;
+        app.publish_story(&article, json!({})).await;
     }
     draft(
         &app,
@@ -725,7 +711,7 @@ async fn revisions_record_every_change_and_restore_as_a_new_one(app: TestApp) {
         .send()
         .await
         .json();
-    publish(&app, &edited, json!({})).await;
+    app.publish_story(&edited, json!({})).await;
 
     let history = app
         .get(&format!("{path}/revisions"))
@@ -813,7 +799,7 @@ async fn trash_restore_backlinks_and_neighbours(app: TestApp) {
             json!({"headline": headline, "section": "world", "tags": ["diplomacy"]}),
         )
         .await;
-        made.push(publish(&app, &a, json!({})).await);
+        made.push(app.publish_story(&a, json!({})).await);
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let linker = draft(
@@ -948,9 +934,10 @@ async fn the_scheduler_flips_due_stories_once(app: TestApp) {
     let soon = (chrono::Utc::now() + chrono::TimeDelta::milliseconds(300)).to_rfc3339();
     let later = (chrono::Utc::now() + chrono::TimeDelta::hours(5)).to_rfc3339();
     let due = draft(&app, &app.admin, json!({"headline": "Due soon"})).await;
-    publish(&app, &due, json!({"publish_at": soon})).await;
+    app.publish_story(&due, json!({"publish_at": soon})).await;
     let not_yet = draft(&app, &app.admin, json!({"headline": "Due later"})).await;
-    publish(&app, &not_yet, json!({"publish_at": later})).await;
+    app.publish_story(&not_yet, json!({"publish_at": later}))
+        .await;
     std::thread::sleep(std::time::Duration::from_millis(400));
 
     let run = || {
@@ -1009,7 +996,7 @@ async fn search_is_ranked_kept_in_sync_and_safe_with_any_query(app: TestApp) {
         ),
     ] {
         let a = draft(&app, &app.admin, json!({"headline": headline, "standfirst": standfirst, "body": [{"type": "paragraph", "html": text}]})).await;
-        publish(&app, &a, json!({})).await;
+        app.publish_story(&a, json!({})).await;
     }
     draft(
         &app,
@@ -1243,7 +1230,7 @@ async fn include_expands_relations_in_full(app: TestApp) {
         json!({"headline": "Grid deal", "section": "europe", "tags": ["energy"], "authors": ["ana-ruiz"], "featured_image": photo["id"]}),
     )
     .await;
-    publish(&app, &article, json!({})).await;
+    app.publish_story(&article, json!({})).await;
 
     let plain = app.get("/api/v1/articles/grid-deal").send().await.json();
     assert!(

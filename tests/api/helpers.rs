@@ -304,6 +304,24 @@ impl TestApp {
         res.json()
     }
 
+    /// Publishes (or with `publish_at` in `extra`, schedules) a story as read (its `id`
+    /// and `version`) as the admin; returns it.
+    pub async fn publish_story(&self, story: &Value, extra: Value) -> Value {
+        let mut body = json!({"version": story["version"]});
+        for (k, v) in extra.as_object().expect("extra is an object") {
+            body[k] = v.clone();
+        }
+        let id = story["id"].as_str().expect("id");
+        let res = self
+            .post(&format!("/api/v1/articles/{id}/publish"))
+            .bearer(&self.admin)
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(res.status, 200, "publish {id}: {}", res.text());
+        res.json()
+    }
+
     /// Creates a story with `fields` as the admin and publishes it now; returns it as
     /// published. The one way a test gets a public story.
     pub async fn published_story(&self, fields: Value) -> Value {

@@ -59,21 +59,6 @@ async fn key(app: &TestApp, scope: &str) -> String {
         .to_owned()
 }
 
-async fn publish(app: &TestApp, id: &str, version: &Value, extra: Value) -> Value {
-    let mut body = json!({"version": version});
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    let res = app
-        .post(&format!("/api/v1/articles/{id}/publish"))
-        .bearer(&app.admin)
-        .json(body)
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-}
-
 async fn ninjs_documents_are_valid_and_embargo_is_for_partners_only(app: TestApp) {
     let validator = ninjs_validator();
     // The validator really checks: unknown fields and bad statuses fail.
@@ -109,7 +94,7 @@ async fn ninjs_documents_are_valid_and_embargo_is_for_partners_only(app: TestApp
         )
         .await;
     let id = story["id"].as_str().unwrap().to_owned();
-    publish(&app, &id, &story["version"], json!({})).await;
+    app.publish(&id, story["version"].as_i64().unwrap()).await;
 
     let doc = app
         .get(&format!("/api/v1/articles/{id}?format=ninjs"))
@@ -164,7 +149,8 @@ async fn ninjs_documents_are_valid_and_embargo_is_for_partners_only(app: TestApp
         )
         .await;
     let eid = embargoed["id"].as_str().unwrap().to_owned();
-    publish(&app, &eid, &embargoed["version"], json!({})).await;
+    app.publish(&eid, embargoed["version"].as_i64().unwrap())
+        .await;
     let partner = key(&app, "syndication:read").await;
     let reader = key(&app, "content:write").await;
     app.get(&format!("/api/v1/articles/{eid}?format=ninjs"))
@@ -303,7 +289,7 @@ async fn a_partner_polling_the_change_feed_keeps_an_exact_mirror(app: TestApp) {
             )
             .await;
         let id = draft["id"].as_str().unwrap().to_owned();
-        let published = publish(&app, &id, &draft["version"], json!({})).await;
+        let published = app.publish(&id, draft["version"].as_i64().unwrap()).await;
         stories.push((id, published["version"].as_i64().unwrap()));
     }
     app.create("/api/v1/articles", json!({"headline": "Never published"}))
@@ -338,13 +324,7 @@ async fn a_partner_polling_the_change_feed_keeps_an_exact_mirror(app: TestApp) {
     let fresh = app
         .create("/api/v1/articles", json!({"headline": "Story 5"}))
         .await;
-    publish(
-        &app,
-        fresh["id"].as_str().unwrap(),
-        &fresh["version"],
-        json!({}),
-    )
-    .await;
+    app.publish_story(&fresh, json!({})).await;
     let (docs, next) = poll(cursor.clone()).await;
     let statuses: Vec<&str> = docs
         .iter()
