@@ -4,10 +4,11 @@
 //! description and its permission in the signature); their bodies are the functions
 //! here, over the resource's [`Catalog`].
 
-use actix_web::HttpRequest;
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
+
+use crate::content::articles::listing::{CountBy, counts};
 
 use crate::content::keys::Keys;
 use crate::error::AppResult;
@@ -55,6 +56,25 @@ pub trait Paged: Catalog {
     fn page(conn: &mut DbConn, after: Option<String>, limit: i64) -> AppResult<Vec<Self::Row>>;
     /// Many records as the API shows them, in a fixed number of queries.
     fn show_all(conn: &mut DbConn, rows: Vec<Self::Row>) -> AppResult<Vec<Self::Response>>;
+}
+
+/// Rows as the API shows them with their public-story counts (one query for all).
+pub fn counted<R, T>(
+    conn: &mut DbConn,
+    by: CountBy,
+    rows: Vec<R>,
+    id: impl Fn(&R) -> &str,
+    show: impl Fn(R, i64) -> T,
+) -> AppResult<Vec<T>> {
+    let ids: Vec<String> = rows.iter().map(|r| id(r).to_owned()).collect();
+    let counts = counts(conn, by, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let n = counts.get(id(&r)).copied().unwrap_or(0);
+            show(r, n)
+        })
+        .collect())
 }
 
 /// `GET /{resources}`: a page, public and cacheable.

@@ -54,7 +54,7 @@ pub async fn upload_image(
         form.file
             .ok_or_else(|| AppError::invalid("file", "is required"))?,
     );
-    let uploaded_by = who.principal.user().map(|u| u.id.clone());
+    let uploaded_by = who.principal.user_id();
     let (status, row) = super::ingest::ingest(&state, file, meta, uploaded_by).await?;
     Ok(respond(&req, status, row, &state.media))
 }

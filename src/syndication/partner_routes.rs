@@ -106,17 +106,15 @@ pub async fn list_syndication_items(
     let q = query.0;
     let limit = pagination::limit(q.limit, pagination::DEFAULT_LIMIT)?;
     // A position in the change log: never below 0.
-    let start = q
-        .cursor
-        .as_deref()
-        .map(pagination::decode_cursor::<i64>)
-        .transpose()?
-        .map(|at| {
-            (at >= 0)
-                .then_some(at)
-                .ok_or_else(|| AppError::invalid("cursor", "is not a cursor this API issued"))
-        })
-        .transpose()?;
+    let start = match q.cursor.as_deref().map(pagination::decode_cursor::<i64>) {
+        Some(Ok(at)) if at < 0 => {
+            return Err(AppError::invalid(
+                "cursor",
+                "is not a cursor this API issued",
+            ));
+        }
+        other => other.transpose()?,
+    };
     let media = state.media.clone();
     let public_url = state.settings.public_url.clone();
     let since = q.since.map(|t| t.naive_utc());

@@ -76,7 +76,7 @@ pub async fn create_webhook(
         description,
         active: None,
     };
-    let who = who.principal.user().map(|u| u.id.clone());
+    let who = who.principal.user_id();
     let row = state
         .db
         .write(move |conn| db::insert(conn, input, who))

@@ -1,5 +1,5 @@
 //! The response shapes front ends are built on, as snapshots (`tests/api/snapshots/`):
-//! a story page, a list page, a collection and every kind of problem, with ids,
+//! a story page, a list page, a collection and the common problems, with ids,
 //! times and cursors redacted. The same snapshot holds on both backends. A change to
 //! a shape shows as a diff here before it reaches a client; accept a deliberate one
 //! with `INSTA_UPDATE=always cargo test shapes` and review the `.snap` diff.
@@ -13,7 +13,7 @@ use crate::helpers::TestApp;
 both_backends!(
     a_story_page_and_a_list_keep_their_shape,
     a_collection_keeps_its_shape,
-    every_problem_keeps_its_shape,
+    the_common_problems_keep_their_shape,
 );
 
 /// Ids, times and cursors differ on every run; what remains is the shape and content.
@@ -112,7 +112,7 @@ async fn a_collection_keeps_its_shape(app: TestApp) {
     stable!("collection", public.json());
 }
 
-async fn every_problem_keeps_its_shape(app: TestApp) {
+async fn the_common_problems_keep_their_shape(app: TestApp) {
     let (first, _) = newsroom(&app).await;
     let id = first["id"].as_str().unwrap();
     let (_, contributor) = app.user("contributor").await;

@@ -160,7 +160,7 @@ pub async fn untrash_article(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let key = key.into_inner();
-    let user = who.principal.user().map(|u| u.id.clone());
+    let user = who.principal.user_id();
     let media = state.media.clone();
     let article = state
         .db

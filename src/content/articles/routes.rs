@@ -288,7 +288,7 @@ pub async fn create_article(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let input = body.0.parse()?;
-    let user = who.principal.user().map(|u| u.id.clone());
+    let user = who.principal.user_id();
     let media = state.media.clone();
     let article = state
         .db

@@ -16,9 +16,8 @@ pub struct Actor {
 
 impl Actor {
     pub fn of(principal: &Principal) -> Actor {
-        let user = principal.user();
         Actor {
-            user_id: user.map(|u| u.id.clone()),
+            user_id: principal.user_id(),
             any: principal.has_role(Role::Editor) || principal.has_scope(Scope::ContentWrite),
             publishes_own: principal.has_role(Role::Author),
         }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use super::db;
 use super::model::{CreateTag, TagInput, TagResponse, TagRow, UpdateTag};
 use crate::auth::principal::{Editor, MaybeAuth};
-use crate::content::articles::listing::{CountBy, counts};
+use crate::content::articles::listing::CountBy;
 use crate::content::catalog::{self, Catalog, Paged};
 use crate::content::keys::{self, Keys};
 use crate::error::{AppError, AppResult};
@@ -168,15 +168,7 @@ impl Paged for Tags {
         db::list(conn, after, limit)
     }
     fn show_all(conn: &mut DbConn, rows: Vec<TagRow>) -> AppResult<Vec<TagResponse>> {
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        let counts = counts(conn, CountBy::Tag, &ids)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let n = counts.get(&r.id).copied().unwrap_or(0);
-                TagResponse::new(r, n)
-            })
-            .collect())
+        catalog::counted(conn, CountBy::Tag, rows, |r| &r.id, TagResponse::new)
     }
 }
 
