@@ -144,8 +144,10 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 AppError::Unavailable(format!("concurrent update, retry: {}", info.message()))
             }
+            // Bodies and query strings refuse NUL up front, so only a key in the path
+            // gets this far; PostgreSQL refuses to compare it, and no record has it.
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
-                AppError::BadRequest("text must not contain NUL characters".into())
+                AppError::NotFound("resource")
             }
             other => AppError::Internal(format!("database: {other}")),
         }

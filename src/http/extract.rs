@@ -172,6 +172,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded_pairs(req.query_string());
+        // As in bodies: a NUL means nothing in a newsroom and PostgreSQL refuses it.
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.0.contains('\0'))
+        {
+            let field = if name.contains('\0') {
+                "query"
+            } else {
+                name.as_str()
+            };
+            return std::future::ready(Err(AppError::invalid(
+                field,
+                "must not contain NUL characters",
+            )));
+        }
         let de = serde::de::value::MapDeserializer::new(pairs.into_iter());
         let parsed = serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
             let path = err.path().to_string();
