@@ -167,7 +167,7 @@ async fn create(state: &AppState, body: Value) -> AppResult<String> {
         .db
         .write(move |conn| operations::create(conn, input, None, &media))
         .await?;
-    Ok(row.id)
+    Ok(row.id.into())
 }
 
 async fn publish(state: &AppState, id: String, hours_ago: i64) -> AppResult<()> {

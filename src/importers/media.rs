@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::write::{Memory, describe, remember, remembered};
 use super::{Picture, Report};
 use crate::state::AppState;
+use crate::store::ids::ImageId;
 
 /// Finds and stores the photos stories use.
 pub(super) struct Images {
@@ -15,7 +16,7 @@ pub(super) struct Images {
     pub(super) pictures: HashMap<String, Picture>,
     pub(super) media_dir: Option<PathBuf>,
     /// Images already counted in the report (several URLs can lead to one).
-    pub(super) counted: HashSet<String>,
+    pub(super) counted: HashSet<ImageId>,
 }
 
 /// `photo-1024x683.jpg` → `photo.jpg`: WordPress's resized copies of one upload.
@@ -107,7 +108,7 @@ impl Images {
                 if self.counted.insert(id.clone()) {
                     report.images.unchanged += 1;
                 }
-                return Some(id);
+                return Some(id.into());
             }
         }
         for key in keys {
@@ -158,7 +159,7 @@ impl Images {
                             )
                         })
                         .await;
-                    Some(row.id)
+                    Some(row.id.into())
                 }
                 Err(e) => {
                     report.images.failed += 1;

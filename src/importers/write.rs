@@ -394,11 +394,11 @@ pub(super) async fn upsert_story(
             let existing = match remembered(conn, &source, "article", &story.id)? {
                 Some((local, old_print, version)) => {
                     // By id, trashed ones included: the trash is an editor's decision.
-                    let row = articles::by_id(conn, &local).optional()?;
+                    let row = articles::by_id(conn, &local.into()).optional()?;
                     match row {
                         Some(row) if row.deleted_at.is_some() => {
                             notes.push("in Dateline's trash; not imported again".into());
-                            return Ok((Outcome::Skipped(row.id), notes));
+                            return Ok((Outcome::Skipped(row.id.into()), notes));
                         }
                         Some(row) => Some((row, old_print, version)),
                         None => {
@@ -413,14 +413,14 @@ pub(super) async fn upsert_story(
             };
             if let Some((row, old_print, version)) = &existing {
                 if *old_print == print {
-                    return Ok((Outcome::Unchanged(row.id.clone()), notes));
+                    return Ok((Outcome::Unchanged(row.id.to_string()), notes));
                 }
                 if version.is_some_and(|v| v != row.version) {
                     notes.push(format!(
                         "edited in Dateline since the last import (now version {}); the source's changes were not applied",
                         row.version
                     ));
-                    return Ok((Outcome::Skipped(row.id.clone()), notes));
+                    return Ok((Outcome::Skipped(row.id.to_string()), notes));
                 }
             }
             let own_id = existing.as_ref().map(|(row, _, _)| row.id.clone());
@@ -460,13 +460,13 @@ pub(super) async fn upsert_story(
                     let id = row.id.clone();
                     (
                         operations::save(conn, row, version, input, None, &media, Action::Import)?,
-                        Outcome::Updated(id),
+                        Outcome::Updated(id.into()),
                     )
                 }
                 None => {
                     let row = operations::create(conn, input, None, &media)?;
                     let id = row.id.clone();
-                    (row, Outcome::Created(id))
+                    (row, Outcome::Created(id.into()))
                 }
             };
             let (status, at) = match story.state {

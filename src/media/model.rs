@@ -9,13 +9,14 @@ use super::files::MediaStore;
 use crate::content::parse_text;
 use crate::error::{AppResult, Errors};
 use crate::http::utc;
+use crate::store::ids::ImageId;
 use crate::store::schema::images;
 
 /// An image as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = images)]
 pub struct ImageRow {
-    pub id: String,
+    pub id: ImageId,
     pub hash: String,
     pub mime: String,
     pub width: i32,
@@ -98,7 +99,8 @@ pub struct Rendition {
 /// An image in the library.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageResponse {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ImageId,
     /// The largest rendition in the original's format (upright, metadata stripped).
     pub url: String,
     /// The uploaded file's type.

@@ -163,7 +163,7 @@ pub async fn update_image(
         .write(move |conn| {
             let row = db::update(conn, &id, expected, meta)?;
             // Stories showing this photo carry its caption in their stored HTML.
-            crate::content::articles::operations::rerender_using_image(conn, &id, &media)?;
+            crate::content::articles::operations::rerender_using_image(conn, &row.id, &media)?;
             Ok(row)
         })
         .await?;

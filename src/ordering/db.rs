@@ -475,7 +475,7 @@ pub fn curation(conn: &mut DbConn, row: &CollectionRow, dropped: Vec<Slot>) -> A
                     visible: !expired && is_public_at(status, published, embargo, deleted, at),
                     status,
                     article: ArticleLink {
-                        id,
+                        id: id.into(),
                         slug,
                         headline,
                         standfirst,

@@ -242,7 +242,7 @@ async fn photos(state: &AppState) -> Result<Vec<(String, ImageInfo)>, String> {
                 .await
                 .map_err(|e| e.to_string())?;
         let info = crate::content::articles::prepare::image_info(row.clone(), &state.media);
-        out.push((row.id, info));
+        out.push((row.id.into(), info));
     }
     Ok(out)
 }

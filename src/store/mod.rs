@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, a pool, migrations,
 //! and the helpers that keep blocking work off the async workers.
 
+pub mod ids;
 pub mod invalidation;
 pub mod schema;
 pub mod slow;

@@ -66,11 +66,11 @@ pub fn note(conn: &mut DbConn, row: &ArticleRow, action: &str) -> AppResult<()> 
 /// Stories whose embargo has lifted since they were last recorded: public now, but
 /// their latest change says readers could not see them. The scheduler records them
 /// (`embargo_lifted`) so webhooks announce them at the right moment.
-pub fn embargoes_lifted(conn: &mut DbConn) -> AppResult<Vec<String>> {
+pub fn embargoes_lifted(conn: &mut DbConn) -> AppResult<Vec<crate::store::ids::ArticleId>> {
     use crate::content::articles::listing::public_at;
     use crate::store::schema::articles;
     let at = now();
-    let candidates: Vec<String> = articles::table
+    let candidates: Vec<crate::store::ids::ArticleId> = articles::table
         .filter(public_at!(at))
         .filter(articles::embargo_until.is_not_null())
         .filter(articles::embargo_until.gt(at - chrono::TimeDelta::days(7)))

@@ -105,7 +105,7 @@ async fn load(
             let mut stories: Vec<ArticleResponse> = rows
                 .into_iter()
                 .map(|row| {
-                    let rel = relations.remove(&row.id).unwrap_or_default();
+                    let rel = relations.remove(row.id.as_str()).unwrap_or_default();
                     ArticleResponse::new(row, rel, formats)
                 })
                 .collect();

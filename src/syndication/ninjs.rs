@@ -229,7 +229,7 @@ pub fn document(
         altids: vec![
             AltId {
                 role: "id",
-                value: article.id,
+                value: article.id.into(),
             },
             AltId {
                 role: "slug",

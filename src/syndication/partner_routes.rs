@@ -64,7 +64,7 @@ pub fn documents(
     let mut stories: Vec<ArticleResponse> = rows
         .into_iter()
         .map(|row| {
-            let rel = relations.remove(&row.id).unwrap_or_default();
+            let rel = relations.remove(row.id.as_str()).unwrap_or_default();
             ArticleResponse::new(row, rel, formats)
         })
         .collect();
@@ -134,7 +134,7 @@ pub async fn list_syndication_items(
                 .filter(articles_table::id.eq_any(&ids))
                 .select(ArticleRow::as_select())
                 .load(conn)?;
-            rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+            rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id.as_str()));
             Ok(ChangePage {
                 data: documents(conn, rows, &media, &public_url)?,
                 next_cursor: pagination::encode_cursor(&next),

@@ -179,7 +179,7 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         };
         let first = articles::list(&mut conn, &filter(None, None, None), None, 2).unwrap();
         let last = first.last().unwrap();
-        let key = (last.published_at.unwrap(), last.id.clone());
+        let key = (last.published_at.unwrap(), last.id.to_string());
         articles::list(&mut conn, &filter(None, None, None), Some(key), 2).unwrap();
         articles::list(&mut conn, &filter(section, None, None), None, 20).unwrap();
         articles::list(&mut conn, &filter(None, tag, None), None, 20).unwrap();

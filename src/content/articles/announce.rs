@@ -14,6 +14,7 @@ use super::listing::adjacent;
 use super::model::ArticleRow;
 use crate::content::keys;
 use crate::error::AppResult;
+use crate::store::ids::{ArticleId, ImageId};
 use crate::store::invalidation::{ALL, invalidate};
 use crate::store::schema::{collection_items, public_counts, public_stories};
 use crate::store::{DbConn, now};
@@ -22,13 +23,13 @@ use crate::store::{DbConn, now};
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = public_stories)]
 struct Listed {
-    article_id: String,
+    article_id: ArticleId,
     section_id: Option<String>,
     published_at: chrono::NaiveDateTime,
     slug: String,
     headline: String,
     standfirst: String,
-    featured_image_id: Option<String>,
+    featured_image_id: Option<ImageId>,
     tag_ids: String,
     author_ids: String,
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::Errors;
+use crate::store::ids::ImageId;
 
 /// One piece of a story's body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -438,7 +439,8 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
 /// The lead photo, compactly.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FeaturedImage {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ImageId,
     pub url: String,
     pub srcset: String,
     pub alt: String,

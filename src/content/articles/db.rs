@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use super::blocks::Block;
 use super::model::{ArticleRow, Status};
 use crate::error::{AppError, AppResult};
+use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
     article_authors, article_links, article_revisions, article_slugs, article_tags, articles,
 };
@@ -65,9 +66,9 @@ pub fn current_slug_for(conn: &mut DbConn, old: &str) -> QueryResult<Option<Stri
 /// What a body links to, for in-use checks and backlinks.
 pub fn write_links(
     conn: &mut DbConn,
-    article_id: &str,
+    article_id: &ArticleId,
     body: &[Block],
-    featured: Option<&str>,
+    featured: Option<&ImageId>,
 ) -> QueryResult<()> {
     diesel::delete(article_links::table.filter(article_links::article_id.eq(article_id)))
         .execute(conn)?;
@@ -79,7 +80,7 @@ pub fn write_links(
             _ => None,
         })
         .collect();
-    links.extend(featured.map(|f| ("image", f)));
+    links.extend(featured.map(|f| ("image", f.as_str())));
     links.sort();
     links.dedup();
     for (kind, target) in links {
@@ -95,7 +96,11 @@ pub fn write_links(
 }
 
 /// The byline, in order.
-pub fn write_byline(conn: &mut DbConn, article_id: &str, author_ids: &[String]) -> QueryResult<()> {
+pub fn write_byline(
+    conn: &mut DbConn,
+    article_id: &ArticleId,
+    author_ids: &[String],
+) -> QueryResult<()> {
     diesel::delete(article_authors::table.filter(article_authors::article_id.eq(article_id)))
         .execute(conn)?;
     for (position, author) in author_ids.iter().enumerate() {
@@ -110,7 +115,11 @@ pub fn write_byline(conn: &mut DbConn, article_id: &str, author_ids: &[String]) 
     Ok(())
 }
 
-pub fn write_tags(conn: &mut DbConn, article_id: &str, tag_ids: &[String]) -> QueryResult<()> {
+pub fn write_tags(
+    conn: &mut DbConn,
+    article_id: &ArticleId,
+    tag_ids: &[String],
+) -> QueryResult<()> {
     diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article_id)))
         .execute(conn)?;
     for tag in tag_ids {
@@ -167,7 +176,7 @@ pub struct Content {
     pub embargo_until: Option<NaiveDateTime>,
     pub section_id: Option<String>,
     pub source: String,
-    pub featured_image_id: Option<String>,
+    pub featured_image_id: Option<ImageId>,
     pub canonical_url: String,
     pub seo_title: String,
     pub seo_description: String,
@@ -239,7 +248,7 @@ pub fn set_trashed(
 }
 
 /// The version stored now, trashed or not.
-pub fn stored_version(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
+pub fn stored_version(conn: &mut DbConn, id: &ArticleId) -> QueryResult<i64> {
     articles::table
         .find(id)
         .select(articles::version)
@@ -247,7 +256,7 @@ pub fn stored_version(conn: &mut DbConn, id: &str) -> QueryResult<i64> {
 }
 
 /// A story by id, trashed or not.
-pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<ArticleRow> {
+pub fn by_id(conn: &mut DbConn, id: &ArticleId) -> QueryResult<ArticleRow> {
     articles::table
         .find(id)
         .select(ArticleRow::as_select())
@@ -255,7 +264,7 @@ pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<ArticleRow> {
 }
 
 /// Makes `old` answer as a redirect to story `id`, whatever it led to before.
-pub fn redirect(conn: &mut DbConn, old: &str, id: &str) -> QueryResult<()> {
+pub fn redirect(conn: &mut DbConn, old: &str, id: &ArticleId) -> QueryResult<()> {
     forget_redirect(conn, old)?;
     diesel::insert_into(article_slugs::table)
         .values((
@@ -273,7 +282,10 @@ pub fn forget_redirect(conn: &mut DbConn, slug: &str) -> QueryResult<()> {
 }
 
 /// A story's byline (in order) and tag ids.
-pub fn byline_and_tags(conn: &mut DbConn, id: &str) -> QueryResult<(Vec<String>, Vec<String>)> {
+pub fn byline_and_tags(
+    conn: &mut DbConn,
+    id: &ArticleId,
+) -> QueryResult<(Vec<String>, Vec<String>)> {
     let authors: Vec<String> = article_authors::table
         .filter(article_authors::article_id.eq(id))
         .order(article_authors::position)
@@ -312,7 +324,7 @@ pub fn insert_revision(
 }
 
 /// Stories (trashed ones too) whose body or lead shows `image_id`.
-pub fn using_image(conn: &mut DbConn, image_id: &str) -> QueryResult<Vec<ArticleRow>> {
+pub fn using_image(conn: &mut DbConn, image_id: &ImageId) -> QueryResult<Vec<ArticleRow>> {
     articles::table
         .filter(
             articles::id.eq_any(
@@ -327,14 +339,19 @@ pub fn using_image(conn: &mut DbConn, image_id: &str) -> QueryResult<Vec<Article
 }
 
 /// Replaces a story's stored renderings (not its version: its own content is unchanged).
-pub fn set_rendering(conn: &mut DbConn, id: &str, html: &str, text: &str) -> QueryResult<usize> {
+pub fn set_rendering(
+    conn: &mut DbConn,
+    id: &ArticleId,
+    html: &str,
+    text: &str,
+) -> QueryResult<usize> {
     diesel::update(articles::table.find(id))
         .set((articles::body_html.eq(html), articles::body_text.eq(text)))
         .execute(conn)
 }
 
 /// Scheduled stories whose time has come.
-pub fn due(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+pub fn due(conn: &mut DbConn) -> QueryResult<Vec<ArticleId>> {
     articles::table
         .filter(articles::status.eq(Status::Scheduled))
         .filter(articles::published_at.le(now()))
@@ -357,7 +374,7 @@ pub fn any_due(conn: &mut DbConn) -> QueryResult<bool> {
 }
 
 /// Flips a due scheduled story to published; 0 when another instance already did.
-pub fn flip_published(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+pub fn flip_published(conn: &mut DbConn, id: &ArticleId) -> QueryResult<usize> {
     diesel::update(articles::table.find(id))
         .filter(articles::status.eq(Status::Scheduled))
         .set((

@@ -9,6 +9,7 @@ use crate::error::AppResult;
 use crate::media::files::MediaStore;
 use crate::media::model::{ImageResponse, ImageRow};
 use crate::store::DbConn;
+use crate::store::ids::ImageId;
 use crate::store::schema::{authors, images, tags};
 
 /// Expands the relations `include=` names, for a whole page at once (a fixed number of
@@ -32,7 +33,7 @@ pub fn expand(
     };
     let author_ids = ids(&|s| s.authors.iter().map(|a| a.id.clone()).collect());
     let tag_ids = ids(&|s| s.tags.iter().map(|t| t.id.clone()).collect());
-    let image_ids = ids(&|s| s.featured_image.iter().map(|i| i.id.clone()).collect());
+    let image_ids = ids(&|s| s.featured_image.iter().map(|i| i.id.to_string()).collect());
 
     let author_rows: HashMap<String, AuthorRow> = if include.authors {
         authors::table
@@ -79,7 +80,7 @@ pub fn expand(
     };
     let tree =
         crate::content::sections::model::Tree::new(&all_sections).with_counts(section_counts);
-    let pictures: HashMap<String, ImageRow> = if include.featured_image {
+    let pictures: HashMap<ImageId, ImageRow> = if include.featured_image {
         images::table
             .filter(images::id.eq_any(&image_ids))
             .select(ImageRow::as_select())

@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use super::model::ArticleLink;
 use crate::error::AppResult;
 use crate::http::utc;
+use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
     article_authors, article_tags, articles, public_counts, public_stories,
 };
@@ -205,12 +206,12 @@ fn in_articles(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = articles)]
 pub struct LinkRow {
-    pub id: String,
+    pub id: ArticleId,
     pub slug: String,
     pub headline: String,
     pub standfirst: String,
     pub published_at: Option<NaiveDateTime>,
-    pub featured_image_id: Option<String>,
+    pub featured_image_id: Option<ImageId>,
 }
 
 impl From<&LinkRow> for ArticleLink {

@@ -9,6 +9,7 @@ use super::blocks::{Block, FeaturedImage};
 use crate::content::Summary;
 use crate::error::{AppError, AppResult};
 use crate::http::utc;
+use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::articles;
 
 /// Where a story is in its life.
@@ -125,7 +126,7 @@ impl std::fmt::Display for Action {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, Deserialize)]
 #[diesel(table_name = articles)]
 pub struct ArticleRow {
-    pub id: String,
+    pub id: ArticleId,
     pub slug: String,
     pub headline: String,
     pub standfirst: String,
@@ -139,7 +140,7 @@ pub struct ArticleRow {
     pub embargo_until: Option<NaiveDateTime>,
     pub section_id: Option<String>,
     pub source: String,
-    pub featured_image_id: Option<String>,
+    pub featured_image_id: Option<ImageId>,
     pub canonical_url: String,
     pub seo_title: String,
     pub seo_description: String,
@@ -199,7 +200,8 @@ pub struct Correction {
 /// A story.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleResponse {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ArticleId,
     pub slug: String,
     pub headline: String,
     /// The summary under the headline (often crediting the source).
@@ -382,7 +384,8 @@ impl ArticleResponse {
 /// A story as lists and links show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleLink {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ArticleId,
     pub slug: String,
     pub headline: String,
     pub standfirst: String,

@@ -16,6 +16,7 @@ use super::prepare::{render_body, resolve};
 use crate::content::slug;
 use crate::error::{AppError, AppResult, Errors};
 use crate::media::files::MediaStore;
+use crate::store::ids::{ArticleId, ImageId};
 use crate::store::{DbConn, check_version, lock, new_id, now, versioned};
 
 /// Creates a draft.
@@ -26,7 +27,7 @@ pub fn create(
     media: &MediaStore,
 ) -> AppResult<ArticleRow> {
     lock(conn, "articles")?;
-    let id = new_id();
+    let id = ArticleId::from(new_id());
     // Resolve and validate: every problem with the input is reported at once.
     let mut errors = Errors::default();
     let resolved = resolve(conn, &input, &mut errors)?;
@@ -72,7 +73,7 @@ pub fn create(
     )?;
     db::write_byline(conn, &id, &resolved.authors.unwrap_or_default())?;
     db::write_tags(conn, &id, &resolved.tags.unwrap_or_default())?;
-    db::write_links(conn, &id, &body, featured.as_deref())?;
+    db::write_links(conn, &id, &body, featured.as_ref())?;
     record(conn, &id, Action::Create, who)
 }
 
@@ -146,7 +147,7 @@ pub fn save(
         corrections: to_json(&corrections)?,
         updated_at: now(),
     };
-    let id = current.id.as_str();
+    let id = &current.id;
     versioned(
         conn,
         |c| db::update_content(c, id, expected, (&slug, &headline), &content),
@@ -163,7 +164,7 @@ pub fn save(
     if let Some(tags) = &resolved.tags {
         db::write_tags(conn, id, tags)?;
     }
-    db::write_links(conn, id, &body, featured.as_deref())?;
+    db::write_links(conn, id, &body, featured.as_ref())?;
     record(conn, id, action, who)
 }
 
@@ -251,7 +252,7 @@ pub fn set_status(
     action: Action,
     who: Option<&str>,
 ) -> AppResult<ArticleRow> {
-    let id = current.id.as_str();
+    let id = &current.id;
     check_version(current.version, expected)?;
     versioned(
         conn,
@@ -268,7 +269,7 @@ pub fn trash(
     expected: i64,
     who: Option<&str>,
 ) -> AppResult<()> {
-    let id = current.id.as_str();
+    let id = &current.id;
     check_version(current.version, expected)?;
     versioned(
         conn,
@@ -285,7 +286,7 @@ pub fn untrash(
     trashed: &ArticleRow,
     who: Option<&str>,
 ) -> AppResult<ArticleRow> {
-    let id = trashed.id.as_str();
+    let id = &trashed.id;
     versioned(
         conn,
         |c| db::set_trashed(c, id, trashed.version, None),
@@ -299,7 +300,7 @@ pub fn untrash(
 /// content did not change); their ETags change with the bytes.
 pub fn rerender_using_image(
     conn: &mut DbConn,
-    image_id: &str,
+    image_id: &ImageId,
     media: &MediaStore,
 ) -> AppResult<usize> {
     let users = db::using_image(conn, image_id)?;
@@ -335,7 +336,7 @@ pub fn anything_due(conn: &mut DbConn) -> AppResult<bool> {
 /// Marks scheduled stories whose time has come as published, with a revision each,
 /// and records embargoes that ran out; returns the ids flipped. Safe to run on every
 /// instance at once: a story flips exactly once.
-pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
+pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<ArticleId>> {
     lock(conn, "scheduler")?;
     let due = db::due(conn)?;
     // Every row first, then the records: recording takes the change log's lock, and
@@ -359,7 +360,12 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<String>> {
 /// The tail of every operation: the revision (the story as it now is, who did what),
 /// the partners' change log and webhook events, then what readers see
 /// (`public_stories`, counts, cache invalidations), all in the caller's transaction.
-fn record(conn: &mut DbConn, id: &str, action: Action, who: Option<&str>) -> AppResult<ArticleRow> {
+fn record(
+    conn: &mut DbConn,
+    id: &ArticleId,
+    action: Action,
+    who: Option<&str>,
+) -> AppResult<ArticleRow> {
     let row = db::by_id(conn, id)?;
     let (authors, tags) = db::byline_and_tags(conn, id)?;
     let snapshot = serde_json::json!({"article": row, "authors": authors, "tags": tags});

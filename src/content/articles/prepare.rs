@@ -10,6 +10,7 @@ use crate::error::{AppError, AppResult, Errors};
 use crate::media::files::MediaStore;
 use crate::media::model::{ImageResponse, ImageRow};
 use crate::store::DbConn;
+use crate::store::ids::ImageId;
 
 /// An image as a body (and a lead photo) shows it.
 pub fn image_info(row: ImageRow, media: &MediaStore) -> ImageInfo {
@@ -30,7 +31,7 @@ pub(super) struct Resolved {
     pub section: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub authors: Option<Vec<String>>,
-    pub featured_image: Option<Option<String>>,
+    pub featured_image: Option<Option<ImageId>>,
 }
 
 fn resolve_list(
@@ -132,7 +133,7 @@ pub(super) fn render_body(
                     format!("body[{i}].article_id"),
                     "a story cannot link to itself",
                 ),
-                Some(target) => *article_id = target.id,
+                Some(target) => *article_id = target.id.into(),
                 None => errors.add(
                     format!("body[{i}].article_id"),
                     format!("no article '{article_id}'"),

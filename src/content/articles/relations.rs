@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::store::ids::{ArticleId, ImageId};
+
 use diesel::prelude::*;
 
 use super::blocks::FeaturedImage;
@@ -110,7 +112,7 @@ pub fn relations<R: Related>(
         .map(|(id, slug, name)| (id.clone(), Summary { id, slug, name }))
         .collect();
     let image_ids: Vec<&str> = rows.iter().filter_map(|r| r.featured_image_id()).collect();
-    let pictures: HashMap<String, ImageRow> = images_by_id(conn, &image_ids)?
+    let pictures: HashMap<ImageId, ImageRow> = images_by_id(conn, &image_ids)?
         .into_iter()
         .map(|row| (row.id.clone(), row))
         .collect();
@@ -204,7 +206,7 @@ fn hydrate_images(
         return Ok(());
     }
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let pictures: HashMap<String, FeaturedImage> = images_by_id(conn, &ids)?
+    let pictures: HashMap<ImageId, FeaturedImage> = images_by_id(conn, &ids)?
         .iter()
         .map(|row| (row.id.clone(), featured(row, media)))
         .collect();
@@ -256,7 +258,7 @@ pub fn hydrate_related(
         .iter()
         .filter_map(|t| t.featured_image_id.as_deref())
         .collect();
-    let pictures: HashMap<String, FeaturedImage> = if image_ids.is_empty() {
+    let pictures: HashMap<ImageId, FeaturedImage> = if image_ids.is_empty() {
         HashMap::new()
     } else {
         images_by_id(conn, &image_ids)?
@@ -264,7 +266,7 @@ pub fn hydrate_related(
             .map(|row| (row.id.clone(), featured(row, media)))
             .collect()
     };
-    let found: HashMap<String, blocks::RelatedTarget> = targets
+    let found: HashMap<ArticleId, blocks::RelatedTarget> = targets
         .iter()
         .map(|t| {
             let featured_image = t
@@ -334,7 +336,7 @@ pub fn story_response(
     media: &MediaStore,
 ) -> AppResult<ArticleResponse> {
     let mut relations = relations(conn, std::slice::from_ref(&row), media)?;
-    let rel = relations.remove(&row.id).unwrap_or_default();
+    let rel = relations.remove(row.id.as_str()).unwrap_or_default();
     let mut article = [ArticleResponse::new(row, rel, formats)];
     hydrate_related(conn, &mut article, media)?;
     let [article] = article;

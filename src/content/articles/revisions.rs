@@ -73,7 +73,7 @@ pub fn snapshot_relations(
     media: &MediaStore,
 ) -> AppResult<Relations> {
     let mut relations = relations(conn, std::slice::from_ref(&snapshot.article), media)?
-        .remove(&snapshot.article.id)
+        .remove(snapshot.article.id.as_str())
         .unwrap_or_default();
     let by_id = |list: Vec<(String, String, String)>, order: &[String]| -> Vec<Summary> {
         order
@@ -111,7 +111,7 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
         tags: Some(snapshot.tags),
         authors: Some(snapshot.authors),
         source: Some(a.source),
-        featured_image: Some(a.featured_image_id),
+        featured_image: Some(a.featured_image_id.map(String::from)),
         canonical_url: Some(a.canonical_url),
         seo: Some(Seo {
             title: a.seo_title,

@@ -138,7 +138,7 @@ pub async fn list_articles(
                 (at, r.id.clone())
             };
             let item = |row: ArticleRow| {
-                let rel = relations.remove(&row.id).unwrap_or_default();
+                let rel = relations.remove(row.id.as_str()).unwrap_or_default();
                 ArticleResponse::new(row, rel, formats)
             };
             let mut page = match words {

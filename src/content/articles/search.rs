@@ -77,7 +77,7 @@ pub fn ranked_page(
         ..filter
     };
     let mut rows = super::load::list(conn, &filter, None, limit)?;
-    rows.sort_by_key(|r| rank.get(&r.id).copied().unwrap_or(usize::MAX));
+    rows.sort_by_key(|r| rank.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows
         .into_iter()
         .skip(offset.max(0) as usize)

@@ -16,6 +16,7 @@ use crate::content::Summary;
 use crate::error::AppResult;
 use crate::http::utc;
 use crate::media::files::MediaStore;
+use crate::store::ids::ImageId;
 use crate::store::schema::articles;
 use crate::store::{DbConn, now};
 
@@ -31,7 +32,7 @@ pub struct SummaryRow {
     pub updated_at: NaiveDateTime,
     pub reading_time_minutes: i32,
     pub section_id: Option<String>,
-    pub featured_image_id: Option<String>,
+    pub featured_image_id: Option<ImageId>,
 }
 
 impl Related for SummaryRow {
