@@ -1,5 +1,5 @@
 //! The response shapes front ends are built on, as snapshots (`tests/api/snapshots/`):
-//! a story page, a list page, a collection and the common problems, with ids,
+//! a story page, a list page, a collection and the problems (common and rarer), with ids,
 //! times and cursors redacted. The same snapshot holds on both backends. A change to
 //! a shape shows as a diff here before it reaches a client; accept a deliberate one
 //! with `INSTA_UPDATE=always cargo test shapes` and review the `.snap` diff.
@@ -14,6 +14,7 @@ both_backends!(
     a_story_page_and_a_list_keep_their_shape,
     a_collection_keeps_its_shape,
     the_common_problems_keep_their_shape,
+    the_rarer_problems_keep_their_shape,
 );
 
 /// Ids, times and cursors differ on every run; what remains is the shape and content.
@@ -202,4 +203,54 @@ async fn the_common_problems_keep_their_shape(app: TestApp) {
         428,
     );
     stable!("problems", Value::Object(problems));
+}
+
+/// The rarer ones, each from a real request: a body over the limit, a byte range past
+/// the end of a photo, and a throttled sign-in (with its `Retry-After`).
+async fn the_rarer_problems_keep_their_shape(app: TestApp) {
+    let mut problems = serde_json::Map::new();
+    let huge: &'static str =
+        Box::leak(format!("{{\"name\": \"{}\"}}", "x".repeat(3 * 1024 * 1024)).into_boxed_str());
+    let too_large = app
+        .post("/api/v1/tags")
+        .bearer(&app.admin)
+        .raw("application/json", huge)
+        .send()
+        .await;
+    problems.insert("413 payload too large".into(), too_large.problem(413));
+
+    let photo = app
+        .post("/api/v1/images")
+        .bearer(&app.admin)
+        .multipart(&[("file", Some("p.png"), &crate::fixtures::png(40, 30)[..])])
+        .send()
+        .await;
+    assert_eq!(photo.status, 201, "{}", photo.text());
+    let url = photo.json()["url"].as_str().unwrap().to_owned();
+    let path = &url[url.find("/media/").unwrap()..];
+    let past_the_end = app
+        .get(path)
+        .header("Range", "bytes=100000000-")
+        .send()
+        .await;
+    problems.insert(
+        "416 range not satisfiable".into(),
+        past_the_end.problem(416),
+    );
+
+    let attempt = || {
+        app.post("/api/v1/auth/login")
+            .json(json!({"email": crate::helpers::ADMIN_EMAIL, "password": "wrong-password"}))
+            .send()
+    };
+    let mut throttled = attempt().await;
+    for _ in 0..10 {
+        if throttled.status == 429 {
+            break;
+        }
+        throttled = attempt().await;
+    }
+    assert!(throttled.header("retry-after").is_some());
+    problems.insert("429 too many requests".into(), throttled.problem(429));
+    stable!("rarer_problems", Value::Object(problems));
 }
