@@ -98,6 +98,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(crate::routes::register)
         .split_for_parts();
     finish(&mut spec);
+    state_input_rules(&mut spec);
     spec
 }
 
@@ -199,6 +200,145 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
                         .insert(PROBLEM_JSON.to_owned(), RefOr::T(problem()));
                 }
             }
+        }
+    }
+}
+
+/// Text the API stores refuses control characters other than tab, line feed and
+/// carriage return (`content::parse_text`).
+const TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// A name refuses every control character and must not be blank
+/// (`content::parse_label`, `auth::model::parse_name`).
+const LABEL: &str = "^\\s*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// A query value may be anything but NUL (which no record holds; refused with 422).
+const QUERY_TEXT: &str = "^[^\\u0000]*$";
+
+/// States in the document the rules the handlers apply to input that the derive cannot
+/// see, so that whatever the document calls valid is accepted (a reference to something
+/// that does not exist aside): the shared query and header parameters by name
+/// (`limit`'s bounds, the cursor's alphabet, `formats`/`include` lists, the `If-Match`
+/// ETag), and on every string of a request body the control characters it refuses
+/// (names: not blank either).
+fn state_input_rules(spec: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{Value, json};
+    let Ok(mut doc) = serde_json::to_value(&*spec) else {
+        return;
+    };
+    let list = |words: &str| {
+        let one = format!("({words})");
+        format!("^{one}(,{one})*$")
+    };
+    let rule = |place: &str, name: &str| -> Option<Value> {
+        Some(match (place, name) {
+            ("query", "limit") => json!({"type": "integer", "format": "int64",
+                "minimum": 1, "maximum": crate::http::pagination::MAX_LIMIT}),
+            ("query", "cursor") => json!({"type": "string", "pattern": "^[A-Za-z0-9_-]+$"}),
+            ("query", "formats") => json!({"type": "string", "pattern": list("blocks|html|text")}),
+            ("query", "include") => json!({"type": "string",
+                "pattern": list("authors|tags|section|featured_image")}),
+            ("query", "format") => json!({"type": "string", "enum": ["ninjs"]}),
+            ("header", "If-Match") => json!({"type": "string",
+                "pattern": "^(W/)?\"[0-9]{1,15}(\\.[0-9A-Za-z_-]*)?\"$"}),
+            _ => return None,
+        })
+    };
+    let mut request_schemas = std::collections::BTreeSet::new();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|item| item.values_mut())
+        {
+            if let Some(parameters) = operation["parameters"].as_array_mut() {
+                for parameter in parameters {
+                    let place = parameter["in"].as_str().unwrap_or_default().to_owned();
+                    let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+                    if let Some(schema) = rule(&place, &name) {
+                        parameter["schema"] = schema;
+                    } else if place == "query" && parameter["schema"]["type"] == "string" {
+                        let schema = &mut parameter["schema"];
+                        if schema.get("format").is_none() && schema.get("pattern").is_none() {
+                            schema["pattern"] = json!(QUERY_TEXT);
+                        }
+                    }
+                }
+            }
+            if let Some(body) = operation.get("requestBody") {
+                schema_refs(body, &mut request_schemas);
+            }
+        }
+    }
+    let schemas = &mut doc["components"]["schemas"];
+    let mut todo: Vec<String> = request_schemas.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let mut found = std::collections::BTreeSet::new();
+        schema_refs(&schemas[&name], &mut found);
+        for more in found {
+            if request_schemas.insert(more.clone()) {
+                todo.push(more);
+            }
+        }
+    }
+    for name in &request_schemas {
+        text_rules(&mut schemas[name], None);
+    }
+    if let Ok(stated) = serde_json::from_value(doc) {
+        *spec = stated;
+    }
+}
+
+/// The component schemas `value` refers to.
+fn schema_refs(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner.as_str()) {
+                    ("$ref", Some(target)) => {
+                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                            into.insert(name.to_owned());
+                        }
+                    }
+                    _ => schema_refs(inner, into),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| schema_refs(v, into)),
+        _ => {}
+    }
+}
+
+/// Puts [`TEXT`] (or [`LABEL`], for a `name`) on every free-form string in `schema`.
+fn text_rules(schema: &mut serde_json::Value, property: Option<&str>) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
+    };
+    let is_string = match map.get("type") {
+        Some(serde_json::Value::String(t)) => t == "string",
+        Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+        _ => false,
+    };
+    let free = ["format", "pattern", "enum", "const"]
+        .iter()
+        .all(|k| !map.contains_key(*k));
+    if is_string && free {
+        let pattern = if property == Some("name") {
+            LABEL
+        } else {
+            TEXT
+        };
+        map.insert("pattern".into(), pattern.into());
+    }
+    if let Some(serde_json::Value::Object(properties)) = map.get_mut("properties") {
+        for (name, inner) in properties.iter_mut() {
+            text_rules(inner, Some(name));
+        }
+    }
+    if let Some(items) = map.get_mut("items") {
+        text_rules(items, property);
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(serde_json::Value::Array(variants)) = map.get_mut(key) {
+            variants.iter_mut().for_each(|v| text_rules(v, property));
         }
     }
 }

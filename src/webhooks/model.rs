@@ -17,6 +17,25 @@ pub const EVENTS: [&str; 5] = [
     "collection.updated",
 ];
 
+/// An event a webhook can subscribe to.
+// The document's form of [`EVENTS`], which the handlers check names against; a test
+// keeps the two lists the same.
+#[derive(ToSchema)]
+#[schema(as = WebhookEvent)]
+#[allow(dead_code)]
+pub enum EventName {
+    #[schema(rename = "article.published")]
+    ArticlePublished,
+    #[schema(rename = "article.updated")]
+    ArticleUpdated,
+    #[schema(rename = "article.unpublished")]
+    ArticleUnpublished,
+    #[schema(rename = "article.deleted")]
+    ArticleDeleted,
+    #[schema(rename = "collection.updated")]
+    CollectionUpdated,
+}
+
 /// A subscription as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks)]
@@ -81,8 +100,10 @@ pub struct CreateWebhook {
     /// `DATELINE_WEBHOOKS_ALLOW_PRIVATE=true`).
     pub url: String,
     /// Event types to deliver.
+    #[schema(value_type = Vec<EventName>, min_items = 1)]
     pub events: Vec<String>,
     /// The HMAC-SHA256 signing secret (at least 16 characters); generated when absent.
+    #[schema(min_length = 16)]
     pub secret: Option<String>,
     pub description: Option<String>,
 }
@@ -92,6 +113,7 @@ pub struct CreateWebhook {
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
     pub url: Option<String>,
+    #[schema(value_type = Option<Vec<EventName>>, min_items = 1)]
     pub events: Option<Vec<String>>,
     pub description: Option<String>,
     pub active: Option<bool>,

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use crate::both_backends;
 use crate::fixtures::png;
 use crate::helpers::TestApp;
+use crate::types::{Listed, Page, Story, typed};
 
 both_backends!(
     a_draft_is_rendered_once_sanitised_and_kept_private,
@@ -58,7 +59,7 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
     )
     .await;
 
-    let article = draft(
+    let created = draft(
         &app,
         &app.admin,
         json!({
@@ -81,18 +82,19 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
         }),
     )
     .await;
-    assert_eq!(article["slug"], "kremlin-prepared-for-the-worst-over-ties");
-    assert_eq!(article["status"], "draft");
-    assert_eq!(article["section"]["slug"], "top-news");
-    assert_eq!(article["tags"][0]["slug"], "russia");
-    assert_eq!(article["authors"][0]["name"], "Desk Reporter");
-    assert_eq!(
-        article["featured_image"]["caption"],
-        "The president at the summit"
-    );
-    assert_eq!(article["reading_time_minutes"], 1);
-    assert!(article["word_count"].as_i64().unwrap() > 10);
-    let html = article["body_html"].as_str().unwrap();
+    let article: Story = typed(&created);
+    assert_eq!(article.slug, "kremlin-prepared-for-the-worst-over-ties");
+    assert_eq!(article.status, "draft");
+    assert_eq!(article.version, 1);
+    assert_eq!(article.section.as_ref().unwrap().slug, "top-news");
+    assert_eq!(article.tags[0].slug, "russia");
+    assert_eq!(article.authors[0].name, "Desk Reporter");
+    let featured = article.featured_image.as_ref().unwrap();
+    assert_eq!(featured.caption, "The president at the summit");
+    assert_eq!(featured.id, photo["id"].as_str().unwrap());
+    assert_eq!(article.reading_time_minutes, 1);
+    assert!(article.word_count > 10);
+    let html = article.body_html.as_deref().unwrap();
     for bad in [
         "<script",
         "javascript:",
@@ -111,19 +113,20 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
         html.contains(r#"<aside class="related related-unavailable">Also Read</aside>"#),
         "{html}"
     );
-    assert_eq!(article["body"][1]["target"], json!({"available": false}));
+    let body = article.body.as_ref().unwrap();
+    assert_eq!(body[1]["target"], json!({"available": false}));
     assert!(
         html.contains("The president at the summit <span class=\"credit\">@POTUS</span>"),
         "{html}"
     );
     assert!(html.contains("<h2>What &lt;next&gt;?</h2>"), "{html}");
-    let sanitised = &article["body"][0]["html"];
+    let sanitised = &body[0]["html"];
     assert!(
         !sanitised.as_str().unwrap().contains("script"),
         "stored blocks are sanitised too"
     );
 
-    let path = format!("/api/v1/articles/{}", article["slug"].as_str().unwrap());
+    let path = format!("/api/v1/articles/{}", article.slug);
     app.get(&path).send().await.problem(404);
     let mine = app.get(&path).bearer(&app.admin).send().await;
     assert_eq!(mine.status, 200);
@@ -131,20 +134,17 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
         mine.header("cache-control").as_deref(),
         Some("private, no-store")
     );
-    let text = app
+    let text: Story = app
         .get(&format!("{path}?formats=text"))
         .bearer(&app.admin)
         .send()
         .await
-        .json();
-    assert!(text.get("body").is_none() && text.get("body_html").is_none());
+        .typed();
+    assert!(text.body.is_none() && text.body_html.is_none());
+    let plain = text.body_text.unwrap();
     assert!(
-        text["body_text"]
-            .as_str()
-            .unwrap()
-            .starts_with("The Kremlin hoped for the best"),
-        "{}",
-        text["body_text"]
+        plain.starts_with("The Kremlin hoped for the best"),
+        "{plain}"
     );
     app.get(&format!("{path}?formats=pdf"))
         .bearer(&app.admin)
@@ -594,12 +594,8 @@ async fn lists_filter_page_and_count(app: TestApp) {
     .await;
 
     let slugs = |v: Value| -> Vec<String> {
-        v["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["slug"].as_str().unwrap().to_owned())
-            .collect()
+        let page: Page<Listed> = typed(&v);
+        page.data.into_iter().map(|a| a.slug).collect()
     };
     let world = slugs(
         app.get("/api/v1/articles?section=world")

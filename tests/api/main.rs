@@ -32,5 +32,6 @@ mod shapes;
 mod structure;
 mod syndication;
 mod tags;
+mod types;
 mod users;
 mod webhooks;

@@ -22,6 +22,19 @@ fn the_committed_openapi_document_matches_the_code() {
     }
 }
 
+/// The webhook event names the document lists are the ones the handlers accept.
+#[test]
+fn the_documented_webhook_events_are_the_accepted_ones() {
+    let doc: serde_json::Value = serde_json::from_str(&ApiDoc::build().json).unwrap();
+    let listed: Vec<&str> = doc["components"]["schemas"]["WebhookEvent"]["enum"]
+        .as_array()
+        .expect("WebhookEvent lists the event names")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(listed, dateline::webhooks::model::EVENTS);
+}
+
 #[test]
 fn every_operation_documents_its_errors_and_security() {
     let spec: Value = serde_json::from_str(COMMITTED).unwrap();
