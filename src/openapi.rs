@@ -209,7 +209,14 @@ fn finish(spec: &mut utoipa::openapi::OpenApi) {
 const TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 /// A name refuses every control character and must not be blank
 /// (`content::parse_label`, `auth::model::parse_name`).
-const LABEL: &str = "^\\s*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+const LABEL: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// Checked text that must not be blank either (a headline, a heading).
+const NONBLANK: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+/// `content::slug::Slug`: lower-case letters, digits and single inner hyphens.
+const SLUG: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+/// `content::is_http_url`: http(s), a host, no spaces or control characters.
+const HTTP_URL: &str =
+    "^https?://[^\\s/?#\\u0000-\\u001F\\u007F-\\u009F][^\\s\\u0000-\\u001F\\u007F-\\u009F]*$";
 /// A query value may be anything but NUL (which no record holds; refused with 422).
 const QUERY_TEXT: &str = "^[^\\u0000]*$";
 
@@ -290,6 +297,8 @@ fn state_input_rules(spec: &mut utoipa::openapi::OpenApi) {
 /// The component schemas `value` refers to.
 fn schema_refs(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
     match value {
+        // What a read fills in is not input.
+        serde_json::Value::Object(map) if map.get("readOnly") == Some(&true.into()) => {}
         serde_json::Value::Object(map) => {
             for (key, inner) in map {
                 match (key.as_str(), inner.as_str()) {
@@ -307,11 +316,20 @@ fn schema_refs(value: &serde_json::Value, into: &mut std::collections::BTreeSet<
     }
 }
 
-/// Puts [`TEXT`] (or [`LABEL`], for a `name`) on every free-form string in `schema`.
+/// Puts the rules of checked text on `schema`'s strings: every string with a
+/// `maxLength` is text the handlers check (`content::parse_text` and friends), so it
+/// refuses control characters ([`TEXT`]); with a `minLength` it must not be blank
+/// either ([`NONBLANK`]), and a `name` is a one-line [`LABEL`]. A `slug` follows the
+/// slug rules, and a checked `url` or `canonical_url` is an absolute http(s) URL.
+/// Strings without a length are left as they are: the document must not refuse what
+/// the handlers accept either.
 fn text_rules(schema: &mut serde_json::Value, property: Option<&str>) {
     let Some(map) = schema.as_object_mut() else {
         return;
     };
+    if map.get("readOnly") == Some(&serde_json::Value::Bool(true)) {
+        return;
+    }
     let is_string = match map.get("type") {
         Some(serde_json::Value::String(t)) => t == "string",
         Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
@@ -320,12 +338,22 @@ fn text_rules(schema: &mut serde_json::Value, property: Option<&str>) {
     let free = ["format", "pattern", "enum", "const"]
         .iter()
         .all(|k| !map.contains_key(*k));
-    if is_string && free {
-        let pattern = if property == Some("name") {
-            LABEL
-        } else {
-            TEXT
-        };
+    let checked = map.contains_key("maxLength");
+    let nonblank = map.get("minLength").and_then(serde_json::Value::as_u64) >= Some(1);
+    let pattern = match property {
+        _ if !(is_string && free) => None,
+        Some("slug") => {
+            map.insert("maxLength".into(), crate::content::slug::MAX_LEN.into());
+            Some(SLUG.to_owned())
+        }
+        Some("url") if checked => Some(HTTP_URL.to_owned()),
+        Some("canonical_url") if checked => Some(format!("^$|{HTTP_URL}")),
+        Some("name") if checked => Some(LABEL.to_owned()),
+        _ if checked && nonblank => Some(NONBLANK.to_owned()),
+        _ if checked => Some(TEXT.to_owned()),
+        _ => None,
+    };
+    if let Some(pattern) = pattern {
         map.insert("pattern".into(), pattern.into());
     }
     if let Some(serde_json::Value::Object(properties)) = map.get_mut("properties") {

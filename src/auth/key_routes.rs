@@ -25,6 +25,7 @@ use crate::store::{DbConn, new_id, now};
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     /// What the key is for, e.g. "Front-end build".
+    #[schema(max_length = 200)]
     pub name: String,
     /// At least one scope.
     pub scopes: Vec<Scope>,

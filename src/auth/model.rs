@@ -210,13 +210,14 @@ impl NewPassword {
 
 /// A person's display name: trimmed, 1–200 characters.
 pub fn parse_name(raw: &str) -> Result<String, String> {
+    // Checked as sent, as the document states it (`openapi::LABEL`, `maxLength`).
     let name = raw.trim();
-    if name.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
     }
-    match name.chars().count() {
-        0 => Err("must not be empty".into()),
-        201.. => Err("must be at most 200 characters".into()),
+    match (name.chars().count(), raw.chars().count()) {
+        (0, _) => Err("must not be empty".into()),
+        (_, 201..) => Err("must be at most 200 characters".into()),
         _ => Ok(name.to_owned()),
     }
 }

@@ -25,13 +25,14 @@ pub struct Summary {
 /// Optional free text (descriptions, bios): trimmed, at most `max` characters.
 pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
     let text = raw.trim();
-    if text
+    if raw
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
     {
         return Err("must not contain control characters".into());
     }
-    if text.chars().count() > max {
+    // The limit is on what was sent, as the document states it.
+    if raw.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
     Ok(text.to_owned())
@@ -39,13 +40,14 @@ pub fn parse_text(raw: &str, max: usize) -> Result<String, String> {
 
 /// A display name for content (author, section, tag): trimmed, 1–120 characters.
 pub fn parse_label(raw: &str) -> Result<String, String> {
+    // Checked as sent, as the document states it (`openapi::LABEL`, `maxLength`).
     let name = raw.trim();
-    if name.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err("must not contain control characters".into());
     }
-    match name.chars().count() {
-        0 => Err("must not be empty".into()),
-        121.. => Err("must be at most 120 characters".into()),
+    match (name.chars().count(), raw.chars().count()) {
+        (0, _) => Err("must not be empty".into()),
+        (_, 121..) => Err("must be at most 120 characters".into()),
         _ => Ok(name.to_owned()),
     }
 }

@@ -162,9 +162,21 @@ pub fn expected_version(req: &HttpRequest, body_version: Option<i64>) -> AppResu
     body_version.ok_or(AppError::PreconditionRequired)
 }
 
+/// The version an `If-Match` ETag leads with: `"3"` or `"3.ab12…"`, weak (`W/`) or
+/// strong, and nothing else (the form the document states).
 fn parse_if_match(value: &str) -> Option<i64> {
-    let tag = value.trim().trim_start_matches("W/").trim_matches('"');
-    tag.split('.').next()?.parse().ok()
+    let tag = value.strip_prefix("W/").unwrap_or(value);
+    let inner = tag.strip_prefix('"')?.strip_suffix('"')?;
+    let (version, rest) = inner.split_once('.').unwrap_or((inner, ""));
+    let digits = (1..=15).contains(&version.len()) && version.bytes().all(|b| b.is_ascii_digit());
+    let tail = rest
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if digits && tail {
+        version.parse().ok()
+    } else {
+        None
+    }
 }
 
 /// Tags a public response with the keys it is cached and purged by (`keys`: space
@@ -226,5 +238,19 @@ mod tests {
         assert_eq!(parse_if_match("\"7\""), Some(7));
         assert_eq!(parse_if_match("W/\"2.x\""), Some(2));
         assert_eq!(parse_if_match("\"abc\""), None);
+        // Only the quoted form the document states: a bare or half-quoted number, an
+        // empty tag or a stray character is not an ETag this API sent.
+        for bad in [
+            "3",
+            "0.5",
+            "\"3",
+            "\"\"",
+            "\"3.a b\"",
+            " \"3\"",
+            "null",
+            "\"1234567890123456\"",
+        ] {
+            assert_eq!(parse_if_match(bad), None, "{bad}");
+        }
     }
 }

@@ -75,7 +75,7 @@ fn body(operation_id: &str) -> Option<Value> {
             {"article_id": ARTICLE_ID, "expires_at": "2026-12-01T18:00:00Z"}
         ]}),
         "insert_collection_item" => {
-            json!({"version": 12, "article_id": "harbour-reopens", "position": 0, "pinned": false})
+            json!({"version": 12, "article_id": "harbour-reopens", "position": 1, "pinned": false})
         }
         "update_collection_item" => json!({"version": 13, "pinned": true}),
         "create_collection_schedule" => json!({"publish_at": "2026-12-01T06:00:00Z", "items": [

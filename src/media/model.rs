@@ -192,10 +192,13 @@ pub struct ImageUpload {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// Alternative text for screen readers.
+    #[schema(max_length = 1000)]
     pub alt: Option<String>,
     /// Leave empty to use the photo's embedded caption.
+    #[schema(max_length = 2000)]
     pub caption: Option<String>,
     /// Leave empty to use the photo's embedded credit.
+    #[schema(max_length = 300)]
     pub credit: Option<String>,
     /// `x,y` in 0..1, e.g. `0.5,0.3` (default the centre).
     pub focal_point: Option<String>,
@@ -207,8 +210,11 @@ pub struct ImageUpload {
 pub struct UpdateImage {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(max_length = 1000)]
     pub alt: Option<String>,
+    #[schema(max_length = 2000)]
     pub caption: Option<String>,
+    #[schema(max_length = 300)]
     pub credit: Option<String>,
     pub focal_point: Option<FocalPoint>,
 }

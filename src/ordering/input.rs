@@ -25,11 +25,13 @@ fn parse_max(n: i32) -> Result<i32, String> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCollection {
-    #[schema(example = "Top News")]
+    #[schema(example = "Top News", max_length = 120)]
     pub name: String,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// 1 to 100 (default 10).
+    #[schema(minimum = 1, maximum = 100)]
     pub max_items: Option<i32>,
     /// Section slug or id to top up from with its latest published stories.
     pub fill_section: Option<String>,
@@ -43,10 +45,13 @@ pub struct CreateCollection {
 pub struct UpdateCollection {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Cannot go below the curated items there are (or a pinned position).
+    #[schema(minimum = 1, maximum = 100)]
     pub max_items: Option<i32>,
     #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
@@ -149,6 +154,7 @@ pub struct InsertItem {
     pub article_id: String,
     /// 1-based (default 1, the top). A position pinned by another story sends the
     /// newcomer to the next free one, unless it is pinned itself (409).
+    #[schema(minimum = 1, maximum = 100)]
     pub position: Option<i32>,
     #[serde(default)]
     pub pinned: bool,
@@ -163,6 +169,7 @@ pub struct UpdateItem {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
     /// Move to this 1-based position.
+    #[schema(minimum = 1, maximum = 100)]
     pub position: Option<i32>,
     pub pinned: Option<bool>,
     #[serde(default, deserialize_with = "crate::content::present")]

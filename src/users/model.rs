@@ -66,7 +66,7 @@ pub struct CreateUser {
     /// Sign-in address; unique among live accounts.
     #[schema(example = "ana@newsroom.example")]
     pub email: String,
-    #[schema(example = "Ana Ruiz")]
+    #[schema(example = "Ana Ruiz", max_length = 200)]
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
@@ -108,6 +108,7 @@ pub struct UpdateUser {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
     pub email: Option<String>,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub role: Option<Role>,
     /// Setting a password signs the user out everywhere.

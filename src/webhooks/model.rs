@@ -105,6 +105,7 @@ pub struct CreateWebhook {
     /// The HMAC-SHA256 signing secret (at least 16 characters); generated when absent.
     #[schema(min_length = 16)]
     pub secret: Option<String>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
 }
 
@@ -115,6 +116,7 @@ pub struct UpdateWebhook {
     pub url: Option<String>,
     #[schema(value_type = Option<Vec<EventName>>, min_items = 1)]
     pub events: Option<Vec<String>>,
+    #[schema(max_length = 500)]
     pub description: Option<String>,
     pub active: Option<bool>,
 }

@@ -15,29 +15,41 @@ use crate::store::ids::ImageId;
 pub enum Block {
     /// Running text. Inline HTML limited to `a`, `em`, `strong`, `br`; anything else is
     /// stripped, links get `rel="noopener noreferrer"`, script URLs are removed.
-    Paragraph { html: String },
+    Paragraph {
+        #[schema(max_length = 20_000)]
+        html: String,
+    },
     /// A subheading, level 2 to 4 (the headline is level 1).
     Heading {
         #[schema(minimum = 2, maximum = 4)]
         level: u8,
+        #[schema(min_length = 1, max_length = 300)]
         text: String,
     },
     /// A pull quote.
     Quote {
+        #[schema(max_length = 2000)]
         text: String,
         #[serde(default)]
+        #[schema(max_length = 300)]
         attribution: Option<String>,
     },
     /// A bulleted or numbered list of plain-text items.
-    List { ordered: bool, items: Vec<String> },
+    List {
+        ordered: bool,
+        #[schema(min_items = 1, max_items = 200)]
+        items: Vec<String>,
+    },
     /// A photo from the library; `caption`/`credit` override the image's own. On reads,
     /// `image` carries the photo itself (URL, `srcset`, size, alt, its own caption and
     /// credit), so a front end needs no second request.
     Image {
         image_id: String,
         #[serde(default)]
+        #[schema(max_length = 2000)]
         caption: Option<String>,
         #[serde(default)]
+        #[schema(max_length = 300)]
         credit: Option<String>,
         #[serde(
             default,
@@ -53,6 +65,7 @@ pub enum Block {
     Related {
         article_id: String,
         #[serde(default)]
+        #[schema(max_length = 100)]
         label: Option<String>,
         #[serde(
             default,
@@ -64,8 +77,10 @@ pub enum Block {
     },
     /// An embedded post or video by URL.
     Embed {
+        #[schema(max_length = 2048)]
         url: String,
         #[serde(default)]
+        #[schema(max_length = 100)]
         provider: Option<String>,
     },
 }
@@ -150,10 +165,12 @@ impl Block {
             Block::Paragraph { html } => {
                 // Trimmed after cleaning too: dropping a tag can leave an edge space,
                 // and a second save must not change the text.
-                let html = sanitize(html.trim()).trim().to_owned();
-                if html.len() > 20_000 {
-                    errors.add(field("html"), "must be at most 20000 characters");
+                // The limit is on what was sent, as the document states it:
+                // sanitising escapes and so may lengthen the text.
+                if let Err(m) = crate::content::parse_text(&html, 20_000) {
+                    errors.add(field("html"), m);
                 }
+                let html = sanitize(html.trim()).trim().to_owned();
                 Block::Paragraph { html }
             }
             Block::Heading { level, text } => {

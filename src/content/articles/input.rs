@@ -14,10 +14,15 @@ use crate::error::{AppResult, Errors};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateArticle {
-    #[schema(example = "Kremlin 'prepared for the worst' over US ties")]
+    #[schema(
+        example = "Kremlin 'prepared for the worst' over US ties",
+        min_length = 1,
+        max_length = 300
+    )]
     pub headline: String,
     /// Derived from the headline unless given.
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub standfirst: Option<String>,
     pub body: Option<Vec<Block>>,
     /// Section slug or id.
@@ -26,9 +31,11 @@ pub struct CreateArticle {
     pub tags: Option<Vec<String>>,
     /// Author slugs or ids, in byline order.
     pub authors: Option<Vec<String>>,
+    #[schema(max_length = 300)]
     pub source: Option<String>,
     /// Image id.
     pub featured_image: Option<String>,
+    #[schema(max_length = 2048)]
     pub canonical_url: Option<String>,
     pub seo: Option<Seo>,
     /// Hidden from the public until then, even once published.
@@ -41,9 +48,11 @@ pub struct CreateArticle {
 pub struct UpdateArticle {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(min_length = 1, max_length = 300)]
     pub headline: Option<String>,
     /// A new slug; the old one keeps answering with a redirect.
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub standfirst: Option<String>,
     pub body: Option<Vec<Block>>,
     #[serde(default, deserialize_with = "crate::content::present")]
@@ -51,16 +60,19 @@ pub struct UpdateArticle {
     pub section: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub authors: Option<Vec<String>>,
+    #[schema(max_length = 300)]
     pub source: Option<String>,
     #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub featured_image: Option<Option<String>>,
+    #[schema(max_length = 2048)]
     pub canonical_url: Option<String>,
     pub seo: Option<Seo>,
     #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<DateTime<Utc>>, nullable)]
     pub embargo_until: Option<Option<DateTime<Utc>>>,
     /// Appends a correction, stamped with the current time, shown publicly.
+    #[schema(min_length = 1, max_length = 2000)]
     pub append_correction: Option<String>,
 }
 

@@ -185,8 +185,10 @@ pub fn is_public_at(
 #[serde(deny_unknown_fields)]
 pub struct Seo {
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub description: String,
 }
 
@@ -267,12 +269,7 @@ impl Include {
     /// Parses `include=authors,tags,section,featured_image`.
     pub fn parse(raw: Option<&str>) -> AppResult<Include> {
         let mut include = Include::default();
-        for part in raw
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
+        for part in raw.into_iter().flat_map(|r| r.split(',')) {
             match part {
                 "authors" => include.authors = true,
                 "tags" => include.tags = true,
@@ -318,7 +315,7 @@ impl Formats {
             html: false,
             text: false,
         };
-        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        for part in raw.split(',') {
             match part {
                 "blocks" => formats.blocks = true,
                 "html" => formats.html = true,

@@ -66,9 +66,10 @@ impl AuthorResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuthor {
-    #[schema(example = "Ana Ruiz")]
+    #[schema(example = "Ana Ruiz", max_length = 120)]
     pub name: String,
     pub slug: Option<String>,
+    #[schema(max_length = 5000)]
     pub bio: Option<String>,
     pub links: Option<BTreeMap<String, String>>,
 }
@@ -79,8 +80,10 @@ pub struct CreateAuthor {
 pub struct UpdateAuthor {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub slug: Option<String>,
+    #[schema(max_length = 5000)]
     pub bio: Option<String>,
     /// Replaces all links.
     pub links: Option<BTreeMap<String, String>>,

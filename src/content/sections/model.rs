@@ -257,14 +257,16 @@ impl<'a> Tree<'a> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSection {
-    #[schema(example = "Europe")]
+    #[schema(example = "Europe", max_length = 120)]
     pub name: String,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The parent section's slug or id; omit for a top-level section.
     #[schema(example = "world")]
     pub parent: Option<String>,
     /// Order among siblings; defaults to after the last one.
+    #[schema(minimum = 0, maximum = 100_000)]
     pub position: Option<i32>,
 }
 
@@ -274,14 +276,17 @@ pub struct CreateSection {
 pub struct UpdateSection {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// A new parent (slug or id), or null to make it top-level. A section cannot move
     /// under itself or its own descendants.
     #[serde(default, deserialize_with = "crate::content::present")]
     #[schema(value_type = Option<String>, nullable)]
     pub parent: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 100_000)]
     pub position: Option<i32>,
 }
 

@@ -60,9 +60,10 @@ impl TagResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTag {
-    #[schema(example = "Elections")]
+    #[schema(example = "Elections", max_length = 120)]
     pub name: String,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
@@ -72,8 +73,10 @@ pub struct CreateTag {
 pub struct UpdateTag {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
+    #[schema(max_length = 120)]
     pub name: Option<String>,
     pub slug: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
 }
 
