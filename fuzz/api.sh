@@ -5,7 +5,9 @@
 #
 #   bash fuzz/api.sh [sqlite|postgres] [SECONDS] [SCHEMATHESIS OPTIONS…]
 #
-# SECONDS is the fixed time budget of the fuzzing itself (default 240). Further options
+# SECONDS is the fixed time budget of the fuzzing itself (default 240). FUZZ_STRICT=1
+# also counts a 422 for schema-valid input as a finding (fuzz/schemathesis.strict.toml).
+# Further options
 # go to schemathesis, e.g. `--include-path /api/v1/images --mode negative` to focus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +82,9 @@ TOKEN="$(curl -fsS -X POST "http://127.0.0.1:$PORT/api/v1/auth/login" \
 # Signing out would end the one session the whole run uses (every later request would
 # be a correct but uninteresting 401); logout has tests of its own.
 status=0
-"$VENV/bin/schemathesis" --config-file fuzz/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
+CONFIG=fuzz/schemathesis.toml
+[ "${FUZZ_STRICT:-}" = 1 ] && CONFIG=fuzz/schemathesis.strict.toml
+"$VENV/bin/schemathesis" --config-file "$CONFIG" run "http://127.0.0.1:$PORT/openapi.json" \
   --checks all \
   --header "Authorization: Bearer $TOKEN" \
   --max-time "$BUDGET" \

@@ -244,7 +244,7 @@ fn state_input_rules(spec: &mut utoipa::openapi::OpenApi) {
             ("query", "include") => json!({"type": "string",
                 "pattern": list("authors|tags|section|featured_image")}),
             ("query", "format") => json!({"type": "string", "enum": ["ninjs"]}),
-            ("header", "If-Match") => json!({"type": "string",
+            ("header", "If-Match") => json!({"type": "string", "examples": ["\"3\""],
                 "pattern": "^(W/)?\"[0-9]{1,15}(\\.[0-9A-Za-z_-]*)?\"$"}),
             _ => return None,
         })

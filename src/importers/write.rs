@@ -298,6 +298,11 @@ pub(super) fn fit(story: &mut Story) {
     let mut body = Vec::with_capacity(story.body.len());
     for block in std::mem::take(&mut story.body) {
         match block {
+            Block::Paragraph { mut html } => {
+                // Sanitising mends a tag the cut leaves open.
+                clip(&mut html, 20_000, "a paragraph", notes);
+                body.push(Block::Paragraph { html });
+            }
             Block::Heading { level, mut text } => {
                 clip(&mut text, 300, "a heading", notes);
                 body.push(Block::Heading { level, text });

@@ -199,6 +199,18 @@ pub fn instant(field: &str, at: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
     crate::content::parse_instant(at).map_err(|m| AppError::invalid(field, m))
 }
 
+/// A position within the most any collection holds, checked before anything is
+/// looked up (so an impossible position is 422 whatever the version sent).
+pub fn possible_position(raw: Option<i32>) -> AppResult<Option<i32>> {
+    match raw {
+        Some(p) if !(1..=MAX_ITEMS).contains(&p) => Err(AppError::invalid(
+            "position",
+            format!("must be from 1 to {MAX_ITEMS}"),
+        )),
+        _ => Ok(raw),
+    }
+}
+
 /// A position checked against the collection's capacity.
 pub fn position(field: &str, raw: i32, max_items: i32) -> AppResult<usize> {
     if (1..=max_items).contains(&raw) {

@@ -6,7 +6,9 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 
 use super::curate::{self, Op};
-use super::input::{InsertItem, ItemInput, ReplaceItems, UpdateItem, VersionParam};
+use super::input::{
+    InsertItem, ItemInput, ReplaceItems, UpdateItem, VersionParam, possible_position,
+};
 use super::model::Curation;
 use crate::auth::principal::{Editor, Reader};
 use crate::error::AppResult;
@@ -146,6 +148,7 @@ pub async fn insert_collection_item(
     body: Json<InsertItem>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    let position = possible_position(body.0.position)?;
     let expected = cache::expected_version(&req, body.0.version)?;
     let body = body.0;
     let op = Op::Insert {
@@ -154,7 +157,7 @@ pub async fn insert_collection_item(
             pinned: body.pinned,
             expires_at: body.expires_at,
         },
-        position: body.position,
+        position,
     };
     let done = run(
         &state,
@@ -193,12 +196,13 @@ pub async fn update_collection_item(
     body: Json<UpdateItem>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    let position = possible_position(body.0.position)?;
     let expected = cache::expected_version(&req, body.0.version)?;
     let (key, article) = path.into_inner();
     let body = body.0;
     let op = Op::Update {
         article,
-        position: body.position,
+        position,
         pinned: body.pinned,
         expires_at: body.expires_at,
     };

@@ -280,6 +280,15 @@ async fn ordering_keeps_pinned_positions_capacity_and_uniqueness(app: TestApp) {
         .await;
     outside.problem(422);
     assert_eq!(outside.fields(), ["position"]);
+    // A position no collection can have is refused before the version is looked at.
+    let impossible = app
+        .post(&format!("/api/v1/collections/{slug}/items"))
+        .bearer(&app.admin)
+        .json(json!({"version": version + 50, "article_id": ids[6], "position": 4845}))
+        .send()
+        .await;
+    impossible.problem(422);
+    assert_eq!(impossible.fields(), ["position"]);
 
     // Move the pinned story: it re-anchors; then a move onto it is refused for pinned
     // items only.
