@@ -137,6 +137,9 @@ pub struct Settings {
     pub api_key_rate_limit: u32,
     /// Webhook deliveries: whether private, loopback and link-local targets are allowed.
     pub webhooks_allow_private: bool,
+    /// Stories that are not an editor's publish only once an editor approved them
+    /// (stage `ready_to_publish`).
+    pub require_approval: bool,
     /// The first retry waits this long; each further one twice as long (with jitter).
     pub webhook_retry_base: Duration,
     /// Attempts per delivery before it is marked failed.
@@ -288,6 +291,7 @@ impl Settings {
             site_url: site_url(&get, &public_url)?,
             api_key_rate_limit: number(&get, "DATELINE_API_KEY_RATE_LIMIT", "600", 1..=1_000_000)?,
             webhooks_allow_private: flag(&get, "DATELINE_WEBHOOKS_ALLOW_PRIVATE")?,
+            require_approval: flag(&get, "DATELINE_REQUIRE_APPROVAL")?,
             webhook_retry_base: Duration::from_millis(number(
                 &get,
                 "DATELINE_WEBHOOK_RETRY_BASE_MS",

@@ -309,22 +309,10 @@ pub async fn run(state: &AppState) -> Result<String, String> {
         .write(move |conn| {
             let row = articles::get(conn, &first)?;
             let input = crate::content::articles::input::UpdateArticle {
-                version: None,
-                headline: None,
-                slug: None,
-                standfirst: None,
-                body: None,
-                section: None,
-                tags: None,
-                authors: None,
-                source: None,
-                featured_image: None,
-                canonical_url: None,
-                seo: None,
-                embargo_until: None,
                 append_correction: Some(
                     "An earlier version of this story misstated the venue.".into(),
                 ),
+                ..Default::default()
             }
             .parse()?;
             let version = row.version;

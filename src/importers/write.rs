@@ -455,8 +455,7 @@ pub(super) async fn upsert_story(
                     title: story.seo_title.clone().unwrap_or_default(),
                     description: story.seo_description.clone().unwrap_or_default(),
                 }),
-                embargo_until: None,
-                append_correction: None,
+                ..Default::default()
             };
             let input = update.parse()?;
             let (row, outcome) = match existing {

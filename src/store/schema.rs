@@ -163,6 +163,16 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         /// Generated: when the story becomes public (NULL while it cannot). Read-only.
         public_from -> Nullable<Timestamp>,
+        /// `writing`, `ready_for_edit` or `ready_to_publish`.
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    article_assignees (article_id, user_id) {
+        article_id -> Text,
+        user_id -> Text,
+        assigned_at -> Timestamp,
     }
 }
 
@@ -377,6 +387,8 @@ diesel::table! {
 diesel::joinable!(article_authors -> articles (article_id));
 diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_assignees -> articles (article_id));
+diesel::joinable!(article_assignees -> users (user_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -404,6 +416,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     article_authors,
     article_tags,
+    article_assignees,
     article_links,
     article_slugs,
     article_revisions,

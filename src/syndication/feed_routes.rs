@@ -88,6 +88,8 @@ async fn load(
                 since: None,
                 until: None,
                 status: None,
+                stage: None,
+                assignee: None,
                 only: only.clone(),
             };
             let mut rows = crate::content::articles::load::list(conn, &filter, None, limit)?;

@@ -9,11 +9,13 @@ use crate::http::utc;
 use crate::store::schema::{webhook_deliveries, webhooks};
 
 /// Every event a webhook can subscribe to.
-pub const EVENTS: [&str; 5] = [
+pub const EVENTS: [&str; 7] = [
     "article.published",
     "article.updated",
     "article.unpublished",
     "article.deleted",
+    "article.stage_changed",
+    "article.assigned",
     "collection.updated",
 ];
 
@@ -32,6 +34,12 @@ pub enum EventName {
     ArticleUnpublished,
     #[schema(rename = "article.deleted")]
     ArticleDeleted,
+    /// A story moved to another stage of the desk (drafts too).
+    #[schema(rename = "article.stage_changed")]
+    ArticleStageChanged,
+    /// A story's assignees changed (drafts too).
+    #[schema(rename = "article.assigned")]
+    ArticleAssigned,
     #[schema(rename = "collection.updated")]
     CollectionUpdated,
 }

@@ -73,6 +73,7 @@ pub fn article_event(
             "slug": row.slug,
             "headline": row.headline,
             "status": row.status,
+            "stage": row.stage,
             "published_at": row.published_at.map(utc),
             "embargo_until": row.embargo_until.map(utc),
             "updated_at": utc(row.updated_at),

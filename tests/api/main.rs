@@ -35,3 +35,4 @@ mod tags;
 mod types;
 mod users;
 mod webhooks;
+mod workflow;

@@ -175,6 +175,8 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
             since: None,
             until: None,
             status: None,
+            stage: None,
+            assignee: None,
             only: None,
         };
         let first = articles::list(&mut conn, &filter(None, None, None), None, 2).unwrap();

@@ -9,7 +9,6 @@ use serde_json::Value;
 /// An author, section or tag as a story names it.
 #[derive(Debug, Deserialize)]
 pub struct Named {
-    pub id: String,
     pub slug: String,
     pub name: String,
 }
@@ -18,9 +17,7 @@ pub struct Named {
 #[derive(Debug, Deserialize)]
 pub struct Picture {
     pub id: String,
-    pub url: String,
     pub caption: String,
-    pub credit: String,
 }
 
 /// A story as the editor and reader APIs return it.
@@ -28,7 +25,6 @@ pub struct Picture {
 pub struct Story {
     pub id: String,
     pub slug: String,
-    pub headline: String,
     pub status: String,
     pub version: i64,
     pub section: Option<Named>,
@@ -43,21 +39,27 @@ pub struct Story {
     pub body: Option<Vec<Value>>,
     pub body_html: Option<String>,
     pub body_text: Option<String>,
+    /// The desk's view: signed-in reads only.
+    pub stage: Option<String>,
+    pub assignees: Option<Vec<Person>>,
+}
+
+/// A user as the desk shows them.
+#[derive(Debug, Deserialize)]
+pub struct Person {
+    pub id: String,
 }
 
 /// What every story in a list carries, however it is shown.
 #[derive(Debug, Deserialize)]
 pub struct Listed {
-    pub id: String,
     pub slug: String,
-    pub headline: String,
 }
 
 /// One page of a list.
 #[derive(Debug, Deserialize)]
 pub struct Page<T> {
     pub data: Vec<T>,
-    pub next_cursor: Option<String>,
 }
 
 impl crate::helpers::Res {

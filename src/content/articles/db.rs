@@ -7,11 +7,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::blocks::Block;
-use super::model::{ArticleRow, Status};
+use super::model::{ArticleRow, Stage, Status};
 use crate::error::{AppError, AppResult};
 use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
-    article_authors, article_links, article_revisions, article_slugs, article_tags, articles,
+    article_assignees, article_authors, article_links, article_revisions, article_slugs,
+    article_tags, articles, users,
 };
 use crate::store::{DbConn, inner, now};
 
@@ -383,4 +384,62 @@ pub fn flip_published(conn: &mut DbConn, id: &ArticleId) -> QueryResult<usize> {
             articles::updated_at.eq(now()),
         ))
         .execute(conn)
+}
+
+/// Moves a story to another stage of the desk (inside a save, after its versioned
+/// update).
+pub fn set_stage(conn: &mut DbConn, id: &ArticleId, stage: Stage) -> QueryResult<usize> {
+    diesel::update(articles::table.filter(articles::id.eq(id)))
+        .set(articles::stage.eq(stage))
+        .execute(conn)
+}
+
+/// The user ids assigned to a story, longest-assigned first.
+pub fn assignees_of(conn: &mut DbConn, id: &ArticleId) -> QueryResult<Vec<String>> {
+    article_assignees::table
+        .filter(article_assignees::article_id.eq(id))
+        .order((article_assignees::assigned_at, article_assignees::user_id))
+        .select(article_assignees::user_id)
+        .load(conn)
+}
+
+/// Replaces a story's assignees; those who stay keep the time they were assigned.
+pub fn write_assignees(conn: &mut DbConn, id: &ArticleId, user_ids: &[String]) -> QueryResult<()> {
+    diesel::delete(
+        article_assignees::table
+            .filter(article_assignees::article_id.eq(id))
+            .filter(article_assignees::user_id.ne_all(user_ids)),
+    )
+    .execute(conn)?;
+    let kept = assignees_of(conn, id)?;
+    let at = now();
+    for user in user_ids.iter().filter(|u| !kept.contains(u)) {
+        diesel::insert_into(article_assignees::table)
+            .values((
+                article_assignees::article_id.eq(id),
+                article_assignees::user_id.eq(user),
+                article_assignees::assigned_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// `(story id, stage)` and `(story id, user id, name)` of the assignees, for the
+/// desk's view of `ids`.
+pub fn desk_of(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> QueryResult<(Vec<(String, Stage)>, Vec<(String, String, String)>)> {
+    let stages = articles::table
+        .filter(articles::id.eq_any(ids))
+        .select((articles::id, articles::stage))
+        .load(conn)?;
+    let people = article_assignees::table
+        .inner_join(users::table)
+        .filter(article_assignees::article_id.eq_any(ids))
+        .order((article_assignees::assigned_at, article_assignees::user_id))
+        .select((article_assignees::article_id, users::id, users::name))
+        .load(conn)?;
+    Ok((stages, people))
 }

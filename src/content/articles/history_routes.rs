@@ -130,7 +130,7 @@ pub async fn restore_revision(
                 actor.user_id.as_deref(),
                 &media,
             )?;
-            relations::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::editor_response(conn, row, &media)
         })
         .await?;
     Ok(cache::private(
@@ -167,7 +167,7 @@ pub async fn untrash_article(
         .write(move |conn| {
             let trashed = revisions::find_trashed(conn, &key)?;
             let row = operations::untrash(conn, &trashed, user.as_deref())?;
-            relations::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::editor_response(conn, row, &media)
         })
         .await?;
     Ok(cache::private(

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::blocks::Block;
-use super::model::Seo;
+use super::model::{Seo, Stage};
 use crate::content::parse_text;
 use crate::content::slug::Slug;
 use crate::error::{AppResult, Errors};
@@ -40,10 +40,13 @@ pub struct CreateArticle {
     pub seo: Option<Seo>,
     /// Hidden from the public until then, even once published.
     pub embargo_until: Option<DateTime<Utc>>,
+    /// User ids of the people working on it (editors assign; see `PATCH`).
+    #[schema(max_items = 20)]
+    pub assignees: Option<Vec<String>>,
 }
 
 /// Changes to a story; absent fields stay as they are, `null` clears.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticle {
     /// The version you edited (or send `If-Match`).
@@ -74,6 +77,12 @@ pub struct UpdateArticle {
     /// Appends a correction, stamped with the current time, shown publicly.
     #[schema(min_length = 1, max_length = 2000)]
     pub append_correction: Option<String>,
+    /// Where the story is on the desk. A contributor or author hands a story in
+    /// (`ready_for_edit`); only editors approve it (`ready_to_publish`).
+    pub stage: Option<Stage>,
+    /// User ids of the people working on it, replacing the list (editors only).
+    #[schema(max_items = 20)]
+    pub assignees: Option<Vec<String>>,
 }
 
 /// Checked article fields; `None` means "not sent".
@@ -92,6 +101,9 @@ pub struct ArticleInput {
     pub seo: Option<Seo>,
     pub embargo_until: Option<Option<NaiveDateTime>>,
     pub append_correction: Option<String>,
+    pub stage: Option<Stage>,
+    /// Deduplicated, in the order given.
+    pub assignees: Option<Vec<String>>,
 }
 
 impl CreateArticle {
@@ -112,6 +124,8 @@ impl CreateArticle {
             seo: self.seo,
             embargo_until: self.embargo_until.map(Some),
             append_correction: None,
+            stage: None,
+            assignees: self.assignees,
         }
         .parse()
     }
@@ -185,6 +199,16 @@ impl UpdateArticle {
                     errors.add("append_correction", "must not be empty");
                 }
                 Some(c)
+            }),
+            stage: self.stage,
+            assignees: self.assignees.map(|ids| {
+                if ids.len() > 20 {
+                    errors.add("assignees", "at most 20 people");
+                }
+                let mut seen = std::collections::HashSet::new();
+                ids.into_iter()
+                    .filter(|id| seen.insert(id.clone()))
+                    .collect()
             }),
         };
         errors.finish()?;

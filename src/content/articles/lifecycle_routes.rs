@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, post};
 
 use super::db;
 use super::input::{PublishRequest, VersionOnly};
-use super::model::{ArticleResponse, ArticleRow, Formats};
+use super::model::{ArticleResponse, ArticleRow};
 use super::operations;
 use super::relations;
 use super::rules::Actor;
@@ -38,7 +38,7 @@ async fn change_state(
             let current = db::get(conn, &key)?;
             actor.may_publish(&current)?;
             let row = operation(conn, &current, expected, actor.user_id.as_deref())?;
-            relations::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::editor_response(conn, row, &media)
         })
         .await?;
     Ok(cache::private(
@@ -58,6 +58,7 @@ async fn change_state(
     responses(
         (status = 200, description = "Published or scheduled", body = ArticleResponse),
         (status = 404, description = "No such story"),
+        (status = 409, description = "Approval required (`DATELINE_REQUIRE_APPROVAL`): the story is not an editor's and not at `ready_to_publish`"),
         (status = 412, description = "Stale version; carries `current_version`"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
@@ -80,6 +81,8 @@ pub async fn publish_article(
                 .map_err(|m| crate::error::AppError::invalid("publish_at", m))
         })
         .transpose()?;
+    let actor = Actor::of(&who.principal);
+    let approval_required = state.settings.require_approval;
     change_state(
         &who.principal,
         &req,
@@ -87,6 +90,7 @@ pub async fn publish_article(
         version,
         &state,
         move |conn, current, expected, who| {
+            actor.may_publish_unapproved(current, approval_required)?;
             operations::publish(
                 conn,
                 current,

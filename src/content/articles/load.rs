@@ -9,9 +9,11 @@ use diesel::prelude::*;
 
 use super::blocks::Block;
 use super::listing::public_at;
-use super::model::{ArticleLink, ArticleRow, Neighbours, Status};
+use super::model::{ArticleLink, ArticleRow, Neighbours, Stage, Status};
 use crate::error::{AppError, AppResult};
-use crate::store::schema::{article_authors, article_links, article_tags, articles};
+use crate::store::schema::{
+    article_assignees, article_authors, article_links, article_tags, articles,
+};
 use crate::store::{DbConn, inner, keys_in, now};
 
 /// What an address (`/articles/{key}`) names.
@@ -45,6 +47,10 @@ pub struct ListFilter {
     pub since: Option<NaiveDateTime>,
     pub until: Option<NaiveDateTime>,
     pub status: Option<Status>,
+    /// Editors' lists: stories at this stage of the desk.
+    pub stage: Option<Stage>,
+    /// Editors' lists: stories assigned to this user id.
+    pub assignee: Option<String>,
     /// Only these ids (search hits); then no keyset or limit applies here.
     pub only: Option<Vec<String>>,
 }
@@ -151,6 +157,18 @@ pub fn list(
         query = query.order((articles::updated_at.desc(), articles::id.desc()));
         if let Some(status) = filter.status {
             query = query.filter(articles::status.eq(status));
+        }
+        if let Some(stage) = filter.stage {
+            query = query.filter(articles::stage.eq(stage));
+        }
+        if let Some(user) = &filter.assignee {
+            query = query.filter(
+                articles::id.eq_any(
+                    article_assignees::table
+                        .filter(article_assignees::user_id.eq(user.clone()))
+                        .select(article_assignees::article_id),
+                ),
+            );
         }
         if let Some(since) = filter.since {
             query = query.filter(articles::updated_at.ge(since));

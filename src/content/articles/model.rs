@@ -58,29 +58,53 @@ impl Status {
     }
 }
 
-impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for Status
-where
-    DB: diesel::backend::Backend,
-    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-{
-    fn to_sql<'b>(
-        &'b self,
-        out: &mut diesel::serialize::Output<'b, '_, DB>,
-    ) -> diesel::serialize::Result {
-        self.as_str().to_sql(out)
+crate::stored_as_text!(Status, "a story status");
+
+/// Where a story is on the desk before publication: a contributor hands it in
+/// (`ready_for_edit`), an editor approves it (`ready_to_publish`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    #[default]
+    Writing,
+    ReadyForEdit,
+    ReadyToPublish,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Writing => "writing",
+            Stage::ReadyForEdit => "ready_for_edit",
+            Stage::ReadyToPublish => "ready_to_publish",
+        }
+    }
+
+    /// The stage a stored name stands for.
+    pub fn stored(s: &str) -> Option<Stage> {
+        match s {
+            "writing" => Some(Stage::Writing),
+            "ready_for_edit" => Some(Stage::ReadyForEdit),
+            "ready_to_publish" => Some(Stage::ReadyToPublish),
+            _ => None,
+        }
     }
 }
 
-impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for Status
-where
-    DB: diesel::backend::Backend,
-    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-{
-    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-        let name = String::from_sql(bytes)?;
-        Status::stored(&name).ok_or_else(|| format!("a story status of {name:?}").into())
-    }
-}
+crate::stored_as_text!(Stage, "a story stage");
 
 /// What a revision records was done to a story. Stored, logged for partners and sent
 /// to webhooks by its name (`update`, `restore 3`, …).
@@ -101,6 +125,10 @@ pub enum Action {
     ScheduledPublish,
     /// An embargo ran out.
     EmbargoLifted,
+    /// Moved to another stage of the desk.
+    Stage(Stage),
+    /// Its assignees changed.
+    Assign,
 }
 
 impl std::fmt::Display for Action {
@@ -117,6 +145,8 @@ impl std::fmt::Display for Action {
             Action::Untrash => "restore_from_trash",
             Action::ScheduledPublish => "scheduled_publish",
             Action::EmbargoLifted => "embargo_lifted",
+            Action::Stage(stage) => return write!(f, "stage {}", stage.as_str()),
+            Action::Assign => "assign",
         };
         f.write_str(name)
     }
@@ -150,6 +180,9 @@ pub struct ArticleRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
+    /// Old revisions (before stages existed) read as `writing`.
+    #[serde(default)]
+    pub stage: Stage,
 }
 
 impl ArticleRow {
@@ -238,9 +271,23 @@ pub struct ArticleResponse {
     /// Full records of the relations named in `include=`; absent without it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub included: Option<Included>,
+    /// The desk's view (signed-in readers only, never in a public read): where the
+    /// story is before publication.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    /// The desk's view: the people working on the story, longest-assigned first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignees: Option<Vec<Person>>,
     /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
     #[serde(skip)]
     pub links: Vec<String>,
+}
+
+/// A user as the desk shows them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
 }
 
 /// Relations expanded by `include=authors,tags,section,featured_image`.
@@ -373,6 +420,8 @@ impl ArticleResponse {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             included: None,
+            stage: None,
+            assignees: None,
             links: Vec::new(),
         }
     }

@@ -74,6 +74,9 @@ pub fn create(
     db::write_byline(conn, &id, &resolved.authors.unwrap_or_default())?;
     db::write_tags(conn, &id, &resolved.tags.unwrap_or_default())?;
     db::write_links(conn, &id, &body, featured.as_ref())?;
+    if let Some(people) = &resolved.assignees {
+        db::write_assignees(conn, &id, people)?;
+    }
     record(conn, &id, Action::Create, who)
 }
 
@@ -165,6 +168,28 @@ pub fn save(
         db::write_tags(conn, id, tags)?;
     }
     db::write_links(conn, id, &body, featured.as_ref())?;
+    // The desk: a move to another stage, or other people on the story, is what the
+    // history and the webhooks call this save.
+    let moved = input.stage.filter(|s| *s != current.stage);
+    if let Some(stage) = moved {
+        db::set_stage(conn, id, stage)?;
+    }
+    let reassigned = match &resolved.assignees {
+        Some(people) => {
+            let mut before = db::assignees_of(conn, id)?;
+            let mut after = people.clone();
+            before.sort();
+            after.sort();
+            db::write_assignees(conn, id, people)?;
+            before != after
+        }
+        None => false,
+    };
+    let action = match (moved, reassigned) {
+        (Some(stage), _) => Action::Stage(stage),
+        (None, true) => Action::Assign,
+        (None, false) => action,
+    };
     record(conn, id, action, who)
 }
 
@@ -369,9 +394,17 @@ fn record(
     let row = db::by_id(conn, id)?;
     let (authors, tags) = db::byline_and_tags(conn, id)?;
     let snapshot = serde_json::json!({"article": row, "authors": authors, "tags": tags});
+    let desk_event = match action {
+        Action::Stage(_) => Some("article.stage_changed"),
+        Action::Assign => Some("article.assigned"),
+        _ => None,
+    };
     let action = action.to_string();
     db::insert_revision(conn, id, &action, who, &snapshot.to_string())?;
     crate::syndication::changes::note(conn, &row, &action)?;
+    if let Some(kind) = desk_event {
+        crate::webhooks::outbox::article_event(conn, kind, &row, &action)?;
+    }
     super::announce::announce(conn, &row, &tags, &authors)?;
     Ok(row)
 }

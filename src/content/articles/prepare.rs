@@ -32,6 +32,8 @@ pub(super) struct Resolved {
     pub tags: Option<Vec<String>>,
     pub authors: Option<Vec<String>>,
     pub featured_image: Option<Option<ImageId>>,
+    /// User ids, each an active account.
+    pub assignees: Option<Vec<String>>,
 }
 
 fn resolve_list(
@@ -96,11 +98,23 @@ pub(super) fn resolve(
         Some(None) => Some(None),
         None => None,
     };
+    let assignees = match &input.assignees {
+        Some(ids) => Some(resolve_list(conn, "assignees", ids, errors, |c, id| {
+            let user = crate::users::db::get(c, id)?;
+            if user.disabled {
+                Err(AppError::NotFound("active user"))
+            } else {
+                Ok(user.id)
+            }
+        })?),
+        None => None,
+    };
     Ok(Resolved {
         section,
         tags,
         authors,
         featured_image,
+        assignees,
     })
 }
 

@@ -118,7 +118,11 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
             description: a.seo_description,
         }),
         embargo_until: Some(a.embargo_until),
+        // What was written comes back; where the story is on the desk, and who works
+        // on it, stay as they are now.
         append_correction: None,
+        stage: None,
+        assignees: None,
     }
 }
 

@@ -10,7 +10,9 @@ use utoipa::IntoParams;
 use super::db;
 use super::input::{CreateArticle, FormatsQuery, UpdateArticle};
 use super::load::{self, ListFilter};
-use super::model::{Action, ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Status};
+use super::model::{
+    Action, ArticlePage, ArticleResponse, ArticleRow, Formats, Include, Stage, Status,
+};
 use super::operations;
 use super::relations;
 use super::rules::Actor;
@@ -42,6 +44,11 @@ pub struct ArticleQuery {
     pub until: Option<DateTime<Utc>>,
     /// Signed-in users only: list stories in this state, most recently updated first.
     pub status: Option<Status>,
+    /// Signed-in users only: stories at this stage of the desk (any state), most
+    /// recently updated first.
+    pub stage: Option<Stage>,
+    /// Signed-in users only: stories assigned to this user id, or to `me`.
+    pub assignee: Option<String>,
     /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
     pub formats: Option<String>,
     /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
@@ -96,12 +103,24 @@ pub async fn list_articles(
         Some(_) => (None, paging.after::<i64>()?.unwrap_or(0).max(0)),
         None => (paging.after()?, 0),
     };
-    let public = q.status.is_none();
+    let public = q.status.is_none() && q.stage.is_none() && q.assignee.is_none();
     if !public && !who.insider {
         return Err(AppError::Forbidden(
-            "listing by status needs a signed-in user or a content key".into(),
+            "listing by status, stage or assignee needs a signed-in user or a content key".into(),
         ));
     }
+    let assignee = match q.assignee.as_deref() {
+        Some("me") => Some(
+            who.principal
+                .as_ref()
+                .and_then(|p| p.user_id())
+                .ok_or_else(|| {
+                    AppError::invalid("assignee", "`me` needs a signed-in user, not an API key")
+                })?,
+        ),
+        other => other.map(str::to_owned),
+    };
+    let stage = q.stage;
     let media = state.media.clone();
     let (section, tag, author) = (q.section, q.tag, q.author);
     let (since, until, status) = (
@@ -121,6 +140,8 @@ pub async fn list_articles(
                 since,
                 until,
                 status,
+                stage,
+                assignee,
                 only: None,
             };
             let searched = words.is_some();
@@ -147,6 +168,11 @@ pub async fn list_articles(
             };
             relations::hydrate_related(conn, &mut page.data, &media)?;
             super::include::expand(conn, &mut page.data, include, &media)?;
+            // An editors' list (by status, stage or assignee) is private: it shows
+            // the desk's view too.
+            if !public {
+                relations::with_desk(conn, &mut page.data)?;
+            }
             let mut keys = Keys::new();
             if searched {
                 keys.add(crate::content::keys::SEARCH);
@@ -222,6 +248,11 @@ pub async fn get_article(
             let neighbours = load::neighbours(conn, &row)?;
             let mut article = [relations::story_response(conn, row, formats, &media)?];
             super::include::expand(conn, &mut article, include, &media)?;
+            // Signed in, the answer is private (`Visibility::for_request`): the desk's
+            // view may go in.
+            if insider {
+                relations::with_desk(conn, &mut article)?;
+            }
             let [article] = article;
             Ok(Ok((
                 public,
@@ -288,13 +319,16 @@ pub async fn create_article(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let input = body.0.parse()?;
+    if input.assignees.is_some() {
+        Actor::of(&who.principal).may_assign()?;
+    }
     let user = who.principal.user_id();
     let media = state.media.clone();
     let article = state
         .db
         .write(move |conn| {
             let row = operations::create(conn, input, user.as_deref(), &media)?;
-            relations::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::editor_response(conn, row, &media)
         })
         .await?;
     let mut response = cache::private(&req, StatusCode::CREATED, &article, Some(article.version));
@@ -340,6 +374,12 @@ pub async fn update_article(
         .write(move |conn| {
             let current = db::get(conn, &key)?;
             actor.may_edit(&current)?;
+            if let Some(stage) = input.stage {
+                actor.may_move(&current, stage)?;
+            }
+            if input.assignees.is_some() {
+                actor.may_assign()?;
+            }
             let row = operations::save(
                 conn,
                 current,
@@ -349,7 +389,7 @@ pub async fn update_article(
                 &media,
                 Action::Update,
             )?;
-            relations::story_response(conn, row, Formats::parse(None)?, &media)
+            relations::editor_response(conn, row, &media)
         })
         .await?;
     Ok(cache::private(

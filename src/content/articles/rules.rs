@@ -1,7 +1,7 @@
 //! Who may do what to a story: contributors write their own drafts, authors also
 //! publish their own, editors (and `content:write` keys) do anything.
 
-use super::model::{ArticleRow, Status};
+use super::model::{ArticleRow, Stage, Status};
 use crate::auth::model::{Role, Scope};
 use crate::auth::principal::Principal;
 use crate::error::{AppError, AppResult};
@@ -51,6 +51,51 @@ impl Actor {
             Err(AppError::Forbidden(
                 "publishing needs the author role (own stories) or editor".into(),
             ))
+        }
+    }
+
+    /// Moving a story on the desk: whoever may edit it hands it in or takes it back
+    /// to writing; only editors approve it (`ready_to_publish`) or withdraw that.
+    pub fn may_move(&self, row: &ArticleRow, to: Stage) -> AppResult<()> {
+        let approval = to == Stage::ReadyToPublish || row.stage == Stage::ReadyToPublish;
+        if to == row.stage || !approval || self.any {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only editors approve a story (ready_to_publish) or withdraw an approval".into(),
+            ))
+        }
+    }
+
+    /// Who works on a story is the desk's call: editors assign.
+    pub fn may_assign(&self) -> AppResult<()> {
+        if self.any {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only editors assign people to a story".into(),
+            ))
+        }
+    }
+
+    /// With approval required (`DATELINE_REQUIRE_APPROVAL`), a story that is not an
+    /// editor's publishes only once an editor has approved it.
+    pub fn may_publish_unapproved(
+        &self,
+        row: &ArticleRow,
+        approval_required: bool,
+    ) -> AppResult<()> {
+        if !approval_required || self.any || row.stage == Stage::ReadyToPublish {
+            Ok(())
+        } else {
+            Err(AppError::Conflict {
+                detail: format!(
+                    "this newsroom publishes a story once an editor has approved it \
+                     (stage ready_to_publish); it is at {}",
+                    row.stage.as_str()
+                ),
+                field: Some("stage".into()),
+            })
         }
     }
 }

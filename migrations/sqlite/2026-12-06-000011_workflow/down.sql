@@ -1,0 +1,3 @@
+DROP TABLE article_assignees;
+DROP INDEX articles_stage;
+ALTER TABLE articles DROP COLUMN stage;

@@ -1,0 +1,13 @@
+-- Editorial workflow: where a story is on the desk, and who is working on it.
+
+-- writing -> ready_for_edit -> ready_to_publish (and back); see content/articles/rules.rs.
+ALTER TABLE articles ADD COLUMN stage TEXT NOT NULL DEFAULT 'writing';
+CREATE INDEX articles_stage ON articles (stage, updated_at, id) WHERE deleted_at IS NULL;
+
+CREATE TABLE article_assignees (
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    assigned_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (article_id, user_id)
+);
+CREATE INDEX article_assignees_user ON article_assignees (user_id, article_id);

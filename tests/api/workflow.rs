@@ -1,0 +1,279 @@
+//! The desk: stages a story moves through before publication, who may move it where,
+//! assignees, the lists that filter by them, and the approval a newsroom may require.
+//! None of it ever shows in a public read.
+
+use serde_json::{Value, json};
+
+use crate::both_backends;
+use crate::helpers::{Res, TestApp};
+use crate::types::{Listed, Page, Story, typed};
+
+both_backends!(
+    a_contributor_hands_in_and_only_an_editor_approves,
+    editors_assign_people_and_lists_filter_by_stage_and_assignee,
+);
+
+async fn move_to(app: &TestApp, token: &str, story: &Story, stage: &str) -> Res {
+    app.patch(&format!("/api/v1/articles/{}", story.id))
+        .bearer(token)
+        .json(json!({"version": story.version, "stage": stage}))
+        .send()
+        .await
+}
+
+async fn actions(app: &TestApp, id: &str) -> Vec<String> {
+    let history = app
+        .get(&format!("/api/v1/articles/{id}/revisions"))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(history.status, 200, "{}", history.text());
+    history
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_contributor_hands_in_and_only_an_editor_approves(app: TestApp) {
+    let (_, contributor) = app.user("contributor").await;
+    let (_, editor) = app.user("editor").await;
+    let hook = app
+        .post("/api/v1/webhooks")
+        .bearer(&app.admin)
+        .json(json!({"url": "https://93.184.215.14/desk", "events": ["article.stage_changed"]}))
+        .send()
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.text());
+    let hook_id = hook.json()["id"].as_str().unwrap().to_owned();
+
+    let made = app
+        .post("/api/v1/articles")
+        .bearer(&contributor)
+        .json(json!({"headline": "Ferry strike ends"}))
+        .send()
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let story: Story = made.typed();
+    assert_eq!(story.stage.as_deref(), Some("writing"));
+
+    // The contributor may not approve its own story…
+    let approve = move_to(&app, &contributor, &story, "ready_to_publish").await;
+    approve.problem(403);
+    // …but hands it in.
+    let handed_in = move_to(&app, &contributor, &story, "ready_for_edit").await;
+    assert_eq!(handed_in.status, 200, "{}", handed_in.text());
+    let story: Story = handed_in.typed();
+    assert_eq!(story.stage.as_deref(), Some("ready_for_edit"));
+    assert_eq!(story.version, 2);
+
+    // An editor approves; the contributor cannot take the approval back.
+    let approved = move_to(&app, &editor, &story, "ready_to_publish").await;
+    assert_eq!(approved.status, 200, "{}", approved.text());
+    let story: Story = approved.typed();
+    assert_eq!(story.stage.as_deref(), Some("ready_to_publish"));
+    move_to(&app, &contributor, &story, "writing")
+        .await
+        .problem(403);
+
+    // The history names each move; webhooks heard of both.
+    let history = actions(&app, &story.id).await;
+    assert!(
+        history.contains(&"stage ready_for_edit".to_owned())
+            && history.contains(&"stage ready_to_publish".to_owned()),
+        "{history:?}"
+    );
+    let deliveries = app
+        .get(&format!("/api/v1/webhooks/{hook_id}/deliveries"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let events: Vec<&str> = deliveries["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["article.stage_changed", "article.stage_changed"]);
+
+    // An unknown stage is refused by name.
+    let odd = app
+        .patch(&format!("/api/v1/articles/{}", story.id))
+        .bearer(&editor)
+        .json(json!({"version": story.version, "stage": "printed"}))
+        .send()
+        .await;
+    odd.problem(422);
+    assert_eq!(odd.fields(), ["stage"]);
+
+    // Published, the public read knows nothing of the desk.
+    app.publish(&story.id, story.version).await;
+    let public = app
+        .get(&format!("/api/v1/articles/{}", story.slug))
+        .send()
+        .await;
+    assert_eq!(public.status, 200, "{}", public.text());
+    let public = public.json();
+    assert_eq!(public["slug"], story.slug.as_str(), "{public}");
+    assert!(
+        public.get("stage").is_none() && public.get("assignees").is_none(),
+        "{public}"
+    );
+    let signed_in: Value = app
+        .get(&format!("/api/v1/articles/{}", story.slug))
+        .bearer(&editor)
+        .send()
+        .await
+        .json();
+    assert_eq!(signed_in["stage"], "ready_to_publish");
+}
+
+async fn editors_assign_people_and_lists_filter_by_stage_and_assignee(app: TestApp) {
+    let (reporter_id, reporter) = app.user("author").await;
+    let (sub_id, _) = app.user("editor").await;
+    let mut ids = Vec::new();
+    for headline in ["Budget vote", "Flood warning", "Match report"] {
+        let made: Story = app
+            .post("/api/v1/articles")
+            .bearer(&app.admin)
+            .json(json!({"headline": headline}))
+            .send()
+            .await
+            .typed();
+        ids.push(made);
+    }
+
+    // Assigning is the desk's call: an author cannot, an editor can.
+    let by_author = app
+        .patch(&format!("/api/v1/articles/{}", ids[0].id))
+        .bearer(&reporter)
+        .json(json!({"version": 1, "assignees": [reporter_id]}))
+        .send()
+        .await;
+    by_author.problem(403);
+    let assigned = app
+        .patch(&format!("/api/v1/articles/{}", ids[0].id))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "assignees": [reporter_id, sub_id]}))
+        .send()
+        .await;
+    assert_eq!(assigned.status, 200, "{}", assigned.text());
+    let story: Story = assigned.typed();
+    let names: Vec<String> = story.assignees.unwrap().into_iter().map(|p| p.id).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&reporter_id) && names.contains(&sub_id));
+    assert!(
+        actions(&app, &story.id)
+            .await
+            .contains(&"assign".to_owned())
+    );
+
+    // An account that does not exist is named.
+    let ghost = app
+        .patch(&format!("/api/v1/articles/{}", ids[1].id))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "assignees": [sub_id, "nobody"]}))
+        .send()
+        .await;
+    ghost.problem(422);
+    assert_eq!(ghost.fields(), ["assignees[1]"]);
+
+    let moved = move_to(&app, &app.admin, &ids[2], "ready_for_edit").await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+
+    let slugs = |res: Res| -> Vec<String> {
+        assert_eq!(res.status, 200, "{}", res.text());
+        typed::<Page<Listed>>(&res.json())
+            .data
+            .into_iter()
+            .map(|s| s.slug)
+            .collect()
+    };
+    let mine = slugs(
+        app.get("/api/v1/articles?assignee=me")
+            .bearer(&reporter)
+            .send()
+            .await,
+    );
+    assert_eq!(mine, ["budget-vote"]);
+    let to_edit = slugs(
+        app.get("/api/v1/articles?stage=ready_for_edit")
+            .bearer(&app.admin)
+            .send()
+            .await,
+    );
+    assert_eq!(to_edit, ["match-report"]);
+    let by_id = slugs(
+        app.get(&format!("/api/v1/articles?assignee={sub_id}&stage=writing"))
+            .bearer(&app.admin)
+            .send()
+            .await,
+    );
+    assert_eq!(by_id, ["budget-vote"]);
+    // The desk's lists are for the desk.
+    app.get("/api/v1/articles?stage=writing")
+        .send()
+        .await
+        .problem(403);
+}
+
+mod with_approval_required_an_author_publishes_only_what_an_editor_approved {
+    use crate::helpers::{Backend, TestApp};
+    const APPROVAL: [(&str, &str); 1] = [("DATELINE_REQUIRE_APPROVAL", "true")];
+
+    #[actix_web::test]
+    async fn sqlite() {
+        if let Some(app) = TestApp::spawn_env(Backend::Sqlite, &APPROVAL).await {
+            super::approval(app).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_env(Backend::Postgres, &APPROVAL).await {
+            super::approval(app).await;
+        }
+    }
+}
+
+async fn approval(app: TestApp) {
+    let (_, author) = app.user("author").await;
+    let (_, editor) = app.user("editor").await;
+    let story: Story = app
+        .post("/api/v1/articles")
+        .bearer(&author)
+        .json(json!({"headline": "Council meets"}))
+        .send()
+        .await
+        .typed();
+    let publish = |id: String, token: String, version: i64| {
+        app.post(&format!("/api/v1/articles/{id}/publish"))
+            .bearer(&token)
+            .json(json!({"version": version}))
+            .send()
+    };
+    let early = publish(story.id.clone(), author.clone(), story.version).await;
+    early.problem(409);
+    assert_eq!(early.fields(), ["stage"]);
+
+    let approved: Story = move_to(&app, &editor, &story, "ready_to_publish")
+        .await
+        .typed();
+    let published = publish(story.id.clone(), author.clone(), approved.version).await;
+    assert_eq!(published.status, 200, "{}", published.text());
+    assert_eq!(published.json()["status"], "published");
+
+    // An editor's own story needs nobody's approval.
+    let own: Story = app
+        .post("/api/v1/articles")
+        .bearer(&editor)
+        .json(json!({"headline": "Editor's note"}))
+        .send()
+        .await
+        .typed();
+    let res = publish(own.id.clone(), editor.clone(), own.version).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
