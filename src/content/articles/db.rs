@@ -425,12 +425,15 @@ pub fn write_assignees(conn: &mut DbConn, id: &ArticleId, user_ids: &[String]) -
     Ok(())
 }
 
-/// `(story id, stage)` and `(story id, user id, name)` of the assignees, for the
-/// desk's view of `ids`.
-pub fn desk_of(
-    conn: &mut DbConn,
-    ids: &[&str],
-) -> QueryResult<(Vec<(String, Stage)>, Vec<(String, String, String)>)> {
+/// The desk's view of some stories: `(story id, stage)` of each, and `(story id,
+/// user id, name)` of each assignee.
+pub struct Desk {
+    pub stages: Vec<(String, Stage)>,
+    pub people: Vec<(String, String, String)>,
+}
+
+/// The desk's view of `ids`.
+pub fn desk_of(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Desk> {
     let stages = articles::table
         .filter(articles::id.eq_any(ids))
         .select((articles::id, articles::stage))
@@ -441,5 +444,5 @@ pub fn desk_of(
         .order((article_assignees::assigned_at, article_assignees::user_id))
         .select((article_assignees::article_id, users::id, users::name))
         .load(conn)?;
-    Ok((stages, people))
+    Ok(Desk { stages, people })
 }

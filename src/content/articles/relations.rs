@@ -346,7 +346,7 @@ pub fn story_response(
 /// on them; public reads never call this. Two queries, whatever the number of stories.
 pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResult<()> {
     let ids: Vec<&str> = stories.iter().map(|s| s.id.as_str()).collect();
-    let (stages, people) = super::db::desk_of(conn, &ids)?;
+    let super::db::Desk { stages, people } = super::db::desk_of(conn, &ids)?;
     let stages: HashMap<String, super::model::Stage> = stages.into_iter().collect();
     for story in stories.iter_mut() {
         story.stage = stages.get(story.id.as_str()).copied();
