@@ -75,13 +75,29 @@ pub fn parse_instant(
 
 /// An absolute http(s) URL with a host, no whitespace or control characters.
 pub fn is_http_url(url: &str) -> bool {
-    let rest = url
+    http_url(url).is_ok()
+}
+
+/// An absolute http(s) URL (as sent: `http://` or `https://`, a host, at most 2048
+/// characters, no whitespace or control characters), parsed and given back in normal
+/// form: host lower-cased, the path percent-encoded, so `https://X.example/"><script>`
+/// is stored as `https://x.example/%22%3E%3Cscript%3E`, a URL and not markup.
+pub fn http_url(raw: &str) -> Result<String, String> {
+    const WHAT: &str = "must be an absolute http(s) URL";
+    let rest = raw
         .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty()
-            && url.len() <= 2048
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control())
-    })
+        .or_else(|| raw.strip_prefix("http://"))
+        .ok_or(WHAT)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty()
+        || raw.chars().count() > 2048
+        || raw.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(WHAT.into());
+    }
+    let parsed = url::Url::parse(raw).map_err(|e| format!("{WHAT} ({e})"))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(WHAT.into());
+    }
+    Ok(parsed.to_string())
 }

@@ -16,6 +16,7 @@ both_backends!(
     two_editors_saving_one_version_cannot_lose_text,
     a_changed_slug_redirects_and_the_trash_hides_a_story,
     lists_filter_page_and_count,
+    urls_are_parsed_and_kept_in_normal_form,
 );
 
 async fn image(app: &TestApp, caption: &str) -> Value {
@@ -1265,4 +1266,55 @@ async fn include_expands_relations_in_full(app: TestApp) {
         .send()
         .await
         .problem(422);
+}
+
+async fn urls_are_parsed_and_kept_in_normal_form(app: TestApp) {
+    // What once came back verbatim comes back as a URL, never as markup.
+    let story = draft(
+        &app,
+        &app.admin,
+        json!({
+            "headline": "Links",
+            "canonical_url": "https://Partner.example/story\"><script>x()</script>",
+            "body": [{"type": "embed", "url": "https://VIDEO.example/watch?v=1\"onload=x"}],
+        }),
+    )
+    .await;
+    assert_eq!(
+        story["canonical_url"],
+        "https://partner.example/story%22%3E%3Cscript%3Ex()%3C/script%3E"
+    );
+    assert_eq!(
+        story["body"][0]["url"],
+        "https://video.example/watch?v=1%22onload=x"
+    );
+    assert!(
+        !story["body_html"].as_str().unwrap().contains("\"onload"),
+        "{}",
+        story["body_html"]
+    );
+    let author = app
+        .post("/api/v1/authors")
+        .bearer(&app.admin)
+        .json(json!({"name": "Ana", "links": {"website": "HTTPS://nope.example", "x": "https://X.com/ana"}}))
+        .send()
+        .await;
+    author.problem(422);
+    assert_eq!(author.fields(), ["links.website"]);
+    let author = app
+        .create(
+            "/api/v1/authors",
+            json!({"name": "Ana", "links": {"x": "https://X.com/ana"}}),
+        )
+        .await;
+    assert_eq!(author["links"]["x"], "https://x.com/ana");
+    // Not a URL at all is named.
+    let bad = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": "Bad", "canonical_url": "https://[::1/x"}))
+        .send()
+        .await;
+    bad.problem(422);
+    assert_eq!(bad.fields(), ["canonical_url"]);
 }

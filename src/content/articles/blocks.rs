@@ -217,9 +217,10 @@ impl Block {
                 target: None,
             },
             Block::Embed { url, provider } => {
-                if !crate::content::is_http_url(&url) {
-                    errors.add(field("url"), "must be an absolute http(s) URL");
-                }
+                let url = crate::content::http_url(&url).unwrap_or_else(|m| {
+                    errors.add(field("url"), m);
+                    url
+                });
                 Block::Embed {
                     url,
                     provider: provider.map(|p| plain(&field("provider"), &p, 100, errors)),

@@ -155,9 +155,14 @@ impl UpdateArticle {
                 .map(|(i, b)| b.clean(i, &mut errors))
                 .collect()
         });
-        let canonical_url = self.canonical_url.inspect(|u| {
-            if !u.is_empty() && !crate::content::is_http_url(u) {
-                errors.add("canonical_url", "must be an absolute http(s) URL");
+        // Empty clears it; anything else is a URL, kept in normal form.
+        let canonical_url = self.canonical_url.map(|u| {
+            if u.is_empty() {
+                u
+            } else {
+                errors
+                    .check("canonical_url", crate::content::http_url(&u))
+                    .unwrap_or_default()
             }
         });
         let seo = self.seo.map(|s| Seo {

@@ -136,6 +136,7 @@ impl UpdateAuthor {
 
 /// Link kinds are short identifiers; values are absolute http(s) URLs.
 fn check_links(links: &BTreeMap<String, String>, errors: &mut Errors) -> String {
+    let mut normal = BTreeMap::new();
     if links.len() > 20 {
         errors.add("links", "at most 20 links");
     }
@@ -152,16 +153,31 @@ fn check_links(links: &BTreeMap<String, String>, errors: &mut Errors) -> String 
                 "link kinds are 1–32 lower-case letters, digits or _ (e.g. website, x)",
             );
         }
-        if !crate::content::is_http_url(url) {
-            errors.add(&field, "must be an absolute http(s) URL");
+        if let Some(url) = errors.check(&field, crate::content::http_url(url)) {
+            normal.insert(kind, url);
         }
     }
-    serde_json::to_string(links).unwrap_or_else(|_| "{}".into())
+    serde_json::to_string(&normal).unwrap_or_else(|_| "{}".into())
 }
 
 #[cfg(test)]
 mod tests {
     use crate::content::is_http_url;
+
+    #[test]
+    fn urls_are_kept_in_normal_form() {
+        use crate::content::http_url;
+        assert_eq!(
+            http_url("https://X.example/\"><script>").unwrap(),
+            "https://x.example/%22%3E%3Cscript%3E"
+        );
+        assert_eq!(http_url("http://x.com").unwrap(), "http://x.com/");
+        assert_eq!(
+            http_url("https://example.com/a?b=c#d").unwrap(),
+            "https://example.com/a?b=c#d"
+        );
+        assert!(http_url("https://[::1").is_err());
+    }
 
     #[test]
     fn only_absolute_web_urls_are_links() {
