@@ -140,6 +140,8 @@ pub struct Settings {
     /// Stories that are not an editor's publish only once an editor approved them
     /// (stage `ready_to_publish`).
     pub require_approval: bool,
+    /// How long an edit lock holds without a heartbeat.
+    pub edit_lock_hold: Duration,
     /// The first retry waits this long; each further one twice as long (with jitter).
     pub webhook_retry_base: Duration,
     /// Attempts per delivery before it is marked failed.
@@ -292,6 +294,12 @@ impl Settings {
             api_key_rate_limit: number(&get, "DATELINE_API_KEY_RATE_LIMIT", "600", 1..=1_000_000)?,
             webhooks_allow_private: flag(&get, "DATELINE_WEBHOOKS_ALLOW_PRIVATE")?,
             require_approval: flag(&get, "DATELINE_REQUIRE_APPROVAL")?,
+            edit_lock_hold: Duration::from_secs(number(
+                &get,
+                "DATELINE_EDIT_LOCK_SECONDS",
+                "120",
+                1..=3600,
+            )?),
             webhook_retry_base: Duration::from_millis(number(
                 &get,
                 "DATELINE_WEBHOOK_RETRY_BASE_MS",

@@ -36,6 +36,11 @@ pub enum AppError {
     },
     /// A versioned write came without `version` or `If-Match` (428).
     PreconditionRequired,
+    /// Someone else holds the edit lock (423); carries the lock (who, since, until).
+    Locked {
+        detail: String,
+        lock: Box<serde_json::Value>,
+    },
     /// Missing, invalid or revoked credentials (401).
     Unauthorized(String),
     /// Authenticated, but not allowed to do this (403).
@@ -104,6 +109,7 @@ impl fmt::Display for AppError {
                 write!(f, "the range is outside the file's {size} bytes")
             }
             AppError::Conflict { detail, .. }
+            | AppError::Locked { detail, .. }
             | AppError::BadRequest(detail)
             | AppError::Unauthorized(detail)
             | AppError::Forbidden(detail)

@@ -33,6 +33,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub current: Option<serde_json::Value>,
+    /// For 423 responses: the edit lock someone else holds (`user`, `acquired_at`,
+    /// `expires_at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub lock: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -46,6 +51,7 @@ impl Problem {
             errors: Vec::new(),
             current_version: None,
             current: None,
+            lock: None,
         }
     }
 
@@ -69,6 +75,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::PreconditionFailed { .. } | AppError::StaleWith { .. } => "stale-version",
             AppError::PreconditionRequired => "version-required",
+            AppError::Locked { .. } => "locked",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
             AppError::TooManyRequests { .. } => "too-many-requests",
@@ -132,6 +139,7 @@ impl AppError {
                 problem.current_version = Some(*current_version);
                 problem.current = Some((**current).clone());
             }
+            AppError::Locked { lock, .. } => problem.lock = Some((**lock).clone()),
             _ => {}
         }
         problem
@@ -149,6 +157,7 @@ impl ResponseError for AppError {
                 StatusCode::PRECONDITION_FAILED
             }
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            AppError::Locked { .. } => StatusCode::LOCKED,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

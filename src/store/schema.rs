@@ -169,6 +169,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_locks (article_id) {
+        article_id -> Text,
+        user_id -> Text,
+        acquired_at -> Timestamp,
+        expires_at -> Timestamp,
+        taken_from -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     article_assignees (article_id, user_id) {
         article_id -> Text,
         user_id -> Text,
@@ -389,6 +399,8 @@ diesel::joinable!(article_authors -> authors (author_id));
 diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_assignees -> articles (article_id));
 diesel::joinable!(article_assignees -> users (user_id));
+diesel::joinable!(article_locks -> articles (article_id));
+diesel::joinable!(article_locks -> users (user_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> sections (section_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -417,6 +429,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_tags,
     article_assignees,
+    article_locks,
     article_links,
     article_slugs,
     article_revisions,

@@ -277,3 +277,127 @@ async fn approval(app: TestApp) {
     let res = publish(own.id.clone(), editor.clone(), own.version).await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+mod two_people_fighting_over_an_edit_lock {
+    use crate::helpers::{Backend, TestApp};
+    // Short, so the test sees a lock lapse by itself.
+    const HOLD: [(&str, &str); 1] = [("DATELINE_EDIT_LOCK_SECONDS", "2")];
+
+    #[actix_web::test]
+    async fn sqlite() {
+        if let Some(app) = TestApp::spawn_env(Backend::Sqlite, &HOLD).await {
+            super::locks(app).await;
+        }
+    }
+
+    #[actix_web::test]
+    async fn postgres() {
+        if let Some(app) = TestApp::spawn_env(Backend::Postgres, &HOLD).await {
+            super::locks(app).await;
+        }
+    }
+}
+
+async fn locks(app: TestApp) {
+    let (reporter_id, reporter) = app.user("author").await;
+    let (_, rival) = app.user("author").await;
+    let (editor_id, editor) = app.user("editor").await;
+    let story: Story = app
+        .post("/api/v1/articles")
+        .bearer(&reporter)
+        .json(json!({"headline": "Harbour fire"}))
+        .send()
+        .await
+        .typed();
+    let lock_path = format!("/api/v1/articles/{}/lock", story.id);
+    let save = |token: String, version: i64| {
+        app.patch(&format!("/api/v1/articles/{}", story.id))
+            .bearer(&token)
+            .json(json!({"version": version, "standfirst": "Late update"}))
+            .send()
+    };
+
+    // The reporter opens the story: the lock is theirs, renewed by a heartbeat.
+    let taken = app.post(&lock_path).bearer(&reporter).send().await;
+    assert_eq!(taken.status, 200, "{}", taken.text());
+    let taken = taken.json();
+    assert_eq!(taken["user"]["id"], reporter_id.as_str());
+    let renewed = app
+        .post(&lock_path)
+        .bearer(&reporter)
+        .json(json!({}))
+        .send()
+        .await
+        .json();
+    assert_eq!(renewed["acquired_at"], taken["acquired_at"]);
+
+    // An editor's save meets the lock (423, naming the holder); the editor's view shows it.
+    let blocked = save(editor.clone(), story.version).await;
+    let problem = blocked.problem(423);
+    assert_eq!(problem["lock"]["user"]["id"], reporter_id.as_str());
+    assert!(
+        problem["detail"].as_str().unwrap().contains("A author"),
+        "{problem}"
+    );
+    let view = app
+        .get(&format!("/api/v1/articles/{}", story.id))
+        .bearer(&editor)
+        .send()
+        .await
+        .json();
+    assert_eq!(view["lock"]["user"]["id"], reporter_id.as_str());
+
+    // Another author can neither take it nor take it over; an editor takes it over.
+    app.post(&lock_path)
+        .bearer(&rival)
+        .send()
+        .await
+        .problem(403);
+    let refused = app
+        .post(&lock_path)
+        .bearer(&editor)
+        .json(json!({"takeover": false}))
+        .send()
+        .await;
+    refused.problem(423);
+    let over = app
+        .post(&lock_path)
+        .bearer(&editor)
+        .json(json!({"takeover": true}))
+        .send()
+        .await;
+    assert_eq!(over.status, 200, "{}", over.text());
+    assert_eq!(over.json()["user"]["id"], editor_id.as_str());
+
+    // The former holder's next save says who took it; the editor saves.
+    let told = save(reporter.clone(), story.version).await.problem(423);
+    assert!(
+        told["detail"].as_str().unwrap().contains("took over"),
+        "{told}"
+    );
+    let saved = save(editor.clone(), story.version).await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let version = saved.json()["version"].as_i64().unwrap();
+
+    // The reporter cannot release the editor's lock; the editor can.
+    app.delete(&lock_path)
+        .bearer(&reporter)
+        .send()
+        .await
+        .problem(423);
+    let released = app.delete(&lock_path).bearer(&editor).send().await;
+    assert_eq!(released.status, 204);
+    let mine = save(reporter.clone(), version).await;
+    assert_eq!(mine.status, 200, "{}", mine.text());
+    let version = mine.json()["version"].as_i64().unwrap();
+
+    // Without a heartbeat a lock lapses by itself.
+    assert_eq!(
+        app.post(&lock_path).bearer(&reporter).send().await.status,
+        200
+    );
+    save(editor.clone(), version).await.problem(423);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let after = save(editor.clone(), version).await;
+    assert_eq!(after.status, 200, "{}", after.text());
+}

@@ -11,3 +11,15 @@ CREATE TABLE article_assignees (
     PRIMARY KEY (article_id, user_id)
 );
 CREATE INDEX article_assignees_user ON article_assignees (user_id, article_id);
+
+-- Soft edit locks: one holder per story, renewed by the holder's heartbeat, lapsing by
+-- themselves (content/articles/locks.rs). In the database, so they hold across
+-- instances.
+CREATE TABLE article_locks (
+    article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    acquired_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    -- Who held it before an editor took it over: their next save is told so.
+    taken_from TEXT
+);

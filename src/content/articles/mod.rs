@@ -9,6 +9,8 @@ pub mod input;
 pub mod lifecycle_routes;
 pub mod listing;
 pub mod load;
+pub mod lock_routes;
+pub mod locks;
 pub mod model;
 pub mod operations;
 pub mod prepare;

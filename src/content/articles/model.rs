@@ -278,6 +278,9 @@ pub struct ArticleResponse {
     /// The desk's view: the people working on the story, longest-assigned first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignees: Option<Vec<Person>>,
+    /// The desk's view: who holds the edit lock, if anyone does now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<super::locks::EditLock>,
     /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
     #[serde(skip)]
     pub links: Vec<String>,
@@ -422,6 +425,7 @@ impl ArticleResponse {
             included: None,
             stage: None,
             assignees: None,
+            lock: None,
             links: Vec::new(),
         }
     }

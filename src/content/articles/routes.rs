@@ -352,6 +352,7 @@ pub async fn create_article(
         (status = 200, description = "Saved", body = ArticleResponse),
         (status = 404, description = "No such story"),
         (status = 412, description = "Stale version; carries `current_version`"),
+        (status = 423, description = "Someone else holds the edit lock; `lock` says who and until when"),
         (status = 428, description = "No version sent"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
@@ -380,6 +381,7 @@ pub async fn update_article(
             if input.assignees.is_some() {
                 actor.may_assign()?;
             }
+            super::locks::check_save(conn, &current.id, actor.user_id.as_deref())?;
             let row = operations::save(
                 conn,
                 current,
@@ -409,5 +411,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_article)
         .service(super::lifecycle_routes::publish_article)
         .service(super::lifecycle_routes::unpublish_article)
-        .service(super::lifecycle_routes::delete_article);
+        .service(super::lifecycle_routes::delete_article)
+        .service(super::lock_routes::take_lock)
+        .service(super::lock_routes::release_lock);
 }

@@ -67,6 +67,11 @@ impl Actor {
         }
     }
 
+    /// Editors (and `content:write` keys): approve, assign, take over locks.
+    pub fn is_editor(&self) -> bool {
+        self.any
+    }
+
     /// Who works on a story is the desk's call: editors assign.
     pub fn may_assign(&self) -> AppResult<()> {
         if self.any {
