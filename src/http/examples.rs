@@ -63,6 +63,7 @@ fn body(operation_id: &str) -> Option<Value> {
             json!({"version": 5, "headline": "Harbour reopens to ferries after winter storm", "append_correction": "An earlier version gave the wrong reopening day."})
         }
         "publish_article" => json!({"version": 6, "publish_at": "2026-12-01T06:00:00Z"}),
+        "take_lock" => json!({"takeover": false}),
         "unpublish_article" | "restore_revision" | "restore_collection_order" => {
             json!({"version": 7})
         }
