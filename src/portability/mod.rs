@@ -46,6 +46,8 @@ const TABLES: &[&str] = &[
     "article_links",
     "article_slugs",
     "article_revisions",
+    "article_assignees",
+    "article_notes",
     "collections",
     "collection_items",
     "collection_changes",

@@ -169,6 +169,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_notes (id) {
+        id -> Text,
+        article_id -> Text,
+        parent_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        text -> Text,
+        mentions -> Text,
+        resolved -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     article_locks (article_id) {
         article_id -> Text,
         user_id -> Text,
@@ -400,6 +415,7 @@ diesel::joinable!(article_tags -> articles (article_id));
 diesel::joinable!(article_assignees -> articles (article_id));
 diesel::joinable!(article_assignees -> users (user_id));
 diesel::joinable!(article_locks -> articles (article_id));
+diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(article_locks -> users (user_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> sections (section_id));
@@ -430,6 +446,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
     article_assignees,
     article_locks,
+    article_notes,
     article_links,
     article_slugs,
     article_revisions,

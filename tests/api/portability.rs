@@ -120,6 +120,14 @@ async fn build_newsroom(app: &TestApp) -> String {
         .send()
         .await;
     assert_eq!(edited.status, 200, "{}", edited.text());
+    // The desk's notes travel with the newsroom.
+    let note = app
+        .post(&format!("/api/v1/articles/{id}/notes"))
+        .bearer(&editor)
+        .json(json!({"text": "Legal has read this one."}))
+        .send()
+        .await;
+    assert_eq!(note.status, 201, "{}", note.text());
     app.create(
         "/api/v1/collections",
         json!({"name": "Top News", "max_items": 5}),
@@ -252,6 +260,7 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
         "users",
         "articles",
         "article_revisions",
+        "article_notes",
         "collection_changes",
         "images",
         "audit_log",

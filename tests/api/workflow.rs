@@ -11,6 +11,7 @@ use crate::types::{Listed, Page, Story, typed};
 both_backends!(
     a_contributor_hands_in_and_only_an_editor_approves,
     editors_assign_people_and_lists_filter_by_stage_and_assignee,
+    notes_are_threaded_kept_by_their_writers_and_never_public,
 );
 
 async fn move_to(app: &TestApp, token: &str, story: &Story, stage: &str) -> Res {
@@ -400,4 +401,144 @@ async fn locks(app: TestApp) {
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let after = save(editor.clone(), version).await;
     assert_eq!(after.status, 200, "{}", after.text());
+}
+
+async fn notes_are_threaded_kept_by_their_writers_and_never_public(app: TestApp) {
+    let (reporter_id, reporter) = app.user("author").await;
+    let (_, rival) = app.user("author").await;
+    let (editor_id, editor) = app.user("editor").await;
+    let story: Story = app
+        .post("/api/v1/articles")
+        .bearer(&reporter)
+        .json(json!({"headline": "Bridge closure"}))
+        .send()
+        .await
+        .typed();
+    let notes = format!("/api/v1/articles/{}/notes", story.id);
+    let secret = "Source is the mayor's aide, do not name";
+
+    let first = app
+        .post(&notes)
+        .bearer(&reporter)
+        .json(json!({"text": secret, "mentions": [editor_id]}))
+        .send()
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    let first = first.json();
+    assert_eq!(first["author"]["id"], reporter_id.as_str());
+    assert_eq!(first["mentions"][0]["id"], editor_id.as_str());
+    let note_id = first["id"].as_str().unwrap().to_owned();
+    let reply = app
+        .post(&notes)
+        .bearer(&editor)
+        .json(json!({"text": "Fine, keep it out of the copy.", "parent_id": note_id}))
+        .send()
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let reply_id = reply.json()["id"].as_str().unwrap().to_owned();
+    let orphan = app
+        .post(&notes)
+        .bearer(&editor)
+        .json(json!({"text": "Lost", "parent_id": "nope", "mentions": ["nobody"]}))
+        .send()
+        .await;
+    orphan.problem(422);
+    assert_eq!(orphan.fields(), ["mentions[0]", "parent_id"]);
+
+    let listed = app.get(&notes).bearer(&rival).send().await.json();
+    let thread: Vec<(&str, Option<&str>)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n["parent_id"].as_str()))
+        .collect();
+    assert_eq!(
+        thread,
+        [
+            (note_id.as_str(), None),
+            (reply_id.as_str(), Some(note_id.as_str()))
+        ]
+    );
+
+    // Writers edit their own notes; editors resolve.
+    let note_path = format!("{notes}/{note_id}");
+    app.patch(&note_path)
+        .bearer(&rival)
+        .json(json!({"version": 1, "text": "Mine now"}))
+        .send()
+        .await
+        .problem(403);
+    let edited = app
+        .patch(&note_path)
+        .bearer(&reporter)
+        .json(json!({"version": 1, "text": format!("{secret}!")}))
+        .send()
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    app.patch(&note_path)
+        .bearer(&reporter)
+        .json(json!({"version": 2, "resolved": true}))
+        .send()
+        .await
+        .problem(403);
+    let resolved = app
+        .patch(&note_path)
+        .bearer(&editor)
+        .json(json!({"version": 2, "resolved": true}))
+        .send()
+        .await;
+    assert_eq!(resolved.json()["resolved"], true);
+    app.patch(&note_path)
+        .bearer(&editor)
+        .json(json!({"version": 2, "resolved": false}))
+        .send()
+        .await
+        .problem(412);
+
+    // Published, the story's notes are in no public output.
+    app.publish(&story.id, story.version).await;
+    for path in [
+        format!("/api/v1/articles/{}", story.slug),
+        "/api/v1/articles".to_owned(),
+        "/feeds/json".to_owned(),
+        "/feeds/rss".to_owned(),
+        "/feeds/atom".to_owned(),
+    ] {
+        let res = app.get(&path).send().await;
+        assert_eq!(res.status, 200, "{path}: {}", res.text());
+        assert!(
+            res.text().contains("Bridge closure"),
+            "{path} shows the story"
+        );
+        assert!(!res.text().contains("mayor"), "{path} shows a note");
+    }
+    app.get(&notes).send().await.problem(401);
+
+    // A note with replies stays (resolve it); without, its writer deletes it.
+    app.delete(&note_path)
+        .bearer(&reporter)
+        .send()
+        .await
+        .problem(409);
+    app.delete(&format!("{notes}/{reply_id}"))
+        .bearer(&reporter)
+        .send()
+        .await
+        .problem(403);
+    assert_eq!(
+        app.delete(&format!("{notes}/{reply_id}"))
+            .bearer(&editor)
+            .send()
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.delete(&note_path).bearer(&reporter).send().await.status,
+        204
+    );
+    assert_eq!(
+        app.get(&notes).bearer(&editor).send().await.json(),
+        json!([])
+    );
 }

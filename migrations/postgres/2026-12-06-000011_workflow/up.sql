@@ -23,3 +23,19 @@ CREATE TABLE article_locks (
     -- Who held it before an editor took it over: their next save is told so.
     taken_from TEXT
 );
+
+-- Internal notes on a story: threaded (`parent_id`, checked in code so an export loads
+-- in any order), never in a public read, a feed, the partner API or a webhook.
+CREATE TABLE article_notes (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    parent_id TEXT,
+    user_id TEXT REFERENCES users (id) ON DELETE SET NULL,
+    text TEXT NOT NULL,
+    mentions TEXT NOT NULL DEFAULT '[]',
+    resolved BOOLEAN NOT NULL DEFAULT FALSE,
+    version BIGINT NOT NULL DEFAULT 1,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE INDEX article_notes_article ON article_notes (article_id, created_at, id);

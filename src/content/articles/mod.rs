@@ -12,6 +12,8 @@ pub mod load;
 pub mod lock_routes;
 pub mod locks;
 pub mod model;
+pub mod note_routes;
+pub mod notes;
 pub mod operations;
 pub mod prepare;
 pub mod relations;

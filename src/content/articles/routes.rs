@@ -413,5 +413,9 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(super::lifecycle_routes::unpublish_article)
         .service(super::lifecycle_routes::delete_article)
         .service(super::lock_routes::take_lock)
-        .service(super::lock_routes::release_lock);
+        .service(super::lock_routes::release_lock)
+        .service(super::note_routes::list_notes)
+        .service(super::note_routes::create_note)
+        .service(super::note_routes::update_note)
+        .service(super::note_routes::delete_note);
 }
