@@ -96,44 +96,6 @@ impl JwtKeys {
     }
 }
 
-/// What a preview token grants: reading one story until it expires.
-#[derive(Debug, Serialize, Deserialize)]
-struct PreviewClaims {
-    sub: String,
-    exp: u64,
-    iss: String,
-    aud: String,
-}
-
-/// Preview tokens carry their own audience, so they never pass as access tokens (and
-/// access tokens never open previews).
-const PREVIEW_AUDIENCE: &str = "dateline-preview";
-
-impl JwtKeys {
-    /// A signed, expiring token to read one story; returns it with its expiry (unix).
-    pub fn issue_preview(&self, article_id: &str, ttl_secs: u64) -> AppResult<(String, u64)> {
-        let exp = jsonwebtoken::get_current_timestamp() + ttl_secs;
-        let claims = PreviewClaims {
-            sub: article_id.to_owned(),
-            exp,
-            iss: self.issuer.clone(),
-            aud: PREVIEW_AUDIENCE.into(),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map(|token| (token, exp))
-            .map_err(|e| AppError::internal(format!("signing a preview: {e}")))
-    }
-
-    /// The story a preview token opens, if it is genuine and unexpired.
-    pub fn verify_preview(&self, token: &str) -> AppResult<String> {
-        let mut validation = self.validation.clone();
-        validation.set_audience(&[PREVIEW_AUDIENCE]);
-        jsonwebtoken::decode::<PreviewClaims>(token, &self.decoding, &validation)
-            .map(|data| data.claims.sub)
-            .map_err(|_| AppError::NotFound("preview (the link is invalid or has expired)"))
-    }
-}
-
 /// `bytes` of randomness, URL-safe.
 pub fn random_secret(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];

@@ -60,6 +60,7 @@ const TABLES: &[&str] = &[
 /// Credentials: exported only when asked.
 const SECRET_TABLES: &[&str] = &[
     "api_keys",
+    "article_previews",
     "webhooks",
     "webhook_events",
     "webhook_deliveries",

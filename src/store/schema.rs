@@ -184,6 +184,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_previews (id) {
+        id -> Text,
+        article_id -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     article_locks (article_id) {
         article_id -> Text,
         user_id -> Text,
@@ -416,6 +427,8 @@ diesel::joinable!(article_assignees -> articles (article_id));
 diesel::joinable!(article_assignees -> users (user_id));
 diesel::joinable!(article_locks -> articles (article_id));
 diesel::joinable!(article_notes -> articles (article_id));
+diesel::joinable!(article_previews -> articles (article_id));
+diesel::joinable!(article_previews -> users (created_by));
 diesel::joinable!(article_locks -> users (user_id));
 diesel::joinable!(article_tags -> tags (tag_id));
 diesel::joinable!(articles -> sections (section_id));
@@ -447,6 +460,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_assignees,
     article_locks,
     article_notes,
+    article_previews,
     article_links,
     article_slugs,
     article_revisions,

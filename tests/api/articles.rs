@@ -910,7 +910,8 @@ async fn a_preview_link_opens_one_draft_without_a_login(app: TestApp) {
     );
 
     let token = preview["token"].as_str().unwrap();
-    let tampered = format!("{}x", &token[..token.len() - 1]);
+    let last = if token.ends_with('x') { 'y' } else { 'x' };
+    let tampered = format!("{}{last}", &token[..token.len() - 1]);
     app.get(&format!("/api/v1/preview/{tampered}"))
         .send()
         .await
@@ -925,6 +926,60 @@ async fn a_preview_link_opens_one_draft_without_a_login(app: TestApp) {
         .send()
         .await
         .problem(404);
+
+    // The issuer chooses the lifetime; the story lists its links (never their tokens).
+    let id = secret["id"].as_str().unwrap();
+    let links = format!("/api/v1/articles/{id}/previews");
+    let (editor_id, editor) = app.user("editor").await;
+    let short = app
+        .post(&format!("/api/v1/articles/{id}/preview"))
+        .bearer(&editor)
+        .json(json!({"expires_in_hours": 2}))
+        .send()
+        .await;
+    assert_eq!(short.status, 201, "{}", short.text());
+    let short = short.json();
+    let lives = chrono::DateTime::parse_from_rfc3339(short["expires_at"].as_str().unwrap())
+        .unwrap()
+        .signed_duration_since(chrono::Utc::now());
+    assert!(
+        lives > chrono::TimeDelta::minutes(119) && lives <= chrono::TimeDelta::hours(2),
+        "{lives}"
+    );
+    app.post(&format!("/api/v1/articles/{id}/preview"))
+        .bearer(&editor)
+        .json(json!({"expires_in_hours": 0}))
+        .send()
+        .await
+        .problem(422);
+    let listed = app.get(&links).bearer(&app.admin).send().await.json();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["created_by"]["id"], editor_id.as_str());
+    assert!(listed.iter().all(|l| l.get("token").is_none()));
+
+    // A revoked link stops working at once.
+    let revoked = app
+        .delete(&format!("{links}/{}", preview["id"].as_str().unwrap()))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(revoked.status, 204);
+    app.get(preview["path"].as_str().unwrap())
+        .send()
+        .await
+        .problem(404);
+    // A link dies with its issuer's account.
+    let short_path = short["path"].as_str().unwrap();
+    assert_eq!(app.get(short_path).send().await.status, 200);
+    let disabled = app
+        .patch(&format!("/api/v1/users/{editor_id}"))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "disabled": true}))
+        .send()
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text());
+    app.get(short_path).send().await.problem(404);
 }
 
 async fn the_scheduler_flips_due_stories_once(app: TestApp) {

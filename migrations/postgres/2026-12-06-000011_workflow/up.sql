@@ -39,3 +39,15 @@ CREATE TABLE article_notes (
     updated_at TIMESTAMP NOT NULL
 );
 CREATE INDEX article_notes_article ON article_notes (article_id, created_at, id);
+
+-- Preview links an editor controls: a chosen lifetime, listed on the story, revocable
+-- (the row deleted), and dead with the account that issued them.
+CREATE TABLE article_previews (
+    id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_by TEXT REFERENCES users (id) ON DELETE CASCADE,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX article_previews_article ON article_previews (article_id, created_at);

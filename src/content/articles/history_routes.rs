@@ -1,22 +1,18 @@
-//! Around a story: its revisions, the trash, backlinks, and preview links.
+//! Around a story: its revisions, the trash and backlinks.
 
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use chrono::DateTime;
 
 use super::db;
-use super::input::FormatsQuery;
 use super::input::VersionOnly;
-use super::model::{
-    ArticleLink, ArticleResponse, Formats, PreviewResponse, RevisionResponse, RevisionSummary,
-};
+use super::model::{ArticleLink, ArticleResponse, Formats, RevisionResponse, RevisionSummary};
 use super::rules::Actor;
 use super::{load, operations, relations, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
 use crate::http::cache::{self};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::Json;
 use crate::state::AppState;
 
 /// A story's history, newest first: every save and state change, who and when.
@@ -209,82 +205,11 @@ pub async fn article_backlinks(
     Ok(cache::private(&req, StatusCode::OK, &links, None))
 }
 
-/// How long a preview link works.
-const PREVIEW_TTL_SECS: u64 = 24 * 3600;
-
-/// A signed, expiring, read-only link to this story (in any state) for a front end on
-/// another domain; redeeming it needs no login.
-#[utoipa::path(
-    tag = "articles",
-    params(("key" = String, Path, description = "Article id or slug")),
-    responses(
-        (status = 201, description = "The preview token (valid 24 hours)", body = PreviewResponse),
-        (status = 404, description = "No such story"),
-    ),
-    security(("bearer" = []), ("api_key" = ["content:write"]))
-)]
-#[post("/articles/{key}/preview")]
-pub async fn preview_article(
-    who: Writer,
-    req: HttpRequest,
-    key: Path<String>,
-    state: Data<AppState>,
-) -> AppResult<HttpResponse> {
-    let key = key.into_inner();
-    let actor = Actor::of(&who.principal);
-    let row = state
-        .db
-        .read(move |conn| {
-            let row = db::get(conn, &key)?;
-            actor.may_edit(&row).map(|_| row)
-        })
-        .await?;
-    let (token, exp) = state.jwt.issue_preview(&row.id, PREVIEW_TTL_SECS)?;
-    let body = PreviewResponse {
-        path: format!("/api/v1/preview/{token}"),
-        token,
-        expires_at: DateTime::from_timestamp(exp as i64, 0).unwrap_or_default(),
-    };
-    Ok(cache::private(&req, StatusCode::CREATED, &body, None))
-}
-
-/// Redeems a preview token: the story as it is now, whatever its state.
-#[utoipa::path(
-    tag = "articles",
-    params(("token" = String, Path, description = "From POST /articles/{key}/preview"), FormatsQuery),
-    responses(
-        (status = 200, description = "The story", body = ArticleResponse),
-        (status = 404, description = "The link is invalid or has expired, or the story is gone"),
-    ),
-    security(())
-)]
-#[get("/preview/{token}")]
-pub async fn redeem_preview(
-    req: HttpRequest,
-    token: Path<String>,
-    query: Query<FormatsQuery>,
-    state: Data<AppState>,
-) -> AppResult<HttpResponse> {
-    let formats = Formats::parse(query.0.formats.as_deref())?;
-    let id = state.jwt.verify_preview(&token.into_inner())?;
-    let media = state.media.clone();
-    let article = state
-        .db
-        .read(move |conn| {
-            let row = db::get(conn, &id)?;
-            relations::story_response(conn, row, formats, &media)
-        })
-        .await?;
-    Ok(cache::private(&req, StatusCode::OK, &article, None))
-}
-
 /// Registers these routes.
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_revisions)
         .service(get_revision)
         .service(restore_revision)
         .service(untrash_article)
-        .service(article_backlinks)
-        .service(preview_article)
-        .service(redeem_preview);
+        .service(article_backlinks);
 }

@@ -16,6 +16,8 @@ pub mod note_routes;
 pub mod notes;
 pub mod operations;
 pub mod prepare;
+pub mod preview_routes;
+pub mod previews;
 pub mod relations;
 pub mod revisions;
 pub mod routes;

@@ -503,12 +503,3 @@ pub struct Snapshot {
     pub authors: Vec<String>,
     pub tags: Vec<String>,
 }
-
-/// A signed, expiring, read-only link to one draft.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PreviewResponse {
-    pub token: String,
-    /// Redeem without signing in: `GET` this path.
-    pub path: String,
-    pub expires_at: DateTime<Utc>,
-}
