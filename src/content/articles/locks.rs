@@ -133,10 +133,10 @@ pub fn take(
             article_locks::taken_from.eq(taken_from),
         ))
         .execute(conn)?;
-    Ok(live(conn, &[article], at)?
+    live(conn, &[article], at)?
         .pop()
         .map(|(_, held)| held.lock)
-        .ok_or_else(|| AppError::internal("a lock just taken is gone"))?)
+        .ok_or_else(|| AppError::internal("a lock just taken is gone"))
 }
 
 /// Gives the lock up: its holder, or an editor, may. Without a live lock there is

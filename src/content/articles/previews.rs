@@ -83,15 +83,18 @@ pub fn issue(
     })
 }
 
+/// id, issuer id, issuer name, created, expires.
+type ListedRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+
 /// The live links of a story, newest first.
 pub fn list(conn: &mut DbConn, article: &str) -> AppResult<Vec<PreviewLink>> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        NaiveDateTime,
-        NaiveDateTime,
-    )> = article_previews::table
+    let rows: Vec<ListedRow> = article_previews::table
         .left_join(users::table)
         .filter(article_previews::article_id.eq(article))
         .filter(article_previews::expires_at.gt(now()))
