@@ -12,6 +12,7 @@ both_backends!(
     a_contributor_hands_in_and_only_an_editor_approves,
     editors_assign_people_and_lists_filter_by_stage_and_assignee,
     notes_are_threaded_kept_by_their_writers_and_never_public,
+    two_revisions_compare_field_by_field_and_block_by_block,
 );
 
 async fn move_to(app: &TestApp, token: &str, story: &Story, stage: &str) -> Res {
@@ -541,4 +542,85 @@ async fn notes_are_threaded_kept_by_their_writers_and_never_public(app: TestApp)
         app.get(&notes).bearer(&editor).send().await.json(),
         json!([])
     );
+}
+
+async fn two_revisions_compare_field_by_field_and_block_by_block(app: TestApp) {
+    let story: Story = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": "Storm nears coast", "body": [
+            {"type": "paragraph", "html": "The storm is <em>expected</em> tonight."},
+            {"type": "paragraph", "html": "Schools stay open."},
+        ]}))
+        .send()
+        .await
+        .typed();
+    let saved = app
+        .patch(&format!("/api/v1/articles/{}", story.id))
+        .bearer(&app.admin)
+        .json(
+            json!({"version": 1, "headline": "Storm hits coast", "body": [
+                {"type": "heading", "level": 2, "text": "Latest"},
+                {"type": "paragraph", "html": "The storm is <em>expected</em> tonight."},
+                {"type": "paragraph", "html": "Schools stay closed on Monday."},
+            ]}),
+        )
+        .send()
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+
+    let diff = app
+        .get(&format!("/api/v1/articles/{}/revisions/2/diff", story.id))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(diff.status, 200, "{}", diff.text());
+    let diff = diff.json();
+    assert_eq!(
+        (diff["from"].as_i64(), diff["to"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        diff["fields"],
+        json!([{"field": "headline", "before": "Storm nears coast", "after": "Storm hits coast"}])
+    );
+    let blocks = diff["blocks"].as_array().unwrap();
+    let kinds: Vec<(i64, &str)> = blocks
+        .iter()
+        .map(|b| (b["index"].as_i64().unwrap(), b["change"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kinds, [(0, "added"), (2, "changed")]);
+    let words: Vec<(&str, &str)> = blocks[1]["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["op"].as_str().unwrap(), w["text"].as_str().unwrap()))
+        .collect();
+    assert!(words.contains(&("removed", "open.")), "{words:?}");
+    assert!(
+        words
+            .iter()
+            .any(|(op, t)| *op == "added" && t.contains("Monday")),
+        "{words:?}"
+    );
+
+    // Any two revisions; one that does not exist is 404.
+    let same = app
+        .get(&format!(
+            "/api/v1/articles/{}/revisions/2/diff?against=2",
+            story.id
+        ))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        (same["fields"].clone(), same["blocks"].clone()),
+        (json!([]), json!([]))
+    );
+    app.get(&format!("/api/v1/articles/{}/revisions/9/diff", story.id))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
 }

@@ -12,7 +12,7 @@ use super::{load, operations, relations, revisions};
 use crate::auth::principal::{Editor, Reader, Writer};
 use crate::error::AppResult;
 use crate::http::cache::{self};
-use crate::http::extract::Json;
+use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 
 /// A story's history, newest first: every save and state change, who and when.
@@ -83,6 +83,51 @@ pub async fn get_revision(
         })
         .await?;
     Ok(cache::private(&req, StatusCode::OK, &revision, None))
+}
+
+/// Which revision a diff compares against.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// The earlier revision (default: the one before).
+    pub against: Option<i32>,
+}
+
+/// What changed from revision `against` (default the one before) to revision
+/// `number`: field by field, and the body block by block with changed words marked.
+#[utoipa::path(
+    tag = "articles",
+    params(
+        ("key" = String, Path, description = "Article id or slug"),
+        ("number" = i32, Path, description = "Revision number"),
+        DiffQuery,
+    ),
+    responses(
+        (status = 200, description = "The differences", body = super::diff::RevisionDiff),
+        (status = 404, description = "No such story or revision"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/articles/{key}/revisions/{number}/diff")]
+pub async fn diff_revisions(
+    _: Reader,
+    req: HttpRequest,
+    path: Path<(String, i32)>,
+    query: Query<DiffQuery>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let (key, number) = path.into_inner();
+    let against = query.0.against.unwrap_or(number - 1);
+    let diff = state
+        .db
+        .read(move |conn| {
+            let row = db::get(conn, &key)?;
+            let (_, after) = revisions::revision(conn, &row.id, number)?;
+            let (_, before) = revisions::revision(conn, &row.id, against)?;
+            Ok(super::diff::compare(against, &before, number, &after))
+        })
+        .await?;
+    Ok(cache::private(&req, StatusCode::OK, &diff, None))
 }
 
 /// Restores the content of an earlier revision (headline, body, relations…) as a new
@@ -209,6 +254,7 @@ pub async fn article_backlinks(
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_revisions)
         .service(get_revision)
+        .service(diff_revisions)
         .service(restore_revision)
         .service(untrash_article)
         .service(article_backlinks);

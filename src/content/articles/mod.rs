@@ -3,6 +3,7 @@
 pub mod announce;
 pub mod blocks;
 pub mod db;
+pub mod diff;
 pub mod history_routes;
 pub mod include;
 pub mod input;
