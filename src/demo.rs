@@ -176,7 +176,7 @@ async fn publish(state: &AppState, id: String, hours_ago: i64) -> AppResult<()> 
         .write(move |conn| {
             let row = articles::get(conn, &id)?;
             let at = crate::store::now() - TimeDelta::hours(hours_ago);
-            operations::publish(conn, &row, row.version, Some(at), None)?;
+            operations::publish(conn, &row, row.version, Some(at), None, None)?;
             Ok(())
         })
         .await

@@ -165,6 +165,8 @@ diesel::table! {
         public_from -> Nullable<Timestamp>,
         /// `writing`, `ready_for_edit` or `ready_to_publish`.
         stage -> Text,
+        /// A published story goes back to draft by itself at this time.
+        unpublish_at -> Nullable<Timestamp>,
     }
 }
 

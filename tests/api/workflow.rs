@@ -13,6 +13,7 @@ both_backends!(
     editors_assign_people_and_lists_filter_by_stage_and_assignee,
     notes_are_threaded_kept_by_their_writers_and_never_public,
     two_revisions_compare_field_by_field_and_block_by_block,
+    a_story_leaves_public_reads_by_itself_at_its_unpublish_time,
 );
 
 async fn move_to(app: &TestApp, token: &str, story: &Story, stage: &str) -> Res {
@@ -623,4 +624,86 @@ async fn two_revisions_compare_field_by_field_and_block_by_block(app: TestApp) {
         .send()
         .await
         .problem(404);
+}
+
+async fn a_story_leaves_public_reads_by_itself_at_its_unpublish_time(app: TestApp) {
+    let hook = app
+        .post("/api/v1/webhooks")
+        .bearer(&app.admin)
+        .json(json!({"url": "https://93.184.215.14/off", "events": ["article.unpublished"]}))
+        .send()
+        .await;
+    assert_eq!(hook.status, 201, "{}", hook.text());
+    let hook_id = hook.json()["id"].as_str().unwrap().to_owned();
+    let story: Story = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(json!({"headline": "Flash sale"}))
+        .send()
+        .await
+        .typed();
+    let soon = chrono::Utc::now() + chrono::TimeDelta::milliseconds(800);
+    let past = (chrono::Utc::now() - chrono::TimeDelta::minutes(1)).to_rfc3339();
+    let publish = |body: Value| {
+        app.post(&format!("/api/v1/articles/{}/publish", story.id))
+            .bearer(&app.admin)
+            .json(body)
+            .send()
+    };
+    let refused = publish(json!({"version": 1, "unpublish_at": past})).await;
+    refused.problem(422);
+    assert_eq!(refused.fields(), ["unpublish_at"]);
+    let published = publish(json!({"version": 1, "unpublish_at": soon.to_rfc3339()})).await;
+    assert_eq!(published.status, 200, "{}", published.text());
+    assert!(published.json()["unpublish_at"].is_string());
+    let public = format!("/api/v1/articles/{}", story.slug);
+    assert_eq!(app.get(&public).send().await.status, 200);
+    assert!(
+        app.get("/api/v1/articles")
+            .send()
+            .await
+            .text()
+            .contains("flash-sale"),
+        "listed while public"
+    );
+
+    // Its time comes: the scheduler (on any instance, exactly once) takes it down.
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    let run = || {
+        app.state
+            .db
+            .write(dateline::content::articles::operations::publish_due)
+    };
+    let flipped = run().await.unwrap();
+    assert_eq!(flipped, [story.id.as_str()]);
+    assert!(
+        run().await.unwrap().is_empty(),
+        "a story leaves exactly once"
+    );
+    app.get(&public).send().await.problem(404);
+    assert!(
+        !app.get("/api/v1/articles")
+            .send()
+            .await
+            .text()
+            .contains("flash-sale")
+    );
+    let history = actions(&app, &story.id).await;
+    assert_eq!(history[0], "scheduled_unpublish");
+    let now = app
+        .get(&format!("/api/v1/articles/{}", story.id))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(now["status"], "draft");
+    assert!(now.get("unpublish_at").is_none(), "{now}");
+    let events = app
+        .get(&format!("/api/v1/webhooks/{hook_id}/deliveries"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
+    assert_eq!(events["data"][0]["event"], "article.unpublished");
 }

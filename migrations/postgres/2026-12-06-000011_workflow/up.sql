@@ -4,6 +4,11 @@
 ALTER TABLE articles ADD COLUMN stage TEXT NOT NULL DEFAULT 'writing';
 CREATE INDEX articles_stage ON articles (stage, updated_at, id) WHERE deleted_at IS NULL;
 
+-- Timed unpublish: a published story leaves every public read by itself at this time
+-- (the scheduler flips it back to draft, exactly once across instances).
+ALTER TABLE articles ADD COLUMN unpublish_at TIMESTAMP;
+CREATE INDEX articles_unpublish ON articles (unpublish_at) WHERE unpublish_at IS NOT NULL;
+
 CREATE TABLE article_assignees (
     article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
     user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -175,6 +175,7 @@ pub struct Content {
     pub word_count: i32,
     pub reading_time_minutes: i32,
     pub embargo_until: Option<NaiveDateTime>,
+    pub unpublish_at: Option<NaiveDateTime>,
     pub section_id: Option<String>,
     pub source: String,
     pub featured_image_id: Option<ImageId>,
@@ -445,4 +446,42 @@ pub fn desk_of(conn: &mut DbConn, ids: &[&str]) -> QueryResult<Desk> {
         .select((article_assignees::article_id, users::id, users::name))
         .load(conn)?;
     Ok(Desk { stages, people })
+}
+
+/// Sets (or clears) the time a published story leaves public reads by itself.
+pub fn set_unpublish_at(
+    conn: &mut DbConn,
+    id: &ArticleId,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .set(articles::unpublish_at.eq(at))
+        .execute(conn)
+}
+
+/// Published stories whose `unpublish_at` has come (a range of the few that carry one;
+/// see `articles_unpublish`).
+pub fn unpublish_due(conn: &mut DbConn) -> QueryResult<Vec<ArticleId>> {
+    articles::table
+        .filter(articles::unpublish_at.le(now()))
+        .filter(articles::status.eq(Status::Published))
+        .filter(articles::deleted_at.is_null())
+        .select(articles::id)
+        .load(conn)
+}
+
+/// Flips a story whose `unpublish_at` came back to draft; 0 when another instance
+/// already did.
+pub fn flip_unpublished(conn: &mut DbConn, id: &ArticleId) -> QueryResult<usize> {
+    diesel::update(articles::table.find(id))
+        .filter(articles::status.eq(Status::Published))
+        .filter(articles::unpublish_at.le(now()))
+        .set((
+            articles::status.eq(Status::Draft),
+            articles::published_at.eq(None::<NaiveDateTime>),
+            articles::unpublish_at.eq(None::<NaiveDateTime>),
+            articles::version.eq(articles::version + 1),
+            articles::updated_at.eq(now()),
+        ))
+        .execute(conn)
 }

@@ -77,6 +77,11 @@ pub struct UpdateArticle {
     /// Appends a correction, stamped with the current time, shown publicly.
     #[schema(min_length = 1, max_length = 2000)]
     pub append_correction: Option<String>,
+    /// A future time at which the story leaves public reads by itself (back to
+    /// draft); `null` cancels it.
+    #[serde(default, deserialize_with = "crate::content::present")]
+    #[schema(value_type = Option<DateTime<Utc>>, nullable)]
+    pub unpublish_at: Option<Option<DateTime<Utc>>>,
     /// Where the story is on the desk. A contributor or author hands a story in
     /// (`ready_for_edit`); only editors approve it (`ready_to_publish`).
     pub stage: Option<Stage>,
@@ -101,6 +106,7 @@ pub struct ArticleInput {
     pub seo: Option<Seo>,
     pub embargo_until: Option<Option<NaiveDateTime>>,
     pub append_correction: Option<String>,
+    pub unpublish_at: Option<Option<NaiveDateTime>>,
     pub stage: Option<Stage>,
     /// Deduplicated, in the order given.
     pub assignees: Option<Vec<String>>,
@@ -124,6 +130,7 @@ impl CreateArticle {
             seo: self.seo,
             embargo_until: self.embargo_until.map(Some),
             append_correction: None,
+            unpublish_at: None,
             stage: None,
             assignees: self.assignees,
         }
@@ -205,6 +212,13 @@ impl UpdateArticle {
                 }
                 Some(c)
             }),
+            unpublish_at: match self.unpublish_at {
+                Some(Some(at)) => errors
+                    .check("unpublish_at", future_instant(at))
+                    .map(|at| Some(at.naive_utc())),
+                Some(None) => Some(None),
+                None => None,
+            },
             stage: self.stage,
             assignees: self.assignees.map(|ids| {
                 if ids.len() > 20 {
@@ -221,6 +235,15 @@ impl UpdateArticle {
     }
 }
 
+/// A time that is still to come (and a time the store can keep).
+pub fn future_instant(at: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let at = crate::content::parse_instant(at)?;
+    if at <= Utc::now() {
+        return Err("must be in the future".into());
+    }
+    Ok(at)
+}
+
 /// `POST /articles/{id}/publish`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -229,6 +252,8 @@ pub struct PublishRequest {
     pub version: Option<i64>,
     /// When it goes public; a future time schedules it. Default: now.
     pub publish_at: Option<DateTime<Utc>>,
+    /// When it leaves public reads again by itself (back to draft); after `publish_at`.
+    pub unpublish_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /articles/{id}/unpublish` and other versioned actions without fields.

@@ -74,6 +74,7 @@ pub async fn publish_article(
     let PublishRequest {
         version,
         publish_at,
+        unpublish_at,
     } = body.0;
     let publish_at = publish_at
         .map(|at| {
@@ -81,6 +82,20 @@ pub async fn publish_article(
                 .map_err(|m| crate::error::AppError::invalid("publish_at", m))
         })
         .transpose()?;
+    let unpublish_at = unpublish_at
+        .map(|at| {
+            super::input::future_instant(at)
+                .map_err(|m| crate::error::AppError::invalid("unpublish_at", m))
+        })
+        .transpose()?;
+    if let (Some(off), Some(on)) = (unpublish_at, publish_at)
+        && off <= on
+    {
+        return Err(crate::error::AppError::invalid(
+            "unpublish_at",
+            "must be after publish_at",
+        ));
+    }
     let actor = Actor::of(&who.principal);
     let approval_required = state.settings.require_approval;
     change_state(
@@ -96,6 +111,7 @@ pub async fn publish_article(
                 current,
                 expected,
                 publish_at.map(|t| t.naive_utc()),
+                unpublish_at.map(|t| t.naive_utc()),
                 who,
             )
         },

@@ -300,5 +300,9 @@ pub fn next_visibility_change(conn: &mut DbConn) -> AppResult<Option<NaiveDateTi
         .filter(articles::embargo_until.gt(now))
         .select(diesel::dsl::min(articles::embargo_until))
         .first(conn)?;
-    Ok([scheduled, embargo].into_iter().flatten().min())
+    let leaving: Option<NaiveDateTime> = articles::table
+        .filter(articles::unpublish_at.gt(now))
+        .select(diesel::dsl::min(articles::unpublish_at))
+        .first(conn)?;
+    Ok([scheduled, embargo, leaving].into_iter().flatten().min())
 }

@@ -125,6 +125,8 @@ pub enum Action {
     ScheduledPublish,
     /// An embargo ran out.
     EmbargoLifted,
+    /// Its `unpublish_at` came: back to draft by itself.
+    ScheduledUnpublish,
     /// Moved to another stage of the desk.
     Stage(Stage),
     /// Its assignees changed.
@@ -147,6 +149,7 @@ impl std::fmt::Display for Action {
             Action::EmbargoLifted => "embargo_lifted",
             Action::Stage(stage) => return write!(f, "stage {}", stage.as_str()),
             Action::Assign => "assign",
+            Action::ScheduledUnpublish => "scheduled_unpublish",
         };
         f.write_str(name)
     }
@@ -183,6 +186,8 @@ pub struct ArticleRow {
     /// Old revisions (before stages existed) read as `writing`.
     #[serde(default)]
     pub stage: Stage,
+    #[serde(default)]
+    pub unpublish_at: Option<NaiveDateTime>,
 }
 
 impl ArticleRow {
@@ -253,6 +258,9 @@ pub struct ArticleResponse {
     pub status: Status,
     pub published_at: Option<DateTime<Utc>>,
     pub embargo_until: Option<DateTime<Utc>>,
+    /// A published story leaves public reads by itself at this time (back to draft).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpublish_at: Option<DateTime<Utc>>,
     pub section: Option<Summary>,
     pub tags: Vec<Summary>,
     /// The byline, in order.
@@ -402,6 +410,7 @@ impl ArticleResponse {
             status: row.status,
             published_at: row.published_at.map(utc),
             embargo_until: row.embargo_until.map(utc),
+            unpublish_at: row.unpublish_at.map(utc),
             section: relations.section,
             tags: relations.tags,
             authors: relations.authors,

@@ -60,6 +60,7 @@ pub fn create(
                 word_count: rendered.word_count,
                 reading_time_minutes: rendered.reading_time_minutes,
                 embargo_until: input.embargo_until.flatten(),
+                unpublish_at: input.unpublish_at.flatten(),
                 section_id: resolved.section.flatten(),
                 source: input.source.unwrap_or_default(),
                 featured_image_id: featured.clone(),
@@ -141,6 +142,7 @@ pub fn save(
         word_count: rendered.word_count,
         reading_time_minutes: rendered.reading_time_minutes,
         embargo_until: input.embargo_until.unwrap_or(current.embargo_until),
+        unpublish_at: input.unpublish_at.unwrap_or(current.unpublish_at),
         section_id: resolved.section.unwrap_or(current.section_id.clone()),
         source: input.source.unwrap_or(current.source.clone()),
         featured_image_id: featured.clone(),
@@ -222,10 +224,16 @@ pub fn publish(
     current: &ArticleRow,
     expected: i64,
     at: Option<NaiveDateTime>,
+    unpublish_at: Option<NaiveDateTime>,
     who: Option<&str>,
 ) -> AppResult<ArticleRow> {
     let now = now();
     let at = at.unwrap_or(now);
+    if unpublish_at.is_some() {
+        // Inside the publish's transaction, so its revision records it too.
+        check_version(current.version, expected)?;
+        db::set_unpublish_at(conn, &current.id, unpublish_at)?;
+    }
     if at > now {
         set_status(
             conn,
@@ -355,7 +363,9 @@ pub fn rerender_using_image(
 /// Whether [`publish_due`] has anything to do (a read: idle ticks never write, so they
 /// never invalidate cached responses).
 pub fn anything_due(conn: &mut DbConn) -> AppResult<bool> {
-    Ok(db::any_due(conn)? || !crate::syndication::changes::embargoes_lifted(conn)?.is_empty())
+    Ok(db::any_due(conn)?
+        || !db::unpublish_due(conn)?.is_empty()
+        || !crate::syndication::changes::embargoes_lifted(conn)?.is_empty())
 }
 
 /// Marks scheduled stories whose time has come as published, with a revision each,
@@ -372,14 +382,25 @@ pub fn publish_due(conn: &mut DbConn) -> AppResult<Vec<ArticleId>> {
             flipped.push(id);
         }
     }
+    // And stories whose unpublish_at came go back to draft, as an unpublish would.
+    let leaving = db::unpublish_due(conn)?;
+    let mut unpublished = Vec::new();
+    for id in leaving {
+        if db::flip_unpublished(conn, &id)? == 1 {
+            unpublished.push(id);
+        }
+    }
     for id in flipped {
         record(conn, id, Action::ScheduledPublish, None)?;
+    }
+    for id in &unpublished {
+        record(conn, id, Action::ScheduledUnpublish, None)?;
     }
     // Embargoes that ran out went public by themselves: record it, so webhooks say so.
     for id in crate::syndication::changes::embargoes_lifted(conn)? {
         record(conn, &id, Action::EmbargoLifted, None)?;
     }
-    Ok(due)
+    Ok(due.into_iter().chain(unpublished).collect())
 }
 
 /// The tail of every operation: the revision (the story as it now is, who did what),

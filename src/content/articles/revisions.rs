@@ -121,6 +121,7 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
         // What was written comes back; where the story is on the desk, and who works
         // on it, stay as they are now.
         append_correction: None,
+        unpublish_at: None,
         stage: None,
         assignees: None,
     }
