@@ -117,7 +117,7 @@ pub async fn diff_revisions(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let (key, number) = path.into_inner();
-    let against = query.0.against.unwrap_or(number - 1);
+    let against = query.0.against.unwrap_or(number.saturating_sub(1));
     let diff = state
         .db
         .read(move |conn| {
