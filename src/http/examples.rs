@@ -64,6 +64,12 @@ fn body(operation_id: &str) -> Option<Value> {
         }
         "publish_article" => json!({"version": 6, "publish_at": "2026-12-01T06:00:00Z"}),
         "take_lock" => json!({"takeover": false}),
+        "update_working_copy" => {
+            json!({"version": 1, "standfirst": "Updated with the council's statement"})
+        }
+        "publish_working_copy" => {
+            json!({"version": 2, "correction": "An earlier version misstated the date."})
+        }
         "preview_article" => json!({"expires_in_hours": 48}),
         "create_note" => json!({"text": "Check the ferry operator's figures before 6pm."}),
         "update_note" => json!({"version": 1, "resolved": true}),

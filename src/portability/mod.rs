@@ -48,6 +48,7 @@ const TABLES: &[&str] = &[
     "article_revisions",
     "article_assignees",
     "article_notes",
+    "article_working_copies",
     "collections",
     "collection_items",
     "collection_changes",

@@ -186,6 +186,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    article_working_copies (article_id) {
+        article_id -> Text,
+        content -> Text,
+        base_version -> BigInt,
+        version -> BigInt,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     article_previews (id) {
         id -> Text,
         article_id -> Text,
@@ -430,6 +442,7 @@ diesel::joinable!(article_assignees -> users (user_id));
 diesel::joinable!(article_locks -> articles (article_id));
 diesel::joinable!(article_notes -> articles (article_id));
 diesel::joinable!(article_previews -> articles (article_id));
+diesel::joinable!(article_working_copies -> articles (article_id));
 diesel::joinable!(article_previews -> users (created_by));
 diesel::joinable!(article_locks -> users (user_id));
 diesel::joinable!(article_tags -> tags (tag_id));
@@ -463,6 +476,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_locks,
     article_notes,
     article_previews,
+    article_working_copies,
     article_links,
     article_slugs,
     article_revisions,

@@ -14,6 +14,7 @@ both_backends!(
     notes_are_threaded_kept_by_their_writers_and_never_public,
     two_revisions_compare_field_by_field_and_block_by_block,
     a_story_leaves_public_reads_by_itself_at_its_unpublish_time,
+    a_working_copy_stays_out_of_sight_until_published_onto_the_live_story,
 );
 
 async fn move_to(app: &TestApp, token: &str, story: &Story, stage: &str) -> Res {
@@ -706,4 +707,129 @@ async fn a_story_leaves_public_reads_by_itself_at_its_unpublish_time(app: TestAp
         .json();
     assert_eq!(events["data"].as_array().unwrap().len(), 1, "{events}");
     assert_eq!(events["data"][0]["event"], "article.unpublished");
+}
+
+async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(app: TestApp) {
+    let draft: Story = app
+        .post("/api/v1/articles")
+        .bearer(&app.admin)
+        .json(
+            json!({"headline": "Rail strike called", "standfirst": "Unions vote to walk out",
+            "body": [{"type": "paragraph", "html": "Trains stop on Monday."}]}),
+        )
+        .send()
+        .await
+        .typed();
+    let copy_path = format!("/api/v1/articles/{}/working-copy", draft.id);
+    // A draft is edited directly.
+    app.post(&copy_path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
+    let live = app.publish(&draft.id, draft.version).await;
+    let live_version = live["version"].as_i64().unwrap();
+
+    let made = app.post(&copy_path).bearer(&app.admin).send().await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    assert_eq!(made.json()["content"]["headline"], "Rail strike called");
+    app.post(&copy_path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
+    let edited = app
+        .patch(&copy_path)
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "headline": "Rail strike called off",
+            "body": [{"type": "paragraph", "html": "Trains run on Monday after all."}]}))
+        .send()
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    assert_eq!(edited.json()["version"], 2);
+    // Only content goes in a copy; a bad reference is named as on the story.
+    let state_change = app
+        .patch(&copy_path)
+        .bearer(&app.admin)
+        .json(json!({"version": 2, "slug": "elsewhere", "section": "nowhere"}))
+        .send()
+        .await;
+    state_change.problem(422);
+    assert_eq!(state_change.fields(), ["slug"]);
+    let bad_section = app
+        .patch(&copy_path)
+        .bearer(&app.admin)
+        .json(json!({"version": 2, "section": "nowhere"}))
+        .send()
+        .await;
+    bad_section.problem(422);
+    assert_eq!(bad_section.fields(), ["section"]);
+
+    // Readers, feeds and the story's own version see the live story only.
+    let public = format!("/api/v1/articles/{}", draft.slug);
+    let read = app.get(&public).send().await.json();
+    assert_eq!(read["headline"], "Rail strike called");
+    assert_eq!(read["version"].as_i64(), Some(live_version));
+    assert!(
+        !app.get("/feeds/json")
+            .send()
+            .await
+            .text()
+            .contains("called off")
+    );
+
+    // Published: one new revision with the correction, the copy gone.
+    let published = app
+        .post(&format!("{copy_path}/publish"))
+        .bearer(&app.admin)
+        .json(json!({"version": 2, "correction": "An earlier version said trains would stop."}))
+        .send()
+        .await;
+    assert_eq!(published.status, 200, "{}", published.text());
+    let published = published.json();
+    assert_eq!(published["headline"], "Rail strike called off");
+    assert_eq!(published["version"].as_i64(), Some(live_version + 1));
+    assert_eq!(published["status"], "published");
+    assert_eq!(
+        published["corrections"][0]["text"],
+        "An earlier version said trains would stop."
+    );
+    let read = app.get(&public).send().await.json();
+    assert_eq!(read["headline"], "Rail strike called off");
+    assert_eq!(actions(&app, &draft.id).await[0], "publish_working_copy");
+    app.get(&copy_path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
+
+    // A copy made before the live story changed cannot undo that change.
+    let again = app.post(&copy_path).bearer(&app.admin).send().await;
+    assert_eq!(again.status, 201, "{}", again.text());
+    let moved_on = app
+        .patch(&format!("/api/v1/articles/{}", draft.id))
+        .bearer(&app.admin)
+        .json(json!({"version": live_version + 1, "standfirst": "Talks resume"}))
+        .send()
+        .await;
+    assert_eq!(moved_on.status, 200, "{}", moved_on.text());
+    app.post(&format!("{copy_path}/publish"))
+        .bearer(&app.admin)
+        .json(json!({"version": 1}))
+        .send()
+        .await
+        .problem(409);
+    assert_eq!(
+        app.delete(&copy_path)
+            .bearer(&app.admin)
+            .send()
+            .await
+            .status,
+        204
+    );
+    app.delete(&copy_path)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
 }

@@ -1,3 +1,4 @@
+DROP TABLE article_working_copies;
 DROP TABLE article_previews;
 DROP TABLE article_notes;
 DROP TABLE article_locks;

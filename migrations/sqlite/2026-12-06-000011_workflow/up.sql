@@ -56,3 +56,16 @@ CREATE TABLE article_previews (
     expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX article_previews_article ON article_previews (article_id, created_at);
+
+-- A working copy of a live story: edits prepared without touching what readers see,
+-- published onto the story as one revision, or discarded. `content` holds the editable
+-- fields as a story edit would send them.
+CREATE TABLE article_working_copies (
+    article_id TEXT PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    content TEXT NOT NULL,
+    base_version BIGINT NOT NULL,
+    version BIGINT NOT NULL,
+    created_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);

@@ -26,3 +26,5 @@ pub mod rules;
 pub mod scheduler;
 pub mod search;
 pub mod summary;
+pub mod working_copies;
+pub mod working_copy_routes;

@@ -127,6 +127,8 @@ pub enum Action {
     EmbargoLifted,
     /// Its `unpublish_at` came: back to draft by itself.
     ScheduledUnpublish,
+    /// Its working copy was published onto it.
+    PublishWorkingCopy,
     /// Moved to another stage of the desk.
     Stage(Stage),
     /// Its assignees changed.
@@ -150,6 +152,7 @@ impl std::fmt::Display for Action {
             Action::Stage(stage) => return write!(f, "stage {}", stage.as_str()),
             Action::Assign => "assign",
             Action::ScheduledUnpublish => "scheduled_unpublish",
+            Action::PublishWorkingCopy => "publish_working_copy",
         };
         f.write_str(name)
     }

@@ -406,6 +406,7 @@ pub async fn update_article(
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(super::history_routes::register);
     cfg.configure(super::preview_routes::register);
+    cfg.configure(super::working_copy_routes::register);
     cfg.service(list_articles)
         .service(get_article)
         .service(create_article)
