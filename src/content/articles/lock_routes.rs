@@ -8,7 +8,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::db;
-use super::locks::{self, EditLock};
+use super::locks;
+use super::model::EditLock;
 use super::rules::Actor;
 use crate::auth::principal::Writer;
 use crate::error::{AppError, AppResult};

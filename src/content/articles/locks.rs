@@ -5,25 +5,14 @@
 //! and the former holder's next save is told who did. Locks live in the database, so
 //! they hold across instances.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use super::model::Person;
+use super::model::{EditLock, Person};
 use crate::error::{AppError, AppResult};
 use crate::http::utc;
 use crate::store::schema::{article_locks, users};
 use crate::store::{DbConn, now};
-
-/// Who is editing a story, since when, and until when unless they renew.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EditLock {
-    pub user: Person,
-    pub acquired_at: DateTime<Utc>,
-    /// Lapses then unless renewed (`POST …/lock` again).
-    pub expires_at: DateTime<Utc>,
-}
 
 /// A lock row with its holder's name.
 struct Held {

@@ -291,10 +291,19 @@ pub struct ArticleResponse {
     pub assignees: Option<Vec<Person>>,
     /// The desk's view: who holds the edit lock, if anyone does now.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lock: Option<super::locks::EditLock>,
+    pub lock: Option<EditLock>,
     /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
     #[serde(skip)]
     pub links: Vec<String>,
+}
+
+/// Who is editing a story, since when, and until when unless they renew.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EditLock {
+    pub user: Person,
+    pub acquired_at: DateTime<Utc>,
+    /// Lapses then unless renewed (`POST …/lock` again).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A user as the desk shows them.

@@ -348,7 +348,7 @@ pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResul
     let ids: Vec<&str> = stories.iter().map(|s| s.id.as_str()).collect();
     let super::db::Desk { stages, people } = super::db::desk_of(conn, &ids)?;
     let stages: HashMap<String, super::model::Stage> = stages.into_iter().collect();
-    let mut locks: HashMap<String, super::locks::EditLock> =
+    let mut locks: HashMap<String, super::model::EditLock> =
         super::locks::on(conn, &ids)?.into_iter().collect();
     for story in stories.iter_mut() {
         story.stage = stages.get(story.id.as_str()).copied();
