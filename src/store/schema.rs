@@ -205,6 +205,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        working_copy -> Bool,
     }
 }
 

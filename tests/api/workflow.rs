@@ -777,6 +777,24 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
             .text()
             .contains("called off")
     );
+    // A preview link opens the copy as it will read.
+    let link = app
+        .post(&format!("/api/v1/articles/{}/preview", draft.id))
+        .bearer(&app.admin)
+        .json(json!({"working_copy": true}))
+        .send()
+        .await;
+    assert_eq!(link.status, 201, "{}", link.text());
+    let link = link.json()["path"].as_str().unwrap().to_owned();
+    let previewed = app.get(&link).send().await.json();
+    assert_eq!(previewed["headline"], "Rail strike called off");
+    assert!(
+        previewed["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("after all"),
+        "{previewed}"
+    );
 
     // Published: one new revision with the correction, the copy gone.
     let published = app
@@ -799,6 +817,17 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
     assert_eq!(actions(&app, &draft.id).await[0], "publish_working_copy");
     app.get(&copy_path)
         .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
+    // With the copy published, its preview link shows the story.
+    assert_eq!(
+        app.get(&link).send().await.json()["headline"],
+        "Rail strike called off"
+    );
+    app.post(&format!("/api/v1/articles/{}/preview", draft.id))
+        .bearer(&app.admin)
+        .json(json!({"working_copy": true}))
         .send()
         .await
         .problem(404);

@@ -53,7 +53,9 @@ CREATE TABLE article_previews (
     token_hash TEXT NOT NULL UNIQUE,
     created_by TEXT REFERENCES users (id) ON DELETE CASCADE,
     created_at TIMESTAMP NOT NULL,
-    expires_at TIMESTAMP NOT NULL
+    expires_at TIMESTAMP NOT NULL,
+    -- Opens the story's working copy (while it has one) rather than the story.
+    working_copy BOOLEAN NOT NULL DEFAULT FALSE
 );
 CREATE INDEX article_previews_article ON article_previews (article_id, created_at);
 

@@ -50,12 +50,10 @@ pub async fn preview_article(
         .write(move |conn| {
             let row = db::get(conn, &key)?;
             actor.may_edit(&row)?;
-            previews::issue(
-                conn,
-                &row.id,
-                actor.user_id.as_deref(),
-                request.expires_in_hours,
-            )
+            if request.working_copy {
+                super::working_copies::get(conn, &row.id)?;
+            }
+            previews::issue(conn, &row.id, actor.user_id.as_deref(), request)
         })
         .await?;
     Ok(cache::private(&req, StatusCode::CREATED, &link, None))
@@ -146,9 +144,13 @@ pub async fn redeem_preview(
     let article = state
         .db
         .read(move |conn| {
-            let id = previews::redeem(conn, &token)?;
+            let (id, copy) = previews::redeem(conn, &token)?;
             let row = db::get(conn, &id)?;
-            relations::story_response(conn, row, formats, &media)
+            if copy {
+                super::working_copies::preview(conn, row, formats, &media)
+            } else {
+                relations::story_response(conn, row, formats, &media)
+            }
         })
         .await?;
     Ok(cache::private(&req, StatusCode::OK, &article, None))

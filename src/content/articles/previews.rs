@@ -25,6 +25,10 @@ pub struct PreviewRequest {
     /// How long the link works, 1 to 720 hours (default 24).
     #[schema(minimum = 1, maximum = 720)]
     pub expires_in_hours: Option<i64>,
+    /// Open the story's working copy (see `…/working-copy`) instead of the story; once
+    /// the copy is published or discarded, the link shows the story.
+    #[serde(default)]
+    pub working_copy: bool,
 }
 
 /// A new preview link; `token` is shown only now.
@@ -52,9 +56,9 @@ pub fn issue(
     conn: &mut DbConn,
     article: &str,
     user: Option<&str>,
-    hours: Option<i64>,
+    request: PreviewRequest,
 ) -> AppResult<PreviewResponse> {
-    let hours = hours.unwrap_or(24);
+    let hours = request.expires_in_hours.unwrap_or(24);
     if !(1..=MAX_HOURS).contains(&hours) {
         return Err(AppError::invalid(
             "expires_in_hours",
@@ -73,6 +77,7 @@ pub fn issue(
             article_previews::created_by.eq(user),
             article_previews::created_at.eq(at),
             article_previews::expires_at.eq(expires),
+            article_previews::working_copy.eq(request.working_copy),
         ))
         .execute(conn)?;
     Ok(PreviewResponse {
@@ -147,22 +152,26 @@ pub fn revoke(
     Ok(())
 }
 
-/// The story a token opens: live, unrevoked, and issued by an account still active.
-pub fn redeem(conn: &mut DbConn, token: &str) -> AppResult<String> {
+/// The story a token opens (and whether its working copy): live, unrevoked, and issued
+/// by an account still active.
+pub fn redeem(conn: &mut DbConn, token: &str) -> AppResult<(String, bool)> {
     let gone = || AppError::NotFound("preview (the link is invalid, revoked or has expired)");
-    let found: Option<(String, Option<String>, Option<bool>)> = article_previews::table
+    let found: Option<(String, bool, Option<String>, Option<bool>)> = article_previews::table
         .left_join(users::table)
         .filter(article_previews::token_hash.eq(hash_secret(token)))
         .filter(article_previews::expires_at.gt(now()))
         .select((
             article_previews::article_id,
+            article_previews::working_copy,
             article_previews::created_by,
             users::disabled.nullable(),
         ))
         .first(conn)
         .optional()?;
     match found {
-        Some((article, None, _)) | Some((article, Some(_), Some(false))) => Ok(article),
+        Some((article, copy, None, _)) | Some((article, copy, Some(_), Some(false))) => {
+            Ok((article, copy))
+        }
         _ => Err(gone()),
     }
 }

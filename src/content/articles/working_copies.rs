@@ -273,3 +273,52 @@ pub fn discard(conn: &mut DbConn, article: &str) -> AppResult<()> {
     }
     Ok(())
 }
+
+/// The story as it will read once its working copy is published (the story itself
+/// when it has none any more): what a working-copy preview link shows.
+pub fn preview(
+    conn: &mut DbConn,
+    live: ArticleRow,
+    formats: super::model::Formats,
+    media: &crate::media::files::MediaStore,
+) -> AppResult<super::model::ArticleResponse> {
+    let Some(copy) = find(conn, &live.id)? else {
+        return super::relations::story_response(conn, live, formats, media);
+    };
+    let edit: UpdateArticle = crate::http::extract::parse_json(copy.content.as_bytes())?;
+    let input = edit.parse()?;
+    // A preview shows what it can: a photo deleted since the copy was saved is left out
+    // rather than failing the page.
+    let mut errors = Errors::default();
+    let resolved = super::prepare::resolve(conn, &input, &mut errors)?;
+    let mut body = input.body.clone().unwrap_or_default();
+    let standfirst = input.standfirst.clone().unwrap_or(live.standfirst.clone());
+    let rendered =
+        super::prepare::render_body(conn, &live.id, &mut body, &standfirst, media, &mut errors)?;
+    let (authors, tags) = db::byline_and_tags(conn, &live.id)?;
+    let mut row = live;
+    row.headline = input.headline.unwrap_or(row.headline);
+    row.standfirst = standfirst;
+    row.body = serde_json::to_string(&body).map_err(AppError::internal)?;
+    row.body_html = rendered.html;
+    row.body_text = rendered.text;
+    row.word_count = rendered.word_count;
+    row.reading_time_minutes = rendered.reading_time_minutes;
+    row.section_id = resolved.section.unwrap_or(row.section_id);
+    row.featured_image_id = resolved.featured_image.unwrap_or(row.featured_image_id);
+    row.source = input.source.unwrap_or(row.source);
+    row.canonical_url = input.canonical_url.unwrap_or(row.canonical_url);
+    if let Some(seo) = input.seo {
+        row.seo_title = seo.title;
+        row.seo_description = seo.description;
+    }
+    let snapshot = super::model::Snapshot {
+        article: row,
+        authors: resolved.authors.unwrap_or(authors),
+        tags: resolved.tags.unwrap_or(tags),
+    };
+    let relations = super::revisions::snapshot_relations(conn, &snapshot, media)?;
+    let mut article = super::model::ArticleResponse::new(snapshot.article, relations, formats);
+    super::relations::hydrate_related(conn, std::slice::from_mut(&mut article), media)?;
+    Ok(article)
+}
