@@ -14,7 +14,7 @@ use super::rules::Actor;
 use crate::auth::principal::Writer;
 use crate::error::{AppError, AppResult};
 use crate::http::cache;
-use crate::http::extract::parse_json;
+use crate::http::extract::optional_json;
 use crate::state::AppState;
 
 /// `POST /articles/{key}/lock`; the body is optional (none takes or renews).
@@ -53,11 +53,7 @@ pub async fn take_lock(
     body: Bytes,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let request: LockRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        LockRequest::default()
-    } else {
-        parse_json(&body)?
-    };
+    let request: LockRequest = optional_json(&body)?;
     let actor = Actor::of(&who.principal);
     let user = person(&actor)?;
     let key = key.into_inner();

@@ -14,7 +14,7 @@ use super::rules::Actor;
 use crate::auth::principal::Writer;
 use crate::error::AppResult;
 use crate::http::cache;
-use crate::http::extract::{Query, parse_json};
+use crate::http::extract::{Query, optional_json};
 use crate::state::AppState;
 
 /// A read-only link to this story (in any state) for a front end on another domain;
@@ -38,11 +38,7 @@ pub async fn preview_article(
     body: Bytes,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
-    let request: PreviewRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        PreviewRequest::default()
-    } else {
-        parse_json(&body)?
-    };
+    let request: PreviewRequest = optional_json(&body)?;
     let key = key.into_inner();
     let actor = Actor::of(&who.principal);
     let link = state
