@@ -231,9 +231,10 @@ fn state_input_rules(spec: &mut utoipa::openapi::OpenApi) {
     let Ok(mut doc) = serde_json::to_value(&*spec) else {
         return;
     };
+    // Empty asks for none of them.
     let list = |words: &str| {
         let one = format!("({words})");
-        format!("^{one}(,{one})*$")
+        format!("^({one}(,{one})*)?$")
     };
     let rule = |place: &str, name: &str| -> Option<Value> {
         Some(match (place, name) {

@@ -147,6 +147,15 @@ async fn a_draft_is_rendered_once_sanitised_and_kept_private(app: TestApp) {
         plain.starts_with("The Kremlin hoped for the best"),
         "{plain}"
     );
+    // An empty list asks for no body at all (a front end's list of headlines).
+    let bare = app
+        .get(&format!("{path}?formats="))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(bare.status, 200, "{}", bare.text());
+    let bare: Story = bare.typed();
+    assert!(bare.body.is_none() && bare.body_html.is_none() && bare.body_text.is_none());
     app.get(&format!("{path}?formats=pdf"))
         .bearer(&app.admin)
         .send()

@@ -339,7 +339,12 @@ impl Include {
     /// Parses `include=authors,tags,section,featured_image`.
     pub fn parse(raw: Option<&str>) -> AppResult<Include> {
         let mut include = Include::default();
-        for part in raw.into_iter().flat_map(|r| r.split(',')) {
+        // Empty asks for nothing (a list without expansions).
+        for part in raw
+            .filter(|r| !r.is_empty())
+            .into_iter()
+            .flat_map(|r| r.split(','))
+        {
             match part {
                 "authors" => include.authors = true,
                 "tags" => include.tags = true,
@@ -385,7 +390,8 @@ impl Formats {
             html: false,
             text: false,
         };
-        for part in raw.split(',') {
+        // Empty asks for no body at all (a list of headlines).
+        for part in raw.split(',').filter(|_| !raw.is_empty()) {
             match part {
                 "blocks" => formats.blocks = true,
                 "html" => formats.html = true,
