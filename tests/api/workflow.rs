@@ -815,11 +815,12 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
     let read = app.get(&public).send().await.json();
     assert_eq!(read["headline"], "Rail strike called off");
     assert_eq!(actions(&app, &draft.id).await[0], "publish_working_copy");
+    // The story is there; it has no working copy now (a state, so 409, not 404).
     app.get(&copy_path)
         .bearer(&app.admin)
         .send()
         .await
-        .problem(404);
+        .problem(409);
     // With the copy published, its preview link shows the story.
     assert_eq!(
         app.get(&link).send().await.json()["headline"],
@@ -830,7 +831,7 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
         .json(json!({"working_copy": true}))
         .send()
         .await
-        .problem(404);
+        .problem(409);
 
     // A copy made before the live story changed cannot undo that change.
     let again = app.post(&copy_path).bearer(&app.admin).send().await;
@@ -860,5 +861,5 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
         .bearer(&app.admin)
         .send()
         .await
-        .problem(404);
+        .problem(409);
 }

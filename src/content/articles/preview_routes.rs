@@ -27,6 +27,7 @@ use crate::state::AppState;
     responses(
         (status = 201, description = "The preview link (its token is shown only now)", body = PreviewResponse),
         (status = 404, description = "No such story"),
+        (status = 409, description = "`working_copy` asked for, and the story has none"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]

@@ -214,6 +214,9 @@ pub async fn get_article(
     query: Query<FormatsQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    // Checked whichever form is asked for: the document's rules hold for ninjs too.
+    let formats = Formats::parse(query.0.formats.as_deref())?;
+    let include = Include::parse(query.0.include.as_deref())?;
     if let Some(format) = query.0.format.as_deref() {
         if format != "ninjs" {
             return Err(AppError::invalid(
@@ -229,8 +232,6 @@ pub async fn get_article(
         )
         .await;
     }
-    let formats = Formats::parse(query.0.formats.as_deref())?;
-    let include = Include::parse(query.0.include.as_deref())?;
     let key = key.into_inner();
     let insider = who.insider;
     let media = state.media.clone();

@@ -108,6 +108,16 @@ fn shown(row: CopyRow) -> WorkingCopy {
     }
 }
 
+/// The story exists but has no working copy: a state to change (start one), not a
+/// missing story, so 409 rather than 404.
+fn no_copy() -> AppError {
+    AppError::Conflict {
+        detail: "this story has no working copy; start one with POST /articles/{key}/working-copy"
+            .into(),
+        field: None,
+    }
+}
+
 fn find(conn: &mut DbConn, article: &str) -> AppResult<Option<CopyRow>> {
     Ok(copies::table
         .filter(copies::article_id.eq(article))
@@ -116,11 +126,9 @@ fn find(conn: &mut DbConn, article: &str) -> AppResult<Option<CopyRow>> {
         .optional()?)
 }
 
-/// The working copy of a story (404 when there is none).
+/// The working copy of a story (409 when it has none).
 pub fn get(conn: &mut DbConn, article: &str) -> AppResult<WorkingCopy> {
-    find(conn, article)?
-        .map(shown)
-        .ok_or(AppError::NotFound("working copy"))
+    find(conn, article)?.map(shown).ok_or_else(no_copy)
 }
 
 /// Starts a working copy from the live story (409 when the story is not live, or
@@ -204,7 +212,7 @@ pub fn save(
     expected: i64,
     changes: Map<String, Value>,
 ) -> AppResult<WorkingCopy> {
-    let current = find(conn, article)?.ok_or(AppError::NotFound("working copy"))?;
+    let current = find(conn, article)?.ok_or_else(no_copy)?;
     check_version(current.version, expected)?;
     let content = merged(conn, &current.content, changes)?;
     versioned(
@@ -241,7 +249,7 @@ pub fn take_for_publishing(
     expected: i64,
     correction: Option<String>,
 ) -> AppResult<UpdateArticle> {
-    let current = find(conn, &story.id)?.ok_or(AppError::NotFound("working copy"))?;
+    let current = find(conn, &story.id)?.ok_or_else(no_copy)?;
     check_version(current.version, expected)?;
     if story.version != current.base_version {
         return Err(AppError::Conflict {
@@ -264,12 +272,12 @@ pub fn take_for_publishing(
     Ok(edit)
 }
 
-/// Drops the copy (404 when there is none).
+/// Drops the copy (409 when there is none).
 pub fn discard(conn: &mut DbConn, article: &str) -> AppResult<()> {
     let gone =
         diesel::delete(copies::table.filter(copies::article_id.eq(article))).execute(conn)?;
     if gone == 0 {
-        return Err(AppError::NotFound("working copy"));
+        return Err(no_copy());
     }
     Ok(())
 }

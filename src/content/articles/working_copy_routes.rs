@@ -60,7 +60,8 @@ pub async fn create_working_copy(
     params(("key" = String, Path, description = "Article id or slug")),
     responses(
         (status = 200, description = "The working copy", body = WorkingCopy),
-        (status = 404, description = "No such story, or it has no working copy"),
+        (status = 404, description = "No such story"),
+        (status = 409, description = "The story has no working copy"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
@@ -99,7 +100,8 @@ pub async fn get_working_copy(
     request_body = super::working_copies::CopyEdit,
     responses(
         (status = 200, description = "Saved", body = WorkingCopy),
-        (status = 404, description = "No such story, or it has no working copy"),
+        (status = 404, description = "No such story"),
+        (status = 409, description = "The story has no working copy"),
         (status = 412, description = "Stale version; carries `current_version`"),
         (status = 428, description = "No version sent"),
     ),
@@ -142,8 +144,8 @@ pub async fn update_working_copy(
     request_body = PublishCopy,
     responses(
         (status = 200, description = "The live story, updated", body = ArticleResponse),
-        (status = 404, description = "No such story, or it has no working copy"),
-        (status = 409, description = "The live story changed since the copy was made"),
+        (status = 404, description = "No such story"),
+        (status = 409, description = "The story has no working copy, or the live story changed since it was made"),
         (status = 412, description = "Stale working-copy version; carries `current_version`"),
         (status = 423, description = "Someone else holds the story's edit lock"),
     ),
@@ -196,7 +198,8 @@ pub async fn publish_working_copy(
     params(("key" = String, Path, description = "Article id or slug")),
     responses(
         (status = 204, description = "Discarded"),
-        (status = 404, description = "No such story, or it has no working copy"),
+        (status = 404, description = "No such story"),
+        (status = 409, description = "The story has no working copy"),
     ),
     security(("bearer" = []), ("api_key" = ["content:write"]))
 )]
