@@ -55,6 +55,29 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Like [`both_backends!`], for tests that need settings of their own:
+/// `both_backends_env!(super::ENV; name, …)` with `ENV` a `[(&str, &str); N]` of
+/// variables (the path is read inside the generated module, hence `super::`).
+#[macro_export]
+macro_rules! both_backends_env {
+    ($env:path; $($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_env($crate::helpers::Backend::Sqlite, &$env).await {
+                    super::$name(app).await;
+                }
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(app) = $crate::helpers::TestApp::spawn_env($crate::helpers::Backend::Postgres, &$env).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}
+
 /// Where media files go in a test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {

@@ -224,26 +224,11 @@ async fn editors_assign_people_and_lists_filter_by_stage_and_assignee(app: TestA
         .problem(403);
 }
 
-mod with_approval_required_an_author_publishes_only_what_an_editor_approved {
-    use crate::helpers::{Backend, TestApp};
-    const APPROVAL: [(&str, &str); 1] = [("DATELINE_REQUIRE_APPROVAL", "true")];
+/// Approval required.
+const APPROVAL: [(&str, &str); 1] = [("DATELINE_REQUIRE_APPROVAL", "true")];
+crate::both_backends_env!(super::APPROVAL; with_approval_required_an_author_publishes_only_what_an_editor_approved);
 
-    #[actix_web::test]
-    async fn sqlite() {
-        if let Some(app) = TestApp::spawn_env(Backend::Sqlite, &APPROVAL).await {
-            super::approval(app).await;
-        }
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = TestApp::spawn_env(Backend::Postgres, &APPROVAL).await {
-            super::approval(app).await;
-        }
-    }
-}
-
-async fn approval(app: TestApp) {
+async fn with_approval_required_an_author_publishes_only_what_an_editor_approved(app: TestApp) {
     let (_, author) = app.user("author").await;
     let (_, editor) = app.user("editor").await;
     let story: Story = app
@@ -282,27 +267,11 @@ async fn approval(app: TestApp) {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
-mod two_people_fighting_over_an_edit_lock {
-    use crate::helpers::{Backend, TestApp};
-    // Short, so the test sees a lock lapse by itself.
-    const HOLD: [(&str, &str); 1] = [("DATELINE_EDIT_LOCK_SECONDS", "2")];
+/// Short, so the test sees a lock lapse by itself.
+const HOLD: [(&str, &str); 1] = [("DATELINE_EDIT_LOCK_SECONDS", "2")];
+crate::both_backends_env!(super::HOLD; two_people_fighting_over_an_edit_lock);
 
-    #[actix_web::test]
-    async fn sqlite() {
-        if let Some(app) = TestApp::spawn_env(Backend::Sqlite, &HOLD).await {
-            super::locks(app).await;
-        }
-    }
-
-    #[actix_web::test]
-    async fn postgres() {
-        if let Some(app) = TestApp::spawn_env(Backend::Postgres, &HOLD).await {
-            super::locks(app).await;
-        }
-    }
-}
-
-async fn locks(app: TestApp) {
+async fn two_people_fighting_over_an_edit_lock(app: TestApp) {
     let (reporter_id, reporter) = app.user("author").await;
     let (_, rival) = app.user("author").await;
     let (editor_id, editor) = app.user("editor").await;

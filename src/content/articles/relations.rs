@@ -350,19 +350,17 @@ pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResul
     let stages: HashMap<String, super::model::Stage> = stages.into_iter().collect();
     let mut locks: HashMap<String, super::model::EditLock> =
         super::locks::on(conn, &ids)?.into_iter().collect();
+    let mut assigned: HashMap<String, Vec<super::model::Person>> = HashMap::new();
+    for (article, id, name) in people {
+        assigned
+            .entry(article)
+            .or_default()
+            .push(super::model::Person { id, name });
+    }
     for story in stories.iter_mut() {
         story.stage = stages.get(story.id.as_str()).copied();
         story.lock = locks.remove(story.id.as_str());
-        story.assignees = Some(
-            people
-                .iter()
-                .filter(|(article, _, _)| *article == story.id)
-                .map(|(_, id, name)| super::model::Person {
-                    id: id.clone(),
-                    name: name.clone(),
-                })
-                .collect(),
-        );
+        story.assignees = Some(assigned.remove(story.id.as_str()).unwrap_or_default());
     }
     Ok(())
 }
