@@ -17,10 +17,17 @@ BUDGET="${2:-240}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 VENV="$TARGET/fuzz-venv"
 SCHEMATHESIS_VERSION="4.32.5"
+# Hypothesis pinned too: from 6.156 its wheels are compiled with mypyc, and under the
+# CPython 3.11.7 of this machine their lambda descriptions (ast.parse) fail with
+# "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905), which
+# schemathesis reports as a runtime error. 6.155.7 is the last pure-Python release.
+HYPOTHESIS_VERSION="6.155.7"
 
-if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" ||
+  ! "$VENV/bin/python" -c "import hypothesis, sys; sys.exit(hypothesis.__version__ != '$HYPOTHESIS_VERSION')" 2>/dev/null; then
   python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION" "hypothesis==$HYPOTHESIS_VERSION"
 fi
 cargo build --quiet --bin dateline
 BIN="$TARGET/debug/dateline"
