@@ -7,6 +7,8 @@
 # request, drawn over the whole archive, response cache off so each is a miss); a cold
 # section list and tag page (cache off); the hot page and the section list again while
 # an editor saves a draft 5 times a second and publishes every 10 s (bench/writer.py).
+# The long tail, the section list and the hot page are measured again as a browser or
+# CDN asks (Accept-Encoding: gzip, deflate, br, zstd), against the same encoded bytes.
 # For each: req/s, p50, p99, and the server's CPU time per request (user + system from
 # /proc, which a busy machine does not inflate the way it does latency); on PostgreSQL
 # also the database's CPU per request. Seeded databases are kept in target/bench-data/.
@@ -49,6 +51,9 @@ if [ ! -f "$data/seeded-$backend-$articles" ]; then
 fi
 # The newsroom as seeded: take out what an earlier run's editor added.
 sql "delete from articles where headline like 'Load story %'" >/dev/null
+# Every public story's stored render, as a running newsroom has them (the server makes
+# them after each save and sweeps for missing ones when it starts).
+/usr/bin/time -f "rendered in %e s, peak RSS %M KiB" ./target/release/dateline render
 
 tick=$(getconf CLK_TCK)
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -60,6 +65,14 @@ pg_ticks() { # every PostgreSQL process's CPU so far (0 on SQLite)
   else echo 0; fi
 }
 
+# Peak RSS, and now: the process's own memory (RssAnon) and the database file's pages
+# it has mapped (RssFile: SQLite reads a file of up to a quarter of memory through a
+# map; counted once per pooled connection; the kernel's page cache, which
+# it may drop at any time, not memory the server holds).
+memory() {
+  awk '/VmHWM/ {h = $2} /RssAnon/ {a = $2} /RssFile/ {f = $2}
+       END {printf "peak RSS %d MiB; now own %d MiB, mapped file pages %d MiB", h / 1024, a / 1024, f / 1024}' "/proc/$server/status"
+}
 start_server() { # extra env… ; waits until ready
   env "$@" ./target/release/dateline >>"$data/server.log" 2>&1 &
   server=$!
@@ -71,11 +84,7 @@ stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
 measure() {
   local url=$1 script=${2:-} out before pg_before after pg_after n
   before=$(ticks "$server"); pg_before=$(pg_ticks)
-  if [ -n "$script" ]; then
-    out=$(wrk -t2 -c64 -d"${secs}s" --latency -s "$script" "$url")
-  else
-    out=$(wrk -t2 -c64 -d"${secs}s" --latency "$url")
-  fi
+  out=$(wrk -t2 -c64 -d"${secs}s" --latency ${script:+-s "$script"} ${accept:+-H "Accept-Encoding: $accept"} "$url")
   after=$(ticks "$server"); pg_after=$(pg_ticks)
   if grep -q "Non-2xx" <<<"$out"; then echo "non-2xx answers during $url: $(grep Non-2xx <<<"$out")" >&2; fi
   n=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -85,25 +94,26 @@ measure() {
 }
 # The limit for the bytes in $data/body: req/s of the minimal server sending them.
 limit_for() {
-  ./target/release/examples/limit "127.0.0.1:$limit_port" "$data/body" "$1" &
+  ./target/release/examples/limit "127.0.0.1:$limit_port" "$data/body" "$1" ${2:+"$2"} &
   limit=$!
   until curl -fs -o /dev/null "http://127.0.0.1:$limit_port/"; do sleep 0.01; done
   wrk -t2 -c64 -d2s "http://127.0.0.1:$limit_port/" >/dev/null
   local lrps
-  read -r lrps _ < <(server=$limit measure "http://127.0.0.1:$limit_port/")
+  read -r lrps _ < <(server=$limit accept= measure "http://127.0.0.1:$limit_port/")
   kill "$limit"; wait "$limit" 2>/dev/null || true; limit=
   echo "$lrps"
 }
+# With `accept` set (as a browser or CDN asks: "gzip, deflate, br, zstd"), requests carry
+# it and the limit sends the same encoded bytes.
 row() { # name url [script] — measures one case against its limit and prints the row
-  local name=$1 url=$2 script=${3:-} type rps p50 p99 cpu pg lrps
-  if [ -n "$script" ]; then
-    type=$(curl -fs -o "$data/body" -w '%{content_type}' "http://127.0.0.1:$port$(head -1 "$BENCH_PATHS")")
-  else
-    type=$(curl -fs -o "$data/body" -w '%{content_type}' "$url")
-  fi
-  [ "$warm" = yes ] && wrk -t2 -c64 -d2s ${script:+-s "$script"} "$url" >/dev/null
+  local name=$1 url=$2 script=${3:-} type rps p50 p99 cpu pg lrps coding
+  local first=$url
+  [ -n "$script" ] && first="http://127.0.0.1:$port$(head -1 "$BENCH_PATHS")"
+  read -r type coding < <(curl -fs -o "$data/body" ${accept:+-H "Accept-Encoding: $accept"} \
+    -w '%{content_type} %header{content-encoding}\n' "$first")
+  [ "$warm" = yes ] && wrk -t2 -c64 -d2s ${script:+-s "$script"} ${accept:+-H "Accept-Encoding: $accept"} "$url" >/dev/null
   read -r rps p50 p99 cpu pg < <(measure "$url" "$script")
-  lrps=$(limit_for "$type")
+  lrps=$(limit_for "$type" "$coding")
   printf '%-44s %9s %8s %8s %8s %8s %9s %6s\n' "$name" "$rps" "$p50" "$p99" "$cpu" "$pg" "$lrps" \
     "$(awk -v a="$rps" -v b="$lrps" 'BEGIN {printf "%.2f", a / b}')"
   last_rps=$rps
@@ -125,6 +135,8 @@ fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $backend, $articles stories; wrk -t2 -c64 -d${secs}s over loopback"
 echo "cpu ms: the server's user+system CPU per request; db ms: PostgreSQL's (all its processes)"
 api="http://127.0.0.1:$port/api/v1"
+browser="gzip, deflate, br, zstd"
+accept=
 
 # Cold: the response cache off, so every request takes the miss path.
 start_server DATELINE_RESPONSE_CACHE_MB=0
@@ -132,14 +144,18 @@ header
 warm=no
 row "long tail: a random story each request" "http://127.0.0.1:$port/" bench/paths.lua
 warm=yes
+row "long tail again (same 20k stories)" "http://127.0.0.1:$port/" bench/paths.lua
+accept=$browser row "long tail, as a browser asks (gzip)" "http://127.0.0.1:$port/" bench/paths.lua
 row "cold section list ($section, 20)" "$api/articles?section=$section&limit=20"
+accept=$browser row "cold section list, as a browser asks (gzip)" "$api/articles?section=$section&limit=20"
 row "cold tag page ($tag, 20)" "$api/articles?tag=$tag&limit=20"
-echo "server peak RSS (cache off): $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
+echo "server memory (cache off): $(memory)"
 stop_server
 
 # Hot: the cache on, quiet, then while an editor works.
 start_server
 row "hot article page" "$api/articles/$hot"; quiet_page=$last_rps
+accept=$browser row "hot article page, as a browser asks (br)" "$api/articles/$hot"
 row "hot section list ($section, 20)" "$api/articles?section=$section&limit=20"; quiet_list=$last_rps
 python3 bench/writer.py "http://127.0.0.1:$port" bench@example.com bench-password-1 "$section" 3600 &
 writer=$!
@@ -148,5 +164,5 @@ echo "  → $(awk -v a="$last_rps" -v b="$quiet_page" 'BEGIN {printf "%.2f", a /
 row "hot section list, editor writing" "$api/articles?section=$section&limit=20"
 echo "  → $(awk -v a="$last_rps" -v b="$quiet_list" 'BEGIN {printf "%.2f", a / b}') of its quiet throughput"
 kill -TERM "$writer"; wait "$writer" || true; writer=
-echo "server peak RSS (cache on): $(( $(awk '/VmHWM/ {print $2}' "/proc/$server/status") / 1024 )) MiB"
+echo "server memory (cache on): $(memory)"
 stop_server

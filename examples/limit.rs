@@ -2,7 +2,8 @@
 //! GET with the same bytes from memory (the exact body the real server sent for the
 //! endpoint being measured), so each endpoint can be reported as a share of what
 //! actix-web itself can do on this machine.
-//!   cargo run --release --example limit -- 127.0.0.1:18099 BODY_FILE CONTENT_TYPE
+//!   cargo run --release --example limit -- 127.0.0.1:18099 BODY_FILE CONTENT_TYPE [CODING]
+//! With CODING (`br`, `gzip`) the file holds the encoded bytes and is sent as such.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
@@ -16,13 +17,23 @@ async fn main() -> std::io::Result<()> {
     };
     let body = web::Bytes::from(std::fs::read(file)?);
     let content_type = content_type.clone();
+    let coding = args.get(4).cloned();
     HttpServer::new(move || {
         let body = body.clone();
         let content_type = content_type.clone();
+        let coding = coding.clone();
         App::new().default_service(web::to(move || {
             let body = body.clone();
             let content_type = content_type.clone();
-            async move { HttpResponse::Ok().content_type(content_type).body(body) }
+            let coding = coding.clone();
+            async move {
+                let mut res = HttpResponse::Ok();
+                res.content_type(content_type);
+                if let Some(coding) = coding {
+                    res.insert_header(("content-encoding", coding));
+                }
+                res.body(body)
+            }
         }))
     })
     .bind(listen)?

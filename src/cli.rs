@@ -17,6 +17,8 @@ USAGE:
     dateline seed [--articles N] [--seed S]
                             fill an empty database with a large, deterministic newsroom
                             for benchmarks (default 10000 stories, seed 42)
+    dateline render         store the JSON of every public story that has none yet (the
+                            server also does it in the background after it starts)
     dateline backup PATH    copy a live SQLite database to PATH, consistently (PostgreSQL: pg_dump)
     dateline export PATH [--with-secrets]
                             write the whole newsroom (rows and media files) to the folder
@@ -68,6 +70,7 @@ pub fn main() -> ExitCode {
             run(move |settings| import(settings, &path))
         }
         ["demo"] => run(demo),
+        ["render"] => run(render),
         ["seed", rest @ ..] => {
             let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
             run(move |settings| seed(settings, &rest))
@@ -114,6 +117,18 @@ fn seed(settings: Settings, args: &[String]) -> Result<(), String> {
     let summary = actix_web::rt::System::new()
         .block_on(async move { crate::seed::run(&state, plan).await })?;
     println!("{summary}");
+    Ok(())
+}
+
+fn render(settings: Settings) -> Result<(), String> {
+    let state = prepare(settings)?;
+    let made = crate::content::articles::renders::render_all(
+        &state.db,
+        state.renders.generation(),
+        &state.media,
+    )
+    .map_err(|e| e.to_string())?;
+    println!("rendered {made} stories");
     Ok(())
 }
 

@@ -8,9 +8,10 @@
 //! its types in `model.rs` and its queries in `db.rs`: `auth` (credentials and
 //! permissions), `users`, `content` (authors, sections, tags, articles and their
 //! surrogate keys), `media` (photos, renditions, files), `ordering` (curated
-//! collections), `syndication` (feeds, the partner API, ninjs), `webhooks`, `cdn`
+//! collections), `syndication` (feeds, the partner API, ninjs), `discovery` (sitemaps), `webhooks`, `cdn`
 //! (purges), `audit` (who did what), `importers` (WordPress, Ghost), `portability`
-//! (export and import of a whole newsroom), `seed` and `demo` (generated content).
+//! (export and import of a whole newsroom), `publication` (the
+//! publication's settings), `seed` and `demo` (generated content).
 //!
 //! Beneath them: `http` (extractors, errors as problem+json, caching, pagination,
 //! middleware), `store` (connections, schema, migrations, the invalidation log),
@@ -24,6 +25,7 @@ pub mod config;
 #[macro_use]
 pub mod content;
 pub mod demo;
+pub mod discovery;
 pub mod error;
 pub mod http;
 pub mod importers;
@@ -31,6 +33,7 @@ pub mod media;
 pub mod openapi;
 pub mod ordering;
 pub mod portability;
+pub mod publication;
 pub mod routes;
 pub mod seed;
 pub mod startup;

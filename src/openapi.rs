@@ -36,6 +36,8 @@ use crate::http::problem::{PROBLEM_JSON, Problem};
         (name = "syndication", description = "Feeds (RSS, Atom, JSON Feed) and the IPTC ninjs partner API"),
         (name = "webhooks", description = "Signed event deliveries to other systems (admin)"),
         (name = "audit", description = "Who did what, when, from where (admin)"),
+        (name = "discovery", description = "What search engines read: sitemaps (whole paths, for the front end to proxy)"),
+        (name = "settings", description = "The publication: name, language, logo, site and story URLs (admin; a public part for front ends)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -17,7 +17,11 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(media::serve_media)
         .service(crate::syndication::feed_routes::rss_feed)
         .service(crate::syndication::feed_routes::atom_feed)
-        .service(crate::syndication::feed_routes::json_feed);
+        .service(crate::syndication::feed_routes::json_feed)
+        .service(crate::discovery::routes::sitemap_index)
+        .service(crate::discovery::routes::month_sitemap)
+        .service(crate::discovery::routes::sections_sitemap)
+        .service(crate::discovery::routes::news_sitemap);
     cfg.service(
         scope::scope("/api/v1")
             .service(auth::login)
@@ -40,6 +44,8 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(crate::ordering::routes::register)
             .configure(crate::webhooks::routes::register)
             .configure(crate::audit::routes::register)
+            .configure(crate::publication::routes::register)
+            .configure(crate::discovery::routes::register)
             .configure(crate::syndication::partner_routes::register),
     );
 }

@@ -59,6 +59,17 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
             cache.invalidate(invalidation);
         }
     }));
+    let renders = Arc::new(crate::content::articles::renders::Renders::new(&format!(
+        "{}\n{}",
+        ApiDoc::shared().json,
+        media.url("")
+    )));
+    let heard = Arc::downgrade(&renders);
+    db.invalidations().subscribe(Box::new(move |invalidation| {
+        if let Some(renders) = heard.upgrade() {
+            renders.heard(invalidation);
+        }
+    }));
     // Other processes' and instances' writes reach this cache through the log.
     db.tail_invalidations();
     Ok(AppState {
@@ -69,6 +80,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         media,
         key_limits: Default::default(),
         response_cache,
+        renders,
     })
 }
 
@@ -123,6 +135,7 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(problem_fallback))
         .wrap(from_fn(crate::audit::record))
         .wrap(from_fn(crate::http::response_cache::serve))
+        .wrap(from_fn(crate::http::compress::encode))
         .wrap(Compress::default())
         .wrap(from_fn(crate::http::security::guard))
         .wrap(from_fn(observe))
@@ -168,6 +181,11 @@ impl Application {
         actix_web::rt::spawn(crate::ordering::scheduler::run(state.clone()));
         actix_web::rt::spawn(crate::webhooks::worker::run(state.clone()));
         actix_web::rt::spawn(crate::cdn::worker::run(state.clone()));
+        actix_web::rt::spawn(crate::content::articles::renders::run(
+            state.db.clone(),
+            state.media.clone(),
+            state.renders.clone(),
+        ));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(settings.workers)
             // On SIGTERM/SIGINT: stop accepting, finish in-flight requests, then exit.

@@ -20,4 +20,6 @@ pub struct AppState {
     pub key_limits: crate::auth::limits::KeyLimits,
     /// Public responses, keyed by the content version.
     pub response_cache: Arc<crate::http::response_cache::ResponseCache>,
+    /// Stored story renders: their generation and the stories waiting for one.
+    pub renders: Arc<crate::content::articles::renders::Renders>,
 }

@@ -474,10 +474,12 @@ function breadcrumb(sections) {
 }
 
 async function storyView(slug) {
-  const [article, tree, railItems] = await Promise.all([
+  const [article, tree, railItems, structuredData] = await Promise.all([
     api(`/articles/${seg(slug)}`, { formats: 'blocks' }).catch(unless([404, 410], null)),
     api('/sections'),
     loadRail(),
+    // What search engines read, for the page head (schema.org NewsArticle).
+    api(`/articles/${seg(slug)}/structured-data`).catch(() => null),
   ]);
   if (!article) return { ...notFound('Story'), tree, rail: railItems };
   // An old slug redirects to the current one: show the current address.
@@ -520,6 +522,7 @@ async function storyView(slug) {
   );
   return {
     title: `${article.headline} | Dateline`,
+    structuredData,
     content,
     tree,
     rail: railItems,
@@ -751,6 +754,22 @@ function errorView(err) {
 
 let renderCount = 0;
 
+/** The story's JSON-LD in the page head (data, never executed: the CSP allows it). */
+function setStructuredData(data) {
+  let script = document.getElementById('structured-data');
+  if (!data) {
+    script?.remove();
+    return;
+  }
+  if (!script) {
+    script = document.createElement('script');
+    script.type = 'application/ld+json';
+    script.id = 'structured-data';
+    document.head.append(script);
+  }
+  script.textContent = JSON.stringify(data);
+}
+
 async function render({ focus = false } = {}) {
   // Other fragments (#main from the skip link) are in-page jumps, not routes.
   if (location.hash && !location.hash.startsWith('#/') && main.dataset.view) return;
@@ -764,6 +783,7 @@ async function render({ focus = false } = {}) {
   }
   if (ticket !== renderCount) return; // a newer navigation won
   document.title = view.title;
+  setStructuredData(view.structuredData);
   if (view.tree || !nav.childElementCount) renderNav(view.tree, view.nav);
   if ('rail' in view) renderRail(view.rail);
   main.replaceChildren(view.content);

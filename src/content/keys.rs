@@ -43,6 +43,18 @@ pub const SECTIONS: &str = "sections";
 pub const TAGS: &str = "tags";
 pub const AUTHORS: &str = "authors";
 pub const COLLECTIONS: &str = "collections";
+/// The responses listing the translation group of the original `root`.
+pub fn translations(root: &str) -> String {
+    format!("translations:{root}")
+}
+/// A month's story sitemap (`/sitemaps/articles/{yyyy}-{mm}.xml`).
+pub fn sitemap_month(at: chrono::NaiveDateTime) -> String {
+    format!("sitemap:{}", at.format("%Y-%m"))
+}
+/// The Google News sitemap (the last 48 hours).
+pub const SITEMAP_NEWS: &str = "sitemap:news";
+/// The publication's settings (a change to them invalidates everything anyway).
+pub const SETTINGS: &str = "settings";
 pub fn section(id: &str) -> String {
     format!("section:{id}")
 }
@@ -99,6 +111,10 @@ impl Keys {
         }
         for target in &story.links {
             self.add(link(target));
+        }
+        // A translation's page lists its group (and a render tells its group by this).
+        if let Some(root) = &story.translation_of {
+            self.add(translations(root));
         }
         if let Some(included) = &story.included {
             // Full records show counts too.

@@ -7,6 +7,7 @@ pub mod articles;
 pub mod authors;
 pub mod catalog;
 pub mod keys;
+pub mod language;
 pub mod sections;
 pub mod slug;
 pub mod tags;

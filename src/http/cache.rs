@@ -8,6 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
+use crate::http::compress::{self, Coding, Gzip, Part};
 
 /// Who may cache a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +67,85 @@ pub fn json<T: Serialize>(
         Err(e) => return actix_web::ResponseError::error_response(&AppError::internal(e)),
     };
     let digest = hex::encode(&Sha256::digest(&bytes)[..12]);
-    let etag = etag_of(version, &digest);
+    json_bytes(req, status, bytes, &digest, visibility, version)
+}
+
+/// A 200 JSON object joined from a part made earlier (`head`, the open object whose
+/// whole text's hex SHA-256 is `head_digest`) and the fields of a part made now
+/// (`tail`): a story page is the stored story followed by its neighbours. The ETag is
+/// a hash over the head's digest and the tail, so it is as strong as one over the
+/// bytes, whichever way the head was made, without hashing the head again.
+pub fn joined(
+    req: &HttpRequest,
+    head: Part,
+    head_digest: &str,
+    tail: &[u8],
+    visibility: Visibility,
+    version: Option<i64>,
+) -> AppResult<HttpResponse> {
+    let rest = match tail.strip_prefix(b"{") {
+        Some(fields) if fields != b"}" => [b",", fields].concat(),
+        _ => b"}".to_vec(),
+    };
+    let mut hash = Sha256::new();
+    hash.update(head_digest.as_bytes());
+    hash.update(tail);
+    let digest = hex::encode(&hash.finalize()[..12]);
+    let (body, coding) = assemble(req, &[head, Part::Plain(rest)])?;
+    Ok(json_body(
+        req,
+        StatusCode::OK,
+        body,
+        coding,
+        &digest,
+        visibility,
+        version,
+    ))
+}
+
+/// The text of `parts` in a row: as one gzip body when a part is stored packed and the
+/// client takes gzip (the packed parts go in as they are), else plain (the
+/// compression middleware encodes it if asked).
+pub fn assemble(req: &HttpRequest, parts: &[Part]) -> AppResult<(Vec<u8>, Option<Coding>)> {
+    let packed = parts.iter().any(|p| matches!(p, Part::Packed(_)));
+    if packed && compress::negotiate(req.headers()).gzip() {
+        let mut gzip = Gzip::new();
+        for part in parts {
+            gzip.part(part).map_err(AppError::internal)?;
+        }
+        return Ok((gzip.finish(), Some(Coding::Gzip)));
+    }
+    let mut out = Vec::with_capacity(16 * 1024);
+    for part in parts {
+        out.extend_from_slice(&part.plain().map_err(AppError::internal)?);
+    }
+    Ok((out, None))
+}
+
+/// JSON bytes already made, with the ETag of `digest` (which must change when and only
+/// when the bytes do); answers 304 when the client already has them.
+pub fn json_bytes(
+    req: &HttpRequest,
+    status: StatusCode,
+    bytes: Vec<u8>,
+    digest: &str,
+    visibility: Visibility,
+    version: Option<i64>,
+) -> HttpResponse {
+    json_body(req, status, bytes, None, digest, visibility, version)
+}
+
+/// [`json_bytes`] for a body that may already be in a content coding.
+pub fn json_body(
+    req: &HttpRequest,
+    status: StatusCode,
+    bytes: Vec<u8>,
+    coding: Option<Coding>,
+    digest: &str,
+    visibility: Visibility,
+    version: Option<i64>,
+) -> HttpResponse {
+    let etag = etag_of(version, digest);
     let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
     let not_modified = is_read && none_match(req, &etag);
     let mut builder = if not_modified {
@@ -79,10 +158,12 @@ pub fn json<T: Serialize>(
         .insert_header((header::CACHE_CONTROL, visibility.cache_control()))
         .insert_header((header::VARY, "Authorization, Accept-Encoding"));
     if not_modified {
-        builder.finish()
-    } else {
-        builder.content_type("application/json").body(bytes)
+        return builder.finish();
     }
+    if let Some(coding) = coding {
+        builder.insert_header((header::CONTENT_ENCODING, coding.header_value()));
+    }
+    builder.content_type("application/json").body(bytes)
 }
 
 /// Any public body (feeds) with a strong ETag and `Last-Modified`; answers 304 to a

@@ -32,6 +32,9 @@ fn body(operation_id: &str) -> Option<Value> {
         }
         "update_section" => json!({"version": 4, "name": "Europe", "position": 1}),
         "create_tag" => json!({"name": "Elections", "description": "Votes, campaigns and results"}),
+        "update_settings" => {
+            json!({"version": 1, "publication_name": "The Harbour Times", "language": "en-GB", "site_url": "https://www.harbourtimes.example", "story_url_pattern": "/{section}/{slug}"})
+        }
         "update_tag" => {
             json!({"version": 2, "description": "Votes, campaigns and results worldwide"})
         }

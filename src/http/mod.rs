@@ -4,6 +4,7 @@
 
 pub mod body_deadline;
 pub mod cache;
+pub mod compress;
 pub mod demo_site;
 pub mod examples;
 pub mod extract;

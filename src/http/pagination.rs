@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
+use crate::http::compress::Part;
 
 /// Default and maximum page sizes.
 pub const DEFAULT_LIMIT: i64 = 20;
@@ -91,28 +92,83 @@ impl<T> Page<T> {
 
     /// The `Link` header value pointing at the next page, if there is one.
     pub fn link_header(&self, req: &HttpRequest) -> Option<String> {
-        let cursor = self.next_cursor.as_ref()?;
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
-            if k != "cursor" {
-                query.append_pair(&k, &v);
-            }
-        }
-        query.append_pair("cursor", cursor);
-        let base = req
-            .app_data::<actix_web::web::Data<crate::config::Settings>>()
-            .map_or("", |settings| settings.public_url.as_str());
-        Some(format!(
-            "<{base}{}?{}>; rel=\"next\"",
-            req.path(),
-            query.finish()
-        ))
+        next_link(req, self.next_cursor.as_deref()?)
     }
+}
+
+/// The `Link` header value for the page after `cursor`.
+fn next_link(req: &HttpRequest, cursor: &str) -> Option<String> {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "cursor" {
+            query.append_pair(&k, &v);
+        }
+    }
+    query.append_pair("cursor", cursor);
+    let base = req
+        .app_data::<actix_web::web::Data<crate::config::Settings>>()
+        .map_or("", |settings| settings.public_url.as_str());
+    Some(format!(
+        "<{base}{}?{}>; rel=\"next\"",
+        req.path(),
+        query.finish()
+    ))
 }
 
 /// The opaque cursor for a keyset position (base64url of its JSON).
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+/// A list response made of items serialised beforehand (stored story renders), each
+/// with the hex SHA-256 of its JSON: the bytes `respond` would send for the same page,
+/// and an ETag hashed over the items' digests and the cursor, so a page of stored items
+/// is never hashed whole.
+pub fn respond_joined(
+    req: &HttpRequest,
+    items: Vec<(Part, String)>,
+    next_cursor: Option<String>,
+    visibility: super::cache::Visibility,
+) -> AppResult<actix_web::HttpResponse> {
+    use sha2::{Digest, Sha256};
+    let cursor = serde_json::to_vec(&next_cursor).unwrap_or_else(|_| b"null".to_vec());
+    let mut hash = Sha256::new();
+    let mut parts = Vec::with_capacity(items.len() * 2 + 2);
+    parts.push(Part::Plain(b"{\"data\":[".to_vec()));
+    let count = items.len();
+    for (n, (item, digest)) in items.into_iter().enumerate() {
+        parts.push(item);
+        parts.push(Part::Plain(if n + 1 < count {
+            b"},".to_vec()
+        } else {
+            b"}".to_vec()
+        }));
+        hash.update(digest.as_bytes());
+    }
+    let mut end = b"],\"next_cursor\":".to_vec();
+    end.extend_from_slice(&cursor);
+    end.push(b'}');
+    parts.push(Part::Plain(end));
+    hash.update(&cursor);
+    let digest = hex::encode(&hash.finalize()[..12]);
+    let (bytes, coding) = super::cache::assemble(req, &parts)?;
+    let mut response = super::cache::json_body(
+        req,
+        actix_web::http::StatusCode::OK,
+        bytes,
+        coding,
+        &digest,
+        visibility,
+        None,
+    );
+    if let Some(link) = next_cursor.as_deref().and_then(|c| next_link(req, c))
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&link)
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LINK, value);
+    }
+    Ok(response)
 }
 
 /// A list response: the page as JSON (with ETag) plus its `Link` header.

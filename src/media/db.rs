@@ -143,6 +143,24 @@ pub fn update(conn: &mut DbConn, id: &str, expected: i64, meta: ImageMeta) -> Ap
     get(conn, id)
 }
 
+/// Replaces an image's crops (the other renditions stay).
+pub fn set_crops(
+    conn: &mut DbConn,
+    id: &str,
+    crops: Vec<super::model::StoredRendition>,
+) -> AppResult<ImageRow> {
+    let current = get(conn, id)?;
+    let mut renditions: Vec<super::model::StoredRendition> =
+        serde_json::from_str(&current.renditions).unwrap_or_default();
+    renditions.retain(|r| r.crop.is_none());
+    renditions.extend(crops);
+    let json = serde_json::to_string(&renditions).map_err(AppError::internal)?;
+    diesel::update(images::table.find(id))
+        .set(images::renditions.eq(json))
+        .execute(conn)?;
+    get(conn, id)
+}
+
 /// Refuses (409) to delete an image a live story uses, in its body or as its lead
 /// photo; every delete path goes through here.
 pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
@@ -153,6 +171,12 @@ pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
         .filter(articles::deleted_at.is_null())
         .count()
         .get_result(conn)?;
+    if crate::publication::db::is_logo(conn, id)? {
+        return Err(AppError::Conflict {
+            detail: "this image is the publication's logo; change the logo first".into(),
+            field: None,
+        });
+    }
     if users > 0 {
         return Err(AppError::Conflict {
             detail: format!(

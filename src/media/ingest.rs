@@ -16,6 +16,39 @@ fn format_name(family: Family) -> &'static str {
     family.mime().trim_start_matches("image/")
 }
 
+/// Crops as stored renditions and the files to write. A crop's key names its focal
+/// point, so moving the point makes new files rather than changing cached ones.
+pub fn crop_renditions(
+    base: &str,
+    (x, y): (f64, f64),
+    crops: Vec<process::Crop>,
+) -> Vec<(StoredRendition, (String, Bytes))> {
+    let at = format!(
+        "{:03}-{:03}",
+        (x * 1000.0).round() as u32,
+        (y * 1000.0).round() as u32
+    );
+    crops
+        .into_iter()
+        .map(|c| {
+            let key = format!(
+                "{base}/crop-{}-{at}.{}",
+                c.ratio.replace(':', "x"),
+                c.image.family.extension()
+            );
+            let stored = StoredRendition {
+                width: c.image.width,
+                height: c.image.height,
+                format: format_name(c.image.family).into(),
+                key: key.clone(),
+                bytes: c.image.bytes.len() as u64,
+                crop: Some(c.ratio.to_owned()),
+            };
+            (stored, (key, Bytes::from(c.image.bytes)))
+        })
+        .collect()
+}
+
 /// Stores `file` as an image (201), or finds the identical upload stored before (200).
 pub async fn ingest(
     state: &AppState,
@@ -44,7 +77,8 @@ pub async fn ingest(
 
     let processed = {
         let file = file.clone();
-        super::pool::run(move || process::process(&file, max_pixels)).await??
+        let focal = meta.focal_point.map_or((0.5, 0.5), |f| (f.x, f.y));
+        super::pool::run(move || process::process(&file, max_pixels, focal)).await??
     };
     // Keys carry the image id, so deleting one image never touches another's files
     // (even the same bytes uploaded again); they never change, so caching is forever.
@@ -60,8 +94,14 @@ pub async fn ingest(
             format: format_name(r.family).into(),
             key: key.clone(),
             bytes: r.bytes.len() as u64,
+            crop: None,
         });
         puts.push((key, Bytes::from(r.bytes)));
+    }
+    let focal = meta.focal_point.map_or((0.5, 0.5), |f| (f.x, f.y));
+    for crop in crop_renditions(&base, focal, processed.crops) {
+        stored.push(crop.0);
+        puts.push(crop.1);
     }
     // The upload as received keeps its metadata (GPS included): it lives under a
     // private prefix /media refuses, with an unguessable name in case the store itself

@@ -44,6 +44,9 @@ pub struct StoredRendition {
     pub format: String,
     pub key: String,
     pub bytes: u64,
+    /// Set on an art-directed crop: its ratio (`16:9`, `4:3`, `1:1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crop: Option<String>,
 }
 
 /// Where the eye should stay when a front end crops (0..1 from the left and top).
@@ -96,6 +99,17 @@ pub struct Rendition {
     pub url: String,
 }
 
+/// An art-directed crop of a photo, cut around its focal point.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CropResponse {
+    /// `16:9`, `4:3` or `1:1`.
+    #[schema(example = "16:9")]
+    pub ratio: String,
+    pub width: u32,
+    pub height: u32,
+    pub url: String,
+}
+
 /// An image in the library.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageResponse {
@@ -119,6 +133,9 @@ pub struct ImageResponse {
     pub focal_point: FocalPoint,
     /// Every size and format, smallest first.
     pub renditions: Vec<Rendition>,
+    /// 16:9, 4:3 and 1:1 cut around the focal point (at least 1,200 pixels wide where
+    /// the original allows), made again when the focal point moves.
+    pub crops: Vec<CropResponse>,
     /// A ready `srcset` of the WebP renditions.
     #[schema(example = "https://…/320.webp 320w, https://…/640.webp 640w")]
     pub srcset: String,
@@ -134,8 +151,11 @@ pub struct ImageResponse {
 impl ImageResponse {
     /// The response for a row, with URLs from the media store.
     pub fn new(row: ImageRow, media: &MediaStore) -> Self {
-        let stored: Vec<StoredRendition> =
-            serde_json::from_str(&row.renditions).unwrap_or_default();
+        let (crops, stored): (Vec<StoredRendition>, Vec<StoredRendition>) =
+            serde_json::from_str::<Vec<StoredRendition>>(&row.renditions)
+                .unwrap_or_default()
+                .into_iter()
+                .partition(|r| r.crop.is_some());
         let family = row.mime.trim_start_matches("image/").to_owned();
         let srcset = |format: &str| {
             stored
@@ -161,6 +181,15 @@ impl ImageResponse {
                     width: r.width,
                     height: r.height,
                     format: r.format.clone(),
+                    url: media.url(&r.key),
+                })
+                .collect(),
+            crops: crops
+                .iter()
+                .map(|r| CropResponse {
+                    ratio: r.crop.clone().unwrap_or_default(),
+                    width: r.width,
+                    height: r.height,
                     url: media.url(&r.key),
                 })
                 .collect(),

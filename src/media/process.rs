@@ -89,6 +89,18 @@ pub struct Encoded {
     pub bytes: Vec<u8>,
 }
 
+/// The art-directed crops every photo gets: the ratios Google asks structured data
+/// images in.
+pub const CROP_RATIOS: [(&str, u32, u32); 3] = [("16:9", 16, 9), ("4:3", 4, 3), ("1:1", 1, 1)];
+/// A crop's width: at least 1,200 pixels (Google's ask) where the original allows.
+pub const CROP_WIDTH: u32 = 1600;
+
+/// One crop, encoded.
+pub struct Crop {
+    pub ratio: &'static str,
+    pub image: Encoded,
+}
+
 /// Everything learnt from an upload.
 pub struct Processed {
     pub family: Family,
@@ -98,6 +110,7 @@ pub struct Processed {
     pub hash: String,
     pub embedded: Embedded,
     pub renditions: Vec<Encoded>,
+    pub crops: Vec<Crop>,
 }
 
 /// The content hash that makes identical uploads one image.
@@ -165,8 +178,97 @@ fn unreadable(e: &image::ImageError) -> AppError {
     AppError::invalid("file", format!("the image is truncated or corrupt ({e})"))
 }
 
-/// Decodes, orients and renders an upload that passed [`inspect`].
-pub fn process(bytes: &[u8], max_pixels: u64) -> AppResult<Processed> {
+/// Decodes, orients and renders an upload that passed [`inspect`], with its crops
+/// around `focal` (0..1 from the left and the top).
+pub fn process(bytes: &[u8], max_pixels: u64, focal: (f64, f64)) -> AppResult<Processed> {
+    let (family, picture, found) = decode(bytes, max_pixels)?;
+    let (width, height) = (picture.width(), picture.height());
+    let crops = crops(&picture, family, focal)?;
+    let renditions = render(picture, family)?;
+    Ok(Processed {
+        family,
+        width,
+        height,
+        hash: content_hash(bytes),
+        embedded: found,
+        renditions,
+        crops,
+    })
+}
+
+/// The crops of a stored original around a new focal point.
+pub fn recrop(bytes: &[u8], max_pixels: u64, focal: (f64, f64)) -> AppResult<Vec<Crop>> {
+    let (family, picture, _) = decode(bytes, max_pixels)?;
+    crops(&picture, family, focal)
+}
+
+/// The largest `rw:rh` rectangle inside `width` × `height`, centred on the focal point
+/// as far as the edges allow: `(left, top, width, height)`.
+pub fn crop_rect(
+    width: u32,
+    height: u32,
+    (rw, rh): (u32, u32),
+    (fx, fy): (f64, f64),
+) -> (u32, u32, u32, u32) {
+    let (w, h) = (u64::from(width), u64::from(height));
+    let (cw, ch) = if w * u64::from(rh) > h * u64::from(rw) {
+        (h * u64::from(rw) / u64::from(rh), h)
+    } else {
+        (w, w * u64::from(rh) / u64::from(rw))
+    };
+    let (cw, ch) = (cw.max(1), ch.max(1));
+    let place = |size: u64, crop: u64, focus: f64| -> u64 {
+        let centre = (focus.clamp(0.0, 1.0) * size as f64).round() as i64;
+        (centre - crop as i64 / 2).clamp(0, (size - crop) as i64) as u64
+    };
+    (
+        place(w, cw, fx) as u32,
+        place(h, ch, fy) as u32,
+        cw as u32,
+        ch as u32,
+    )
+}
+
+fn crops(picture: &DynamicImage, family: Family, focal: (f64, f64)) -> AppResult<Vec<Crop>> {
+    // Crops are stills: an animated GIF's crop is a PNG of its first frame.
+    let family = if family == Family::Gif {
+        Family::Png
+    } else {
+        family
+    };
+    let alpha = picture.color().has_alpha();
+    let mut out = Vec::new();
+    for (ratio, rw, rh) in CROP_RATIOS {
+        let (left, top, cw, ch) = crop_rect(picture.width(), picture.height(), (rw, rh), focal);
+        let cut = picture.crop_imm(left, top, cw, ch);
+        let target = cw.min(CROP_WIDTH);
+        let target_height = ((u64::from(ch) * u64::from(target)) / u64::from(cw)).max(1) as u32;
+        let cut = if target == cw {
+            cut
+        } else {
+            cut.resize_exact(target, target_height, image::imageops::FilterType::Lanczos3)
+        };
+        let (pixels, channels) = if alpha {
+            (cut.into_rgba8().into_raw(), ExtendedColorType::Rgba8)
+        } else {
+            (cut.into_rgb8().into_raw(), ExtendedColorType::Rgb8)
+        };
+        out.push(Crop {
+            ratio,
+            image: Encoded {
+                width: target,
+                height: target_height,
+                family,
+                bytes: encode_family(family, &pixels, target, target_height, channels)?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// Decodes and orients an upload that passed [`inspect`], reading its embedded
+/// caption and credit.
+fn decode(bytes: &[u8], max_pixels: u64) -> AppResult<(Family, DynamicImage, Embedded)> {
     let (family, _, _) = inspect(bytes, max_pixels)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), family.format());
     let mut limits = image::Limits::default();
@@ -196,16 +298,7 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> AppResult<Processed> {
     picture.apply_orientation(orientation);
 
     let found = embedded(exif.as_deref(), xmp.as_deref(), iptc.as_deref());
-    let (width, height) = (picture.width(), picture.height());
-    let renditions = render(picture, family)?;
-    Ok(Processed {
-        family,
-        width,
-        height,
-        hash: content_hash(bytes),
-        embedded: found,
-        renditions,
-    })
+    Ok((family, picture, found))
 }
 
 /// The widths to produce for an image `width` pixels wide: every standard width below
@@ -338,6 +431,20 @@ mod tests {
         assert!(!jpeg_is_complete(&jpeg[..jpeg.len() - 2]));
         assert!(!jpeg_is_complete(&jpeg[..jpeg.len() / 2]));
         assert!(!jpeg_is_complete(&jpeg[..3]));
+    }
+
+    #[test]
+    fn crops_centre_on_the_focal_point_within_the_edges() {
+        // A 1600×900 photo: 16:9 is all of it; 1:1 is 900 wide around the focus.
+        assert_eq!(crop_rect(1600, 900, (16, 9), (0.9, 0.5)), (0, 0, 1600, 900));
+        assert_eq!(crop_rect(1600, 900, (1, 1), (0.5, 0.5)), (350, 0, 900, 900));
+        assert_eq!(
+            crop_rect(1600, 900, (1, 1), (0.95, 0.5)),
+            (700, 0, 900, 900)
+        );
+        assert_eq!(crop_rect(1600, 900, (1, 1), (0.0, 0.5)), (0, 0, 900, 900));
+        // A portrait photo: 16:9 takes the full width, a band around the focus.
+        assert_eq!(crop_rect(900, 1600, (16, 9), (0.5, 0.2)), (0, 67, 900, 506));
     }
 
     #[test]

@@ -157,17 +157,76 @@ pub async fn update_image(
     let expected = cache::expected_version(&req, body.0.version)?;
     let meta = body.0.parse()?;
     let id = id.into_inner();
+    // A moved focal point: the crops are cut again from the original, and written
+    // under new names before the row points at them.
+    let recropped = match meta.focal_point {
+        Some(focal) => recrop(&state, &id, (focal.x, focal.y)).await?,
+        None => None,
+    };
     let media = state.media.clone();
+    let (crops, old_keys) = recropped.unzip();
     let row = state
         .db
         .write(move |conn| {
-            let row = db::update(conn, &id, expected, meta)?;
+            let mut row = db::update(conn, &id, expected, meta)?;
+            if let Some(crops) = crops {
+                row = db::set_crops(conn, &row.id, crops)?;
+            }
             // Stories showing this photo carry its caption in their stored HTML.
             crate::content::articles::operations::rerender_using_image(conn, &row.id, &media)?;
             Ok(row)
         })
         .await?;
+    let kept: Vec<String> =
+        serde_json::from_str::<Vec<super::model::StoredRendition>>(&row.renditions)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
+    for key in old_keys.into_iter().flatten().filter(|k| !kept.contains(k)) {
+        // A file left behind is only space; the answer does not wait on it.
+        let _ = state.media.delete(&key).await;
+    }
     Ok(respond(&req, StatusCode::OK, row, &state.media))
+}
+
+/// New crops of image `id` around `focal` (written to the store), with the keys of the
+/// crops they replace; `None` when the point did not move.
+async fn recrop(
+    state: &AppState,
+    id: &str,
+    focal: (f64, f64),
+) -> AppResult<Option<(Vec<super::model::StoredRendition>, Vec<String>)>> {
+    let lookup = id.to_owned();
+    let current = state.db.read(move |conn| db::get(conn, &lookup)).await?;
+    if (current.focal_x, current.focal_y) == focal {
+        return Ok(None);
+    }
+    let stored: Vec<super::model::StoredRendition> =
+        serde_json::from_str(&current.renditions).unwrap_or_default();
+    let Some(base) = stored
+        .iter()
+        .find_map(|r| r.key.rsplit_once('/').map(|(base, _)| base.to_owned()))
+    else {
+        return Ok(None);
+    };
+    let Some(original) = state.media.get(&current.original_key, None).await? else {
+        return Ok(None);
+    };
+    let max_pixels = state.settings.max_image_pixels;
+    let bytes = original.bytes;
+    let cut = super::pool::run(move || super::process::recrop(&bytes, max_pixels, focal)).await??;
+    let mut made = Vec::new();
+    for (rendition, (key, bytes)) in super::ingest::crop_renditions(&base, focal, cut) {
+        state.media.put(&key, bytes).await?;
+        made.push(rendition);
+    }
+    let old = stored
+        .into_iter()
+        .filter(|r| r.crop.is_some())
+        .map(|r| r.key)
+        .collect();
+    Ok(Some((made, old)))
 }
 
 /// Deletes an image and its files (editors; refused with 409 while content uses it).

@@ -90,7 +90,8 @@ pub async fn import(db: &Db, media: &MediaStore, dir: &Path) -> Result<Value, St
     let all: Vec<&'static str> = TABLES.iter().chain(SECRET_TABLES).copied().collect();
     let occupied = db
         .read(move |conn| {
-            for table in all {
+            // The settings row every database starts with is replaced by the archive's.
+            for table in all.into_iter().filter(|t| *t != super::SETTINGS) {
                 let n = count(conn, table)?;
                 if n > 0 {
                     return Ok(Some((table, n)));
@@ -125,6 +126,9 @@ pub async fn import(db: &Db, media: &MediaStore, dir: &Path) -> Result<Value, St
             let mut counts = BTreeMap::new();
             for (table, rows) in &data {
                 let cols = columns(conn, table)?;
+                if table == super::SETTINGS && !rows.is_empty() {
+                    conn.batch_execute("DELETE FROM publication_settings")?;
+                }
                 if !rows.is_empty() {
                     let existing = count(conn, table)?;
                     if existing > 0 {

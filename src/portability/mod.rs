@@ -40,6 +40,7 @@ const TABLES: &[&str] = &[
     "sections",
     "tags",
     "images",
+    "publication_settings",
     "articles",
     "article_authors",
     "article_tags",
@@ -57,6 +58,9 @@ const TABLES: &[&str] = &[
     "audit_log",
     "import_sources",
 ];
+
+/// The one-row settings table: a new database already has its row.
+const SETTINGS: &str = "publication_settings";
 
 /// Credentials: exported only when asked.
 const SECRET_TABLES: &[&str] = &[

@@ -146,6 +146,9 @@ pub(super) fn append(conn: &mut DbConn, named: Named) -> AppResult<Vec<Invalidat
         return Ok(Vec::new());
     }
     super::lock(conn, "cache_invalidations")?;
+    // Whenever readers will see it: a render is of the content, not of the moment.
+    let changed: BTreeSet<String> = named.values().flatten().cloned().collect();
+    drop_renders(conn, &changed)?;
     let mut out = Vec::new();
     for (due, keys) in named {
         if keys.is_empty() {
@@ -177,6 +180,42 @@ pub(super) fn append(conn: &mut DbConn, named: Named) -> AppResult<Vec<Invalidat
             .execute(pg)?;
     }
     Ok(out)
+}
+
+/// Drops the stored story renders (`article_renders`) that show any of `keys`: the
+/// same rule that drops cached responses, applied in the write's own transaction and
+/// after the log's lock, so a render made by a transaction that committed first is
+/// dropped and none made from older data survives. Keys that change later by the clock
+/// drop them now too (the content changed; only its showing waits): the clock itself
+/// is the renders' own `public_from` and `valid_until`, checked when they are read.
+fn drop_renders(conn: &mut DbConn, keys: &BTreeSet<String>) -> AppResult<()> {
+    use super::schema::{article_renders, render_keys, render_sweeps};
+    if keys.contains(ALL) {
+        diesel::delete(render_keys::table).execute(conn)?;
+        diesel::delete(article_renders::table).execute(conn)?;
+        // Every story needs one again: the next server to start sweeps.
+        diesel::delete(render_sweeps::table).execute(conn)?;
+        return Ok(());
+    }
+    let keys: Vec<&String> = keys.iter().collect();
+    for chunk in keys.chunks(500) {
+        let shown: Vec<String> = super::inner!(conn, |c| render_keys::table
+            .filter(super::keys_in(render_keys::key, chunk))
+            .select(render_keys::article_id)
+            .distinct()
+            .load(c))?;
+        for ids in shown.chunks(500) {
+            super::inner!(conn, |c| diesel::delete(
+                render_keys::table.filter(super::keys_in(render_keys::article_id, ids))
+            )
+            .execute(c))?;
+            super::inner!(conn, |c| diesel::delete(
+                article_renders::table.filter(super::keys_in(article_renders::article_id, ids))
+            )
+            .execute(c))?;
+        }
+    }
+    Ok(())
 }
 
 /// Entries after `seq`, oldest first, at most `limit`.

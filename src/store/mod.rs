@@ -56,10 +56,12 @@ impl ManageConnection for Manager {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 // busy_timeout first: switching to WAL itself needs the lock.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA mmap_size = {};",
+                    sqlite_map_size(path)
+                ))
                 .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(DbConn::Sqlite(conn))
             }
@@ -75,6 +77,27 @@ impl ManageConnection for Manager {
     fn has_broken(&self, _conn: &mut DbConn) -> bool {
         LOST.replace(false)
     }
+}
+
+/// How much of a SQLite file to read through a memory map. A page read from the map
+/// costs no system call and no copy: the uncached story page at 10k stories went from
+/// 0.4 to 0.24 ms of CPU. But a fault in a map reads ahead around the page (128 KB
+/// here), so random reads over a file larger than memory pull in thirty times what
+/// they use and evict what they need: at 1M stories (a 34 GB file, 24 GB of memory)
+/// the uncached page cost 7 ms. So the whole file is mapped (up to 1 TiB, see
+/// .cargo/config.toml) while it is at most a quarter of the machine's memory, and
+/// read page by page past that.
+fn sqlite_map_size(path: &std::path::Path) -> u64 {
+    let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0);
+    if file <= memory / 4 { 1 << 40 } else { 0 }
 }
 
 /// The pooled database handle shared by every request.
@@ -267,7 +290,7 @@ impl Db {
         let mut conn = self.pool.get()?;
         let conn: &mut DbConn = &mut conn;
         let mut scope = invalidation::Scope::begin();
-        let done = conn.transaction(|conn| {
+        let done = write_transaction(conn, |conn| {
             let value = work(conn)?;
             let logged = invalidation::append(conn, scope.take())?;
             Ok((value, logged))
@@ -281,6 +304,33 @@ impl Db {
     /// Borrows a pooled connection directly (start-up, CLI, health checks).
     pub fn conn(&self) -> AppResult<PooledConnection<Manager>> {
         Ok(self.pool.get()?)
+    }
+}
+
+/// Runs `work` in one write transaction. On SQLite it begins `IMMEDIATE`: the write
+/// lock is taken (waiting out the busy timeout) before the first read, because a
+/// deferred transaction that read first and then finds another process (a CLI import,
+/// another server on the same file) committed meanwhile cannot upgrade and fails with
+/// "database is locked" at once, whatever the timeout.
+fn write_transaction<T>(
+    conn: &mut DbConn,
+    work: impl FnOnce(&mut DbConn) -> AppResult<T>,
+) -> AppResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Transactions = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(_) => Transactions::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Transactions::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Transactions::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
@@ -482,4 +532,36 @@ pub fn versioned(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct MmapSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        mmap_size: i64,
+    }
+
+    /// The bundled SQLite caps the map at its compile-time maximum without a word: the
+    /// build flags (.cargo/config.toml) must lift it past any real archive that fits.
+    #[test]
+    fn sqlite_maps_a_file_that_fits_in_memory_whole() {
+        let dir = std::env::temp_dir().join(format!("dateline-mmap-{}", new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let manager = Manager {
+            url: DatabaseUrl::Sqlite(dir.join("probe.db")),
+        };
+        let Ok(DbConn::Sqlite(mut conn)) = manager.connect() else {
+            panic!("a SQLite connection")
+        };
+        let size = diesel::sql_query("PRAGMA mmap_size")
+            .get_result::<MmapSize>(&mut conn)
+            .unwrap()
+            .mmap_size;
+        assert_eq!(size, 1 << 40);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -136,6 +136,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    publication_settings (id) {
+        id -> Integer,
+        publication_name -> Nullable<Text>,
+        language -> Nullable<Text>,
+        logo_image_id -> Nullable<Text>,
+        site_url -> Nullable<Text>,
+        story_url_pattern -> Nullable<Text>,
+        require_approval -> Nullable<Bool>,
+        teaser_blocks -> Nullable<Integer>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     articles (id) {
         id -> Text,
         slug -> Text,
@@ -167,6 +182,12 @@ diesel::table! {
         stage -> Text,
         /// A published story goes back to draft by itself at this time.
         unpublish_at -> Nullable<Timestamp>,
+        /// BCP 47.
+        language -> Text,
+        /// The original of the story's translation group.
+        translation_of -> Nullable<Text>,
+        /// `public`, `members` or `paid`.
+        access -> Text,
     }
 }
 
@@ -259,6 +280,39 @@ diesel::table! {
         featured_image_id -> Nullable<Text>,
         tag_ids -> Text,
         author_ids -> Text,
+        language -> Text,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    article_renders (article_id) {
+        article_id -> Text,
+        slug -> Text,
+        section_id -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        public_from -> Nullable<Timestamp>,
+        valid_until -> Nullable<Timestamp>,
+        generation -> Text,
+        version -> BigInt,
+        related -> Text,
+        keys -> Text,
+        digest -> Text,
+        packed -> Binary,
+    }
+}
+
+diesel::table! {
+    render_sweeps (generation) {
+        generation -> Text,
+        finished_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    render_keys (key, article_id) {
+        key -> Text,
+        article_id -> Text,
     }
 }
 
@@ -457,10 +511,15 @@ diesel::joinable!(collection_changes -> collections (collection_id));
 diesel::joinable!(collection_schedules -> collections (collection_id));
 diesel::joinable!(article_changes -> articles (article_id));
 diesel::joinable!(public_stories -> articles (article_id));
+diesel::joinable!(article_renders -> articles (article_id));
+diesel::joinable!(render_keys -> article_renders (article_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    article_renders,
+    render_keys,
+    render_sweeps,
     users,
     sessions,
     refresh_tokens,

@@ -27,6 +27,8 @@ pub struct FeedQuery {
     pub tag: Option<String>,
     /// Author slug or id.
     pub author: Option<String>,
+    /// Stories in this language only (BCP 47).
+    pub language: Option<String>,
     /// Collection slug or id: its stories in the collection's order.
     pub collection: Option<String>,
     /// Items, 1 to 100 (default 50).
@@ -42,11 +44,20 @@ async fn load(
     q: FeedQuery,
 ) -> AppResult<(Channel, Vec<Entry>, Keys)> {
     let limit = crate::http::pagination::limit(q.limit, 50)?;
+    let language = q
+        .language
+        .as_deref()
+        .map(crate::content::language::parse_language)
+        .transpose()
+        .map_err(|m| AppError::invalid("language", m))?;
     let media = state.media.clone();
     let filters = q.clone();
-    let (title, stories, changed, keys) = state
+    let config = state.settings.clone();
+    let feed_language = language.clone();
+    let (title, stories, changed, keys, publication) = state
         .db
         .read(move |conn| {
+            let publication = crate::publication::db::load(conn, &config)?;
             let crate::content::articles::load::FilterIds {
                 sections,
                 tag,
@@ -91,6 +102,7 @@ async fn load(
                 stage: None,
                 assignee: None,
                 only: only.clone(),
+                language: language.clone(),
             };
             let mut rows = crate::content::articles::load::list(conn, &filter, None, limit)?;
             if let Some(order) = &only {
@@ -116,11 +128,11 @@ async fn load(
                 keys.story(story);
             }
             let changed = super::changes::last_change(conn)?.map(crate::http::utc);
-            Ok((title, stories, changed, keys))
+            Ok((title, stories, changed, keys, publication))
         })
         .await?;
     let settings = &state.settings;
-    let site = settings.site_url.as_str();
+    let site = publication.site_url.as_str();
     let entries: Vec<Entry> = stories
         .into_iter()
         .map(|mut article| {
@@ -129,7 +141,7 @@ async fn load(
                 article.body_html = Some(html.replace("href=\"/", &format!("href=\"{site}/")));
             }
             Entry {
-                link: format!("{site}/{}", article.slug),
+                link: publication.story_url(&article.place()),
                 uri: format!("{}/api/v1/articles/{}", settings.public_url, article.id),
                 article,
             }
@@ -146,10 +158,11 @@ async fn load(
         }
     }
     let reordered = title.as_ref().map(|t| t.1);
+    let name = &publication.name;
     let title = match (title.map(|t| t.0), about.is_empty()) {
-        (Some(name), _) => format!("Dateline: {name}"),
-        (None, true) => "Dateline: latest stories".to_owned(),
-        (None, false) => format!("Dateline: {}", about.join(", ")),
+        (Some(list), _) => format!("{name}: {list}"),
+        (None, true) => format!("{name}: latest stories"),
+        (None, false) => format!("{name}: {}", about.join(", ")),
     };
     // The newest of: any listed story's change or publication, any change partners
     // heard of (a story leaving the feed), the collection's own order.
@@ -166,7 +179,7 @@ async fn load(
         title,
         self_url: format!("{}{}", settings.public_url, self_path(req)),
         home_url: site.to_owned(),
-        language: "en".into(),
+        language: feed_language.unwrap_or_else(|| publication.language.clone()),
         updated,
     };
     Ok((channel, entries, keys))

@@ -101,7 +101,7 @@ pub struct Ninjs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embargoed: Option<DateTime<Utc>>,
     pub pubstatus: PubStatus,
-    pub language: &'static str,
+    pub language: String,
     pub slugline: String,
     pub headlines: Vec<Text>,
     pub descriptions: Vec<Text>,
@@ -190,7 +190,7 @@ pub fn document(
         } else {
             PubStatus::Canceled
         },
-        language: "en",
+        language: article.language.clone(),
         slugline: article.slug.clone(),
         headlines: vec![Text {
             role: "main",

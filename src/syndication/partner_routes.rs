@@ -33,6 +33,8 @@ pub struct ChangesQuery {
     pub cursor: Option<String>,
     /// Documents per answer, 1 to 100 (default 20).
     pub limit: Option<i64>,
+    /// Only stories in this language (BCP 47); the cursor still moves past the others.
+    pub language: Option<String>,
 }
 
 /// A page of the change feed.
@@ -115,6 +117,12 @@ pub async fn list_syndication_items(
         }
         other => other.transpose()?,
     };
+    let language = q
+        .language
+        .as_deref()
+        .map(crate::content::language::parse_language)
+        .transpose()
+        .map_err(|m| AppError::invalid("language", m))?;
     let media = state.media.clone();
     let public_url = state.settings.public_url.clone();
     let since = q.since.map(|t| t.naive_utc());
@@ -135,6 +143,9 @@ pub async fn list_syndication_items(
                 .select(ArticleRow::as_select())
                 .load(conn)?;
             rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id.as_str()));
+            if let Some(language) = &language {
+                rows.retain(|r| &r.language == language);
+            }
             Ok(ChangePage {
                 data: documents(conn, rows, &media, &public_url)?,
                 next_cursor: pagination::encode_cursor(&next),

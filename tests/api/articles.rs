@@ -1330,6 +1330,30 @@ async fn include_expands_relations_in_full(app: TestApp) {
         .send()
         .await
         .problem(422);
+
+    // A preview link expands the same relations, and refuses what it cannot.
+    let link = app
+        .post(&format!(
+            "/api/v1/articles/{}/preview",
+            article["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let path = link["path"].as_str().unwrap();
+    let previewed = app.get(&format!("{path}?include=tags")).send().await.json();
+    assert_eq!(
+        previewed["included"]["tags"][0]["description"],
+        "Power and fuel"
+    );
+    assert!(previewed["included"].get("authors").is_none());
+    let refused = app
+        .get(&format!("{path}?include=everything"))
+        .send()
+        .await
+        .problem(422);
+    assert!(refused.to_string().contains("include"), "{refused}");
 }
 
 async fn urls_are_parsed_and_kept_in_normal_form(app: TestApp) {

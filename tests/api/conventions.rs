@@ -152,29 +152,89 @@ async fn authenticated_reads_are_private(app: TestApp) {
 }
 
 async fn responses_are_compressed_when_the_client_asks(app: TestApp) {
+    use std::io::Read;
+    let gunzip = |body: &[u8]| {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    };
+    let unbrotli = |body: &[u8]| {
+        let mut out = Vec::new();
+        brotli::Decompressor::new(body, 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    };
     for i in 0..30 {
         app.create("/api/v1/tags", json!({"name": format!("Topic number {i}"), "description": "A tag with some words to compress"}))
             .await;
     }
-    let plain = app.get("/api/v1/tags?limit=30").send().await;
+    let list = "/api/v1/tags?limit=30";
+    let plain = app.get(list).send().await;
     assert_eq!(plain.header("content-encoding"), None);
+    assert!(
+        plain.header("vary").unwrap().contains("Accept-Encoding"),
+        "a shared cache must keep the codings apart"
+    );
 
-    let gzip = app
-        .get("/api/v1/tags?limit=30")
-        .header("Accept-Encoding", "gzip")
-        .send()
-        .await;
-    assert_eq!(gzip.header("content-encoding").as_deref(), Some("gzip"));
-    assert_eq!(&gzip.body[..2], &[0x1f, 0x8b], "gzip magic");
-    assert!(gzip.body.len() < plain.body.len() / 2);
+    // The first gzip reader gets what the cache then keeps and hands the next one.
+    for round in ["miss or hit", "hit"] {
+        let gzip = app.get(list).header("Accept-Encoding", "gzip").send().await;
+        assert_eq!(
+            gzip.header("content-encoding").as_deref(),
+            Some("gzip"),
+            "{round}"
+        );
+        assert_eq!(&gzip.body[..2], &[0x1f, 0x8b], "gzip magic");
+        assert!(gzip.body.len() < plain.body.len() / 2);
+        assert_eq!(gunzip(&gzip.body), plain.body, "{round}: the same bytes");
+        assert_eq!(gzip.header("etag"), plain.header("etag"));
+    }
+    let hit = app.get(list).header("Accept-Encoding", "gzip").send().await;
+    assert_eq!(hit.header("x-cache").as_deref(), Some("hit"));
 
+    // Browsers ask for several; brotli is the smaller.
     let brotli = app
-        .get("/api/v1/tags?limit=30")
-        .header("Accept-Encoding", "br")
+        .get(list)
+        .header("Accept-Encoding", "gzip, deflate, br, zstd")
         .send()
         .await;
     assert_eq!(brotli.header("content-encoding").as_deref(), Some("br"));
     assert!(brotli.body.len() < plain.body.len() / 2);
+    assert_eq!(unbrotli(&brotli.body), plain.body);
+
+    // A revalidation has no body to encode.
+    let etag = plain.header("etag").unwrap();
+    let unchanged = app
+        .get(list)
+        .header("Accept-Encoding", "br")
+        .header("If-None-Match", &etag)
+        .send()
+        .await;
+    assert_eq!(unchanged.status, 304);
+    assert!(unchanged.body.is_empty());
+
+    // Responses built for one reader (signed in, never cached) are encoded too.
+    let private = app
+        .get(list)
+        .bearer(&app.admin)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(private.header("content-encoding").as_deref(), Some("gzip"));
+    let private_plain = app.get(list).bearer(&app.admin).send().await;
+    assert_eq!(gunzip(&private.body), private_plain.body);
+
+    // Refused codings are not used.
+    let refused = app
+        .get(list)
+        .header("Accept-Encoding", "br;q=0, gzip;q=0")
+        .send()
+        .await;
+    assert_eq!(refused.header("content-encoding"), None);
+    assert_eq!(refused.body, plain.body);
 }
 
 async fn request_ids_are_echoed_or_generated(app: TestApp) {

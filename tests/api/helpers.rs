@@ -242,6 +242,13 @@ impl TestApp {
     }
 
     async fn serve(state: dateline::state::AppState) -> Call {
+        // Stories are rendered in the background, as in the server, so that every test
+        // reads pages both ways.
+        actix_web::rt::spawn(dateline::content::articles::renders::run(
+            state.db.clone(),
+            state.media.clone(),
+            state.renders.clone(),
+        ));
         let service = Rc::new(actix_test::init_service(app(state)).await);
         Rc::new(move |req: TestRequest| {
             let service = service.clone();

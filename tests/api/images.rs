@@ -17,6 +17,7 @@ media_backends!(
     identical_uploads_are_stored_once,
     media_files_are_served_with_ranges_and_immutable_caching,
     the_library_is_searchable_editable_and_deletable,
+    crops_are_cut_around_the_focal_point_and_follow_it,
 );
 
 async fn upload(
@@ -552,4 +553,88 @@ async fn simultaneous_identical_uploads_make_one_image(app: TestApp) {
             200
         );
     }
+}
+
+async fn crops_are_cut_around_the_focal_point_and_follow_it(app: TestApp) {
+    let bytes = png(1600, 900);
+    let res = upload(
+        &app,
+        &app.admin,
+        "wide.png",
+        &bytes,
+        &[("focal_point", "0.9,0.5")],
+    )
+    .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let image = res.json();
+    let crops = image["crops"].as_array().unwrap();
+    let shapes: Vec<(&str, u64, u64)> = crops
+        .iter()
+        .map(|c| {
+            (
+                c["ratio"].as_str().unwrap(),
+                c["width"].as_u64().unwrap(),
+                c["height"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shapes,
+        [("16:9", 1600, 900), ("4:3", 1200, 900), ("1:1", 900, 900)]
+    );
+    // Crops are not renditions: srcset and the rendition list stay as they were.
+    assert!(
+        image["renditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["width"].as_u64().unwrap() * 9 == r["height"].as_u64().unwrap() * 16)
+    );
+    for crop in crops {
+        let file = fetch(&app, crop["url"].as_str().unwrap()).await;
+        assert_eq!(file.status, 200);
+        let decoded = image::load_from_memory(&file.body).unwrap();
+        assert_eq!(
+            (u64::from(decoded.width()), u64::from(decoded.height())),
+            (
+                crop["width"].as_u64().unwrap(),
+                crop["height"].as_u64().unwrap()
+            )
+        );
+    }
+
+    // The point moves: new crops under new names, the old files gone.
+    let id = image["id"].as_str().unwrap();
+    let moved = app
+        .patch(&format!("/api/v1/images/{id}"))
+        .bearer(&app.admin)
+        .json(json!({"version": image["version"], "focal_point": {"x": 0.1, "y": 0.5}}))
+        .send()
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    let moved = moved.json();
+    let square = |img: &Value| {
+        img["crops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["ratio"] == "1:1")
+            .unwrap()["url"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(square(&moved), square(&image));
+    assert_eq!(fetch(&app, &square(&moved)).await.status, 200);
+    assert_eq!(fetch(&app, &square(&image)).await.status, 404);
+    assert_eq!(moved["crops"].as_array().unwrap().len(), 3);
+    // An edit that leaves the point alone keeps the crops.
+    let kept = app
+        .patch(&format!("/api/v1/images/{id}"))
+        .bearer(&app.admin)
+        .json(json!({"version": moved["version"], "alt": "Ferries at dawn"}))
+        .send()
+        .await
+        .json();
+    assert_eq!(square(&kept), square(&moved));
 }

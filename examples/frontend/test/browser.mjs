@@ -13,6 +13,9 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const MAX_API_REQUESTS_PER_VIEW = 3;
+// The story view also fetches its structured data (JSON-LD for the page head), in
+// parallel with the rest: a document for search engines, not part of what it shows.
+const MAX_API_REQUESTS_PER_STORY_VIEW = 4;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -160,10 +163,11 @@ async function run(browser) {
       seen = apiRequests.length;
       await page.waitForTimeout(400);
     }
+    const most = name.includes('story') ? MAX_API_REQUESTS_PER_STORY_VIEW : MAX_API_REQUESTS_PER_VIEW;
     check(
-      apiRequests.length <= MAX_API_REQUESTS_PER_VIEW,
-      `the ${name} view made ${apiRequests.length} API request(s), at most ${MAX_API_REQUESTS_PER_VIEW}${
-        apiRequests.length > MAX_API_REQUESTS_PER_VIEW ? `:\n  ${apiRequests.join('\n  ')}` : ''
+      apiRequests.length <= most,
+      `the ${name} view made ${apiRequests.length} API request(s), at most ${most}${
+        apiRequests.length > most ? `:\n  ${apiRequests.join('\n  ')}` : ''
       }`,
     );
   }
@@ -257,6 +261,12 @@ async function run(browser) {
   for (const author of article.authors) {
     check(await story.getByText(author.name).first().isVisible(), `the byline names ${author.name}`);
   }
+  const jsonLd = await page.locator('head script#structured-data').textContent().catch(() => null);
+  const structured = jsonLd ? JSON.parse(jsonLd) : {};
+  check(
+    structured['@type'] === 'NewsArticle' && structured.headline === article.headline && structured.datePublished,
+    'the page head carries the story as schema.org NewsArticle',
+  );
   const published = dateFormat.format(new Date(article.published_at));
   check(await story.locator('time').getByText(published, { exact: true }).first().isVisible(), `the date is shown (${published})`);
   const readTime = `${article.reading_time_minutes} min read`;

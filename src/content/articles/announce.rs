@@ -32,6 +32,9 @@ struct Listed {
     featured_image_id: Option<ImageId>,
     tag_ids: String,
     author_ids: String,
+    language: String,
+    /// When the story last changed (sitemaps' `lastmod`).
+    updated_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Listed {
@@ -51,6 +54,8 @@ impl Listed {
             featured_image_id: row.featured_image_id.clone(),
             tag_ids: sorted(tags),
             author_ids: sorted(authors),
+            language: row.language.clone(),
+            updated_at: Some(row.updated_at),
         })
     }
 
@@ -65,8 +70,13 @@ impl Listed {
         )
     }
 
-    fn place(&self) -> (Option<&str>, chrono::NaiveDateTime) {
-        (self.section_id.as_deref(), self.published_at)
+    /// Where lists show it: its section and time, and the language lists may filter by.
+    fn place(&self) -> (Option<&str>, chrono::NaiveDateTime, &str) {
+        (
+            self.section_id.as_deref(),
+            self.published_at,
+            &self.language,
+        )
     }
 
     fn tags(&self) -> BTreeSet<&str> {
@@ -91,6 +101,7 @@ pub fn announce(
     authors: &[String],
 ) -> AppResult<()> {
     let now = now();
+    let group = row.translation_of.as_deref().unwrap_or(row.id.as_str());
     let before: Option<Listed> = public_stories::table
         .find(&row.id)
         .select(Listed::as_select())
@@ -104,7 +115,10 @@ pub fn announce(
     if let Some(at) = public_from(row).filter(|at| *at > now) {
         // Public later by the clock alone: every cache drops what it changes then.
         let future = Listed::of(row, tags, authors);
-        let named = changed(conn, &row.id, None, future.as_ref(), at)?;
+        let mut named = changed(conn, &row.id, None, future.as_ref(), at)?;
+        named.insert(keys::translations(group));
+        named.insert(keys::sitemap_month(at));
+        named.insert(keys::SITEMAP_NEWS.to_owned());
         crate::store::invalidation::invalidate_at(at, named);
     }
     if before.is_none() && after.is_none() {
@@ -112,7 +126,24 @@ pub fn announce(
     }
     let id = row.id.as_str();
     let (b, a) = (before.as_ref(), after.as_ref());
-    let named = changed(conn, id, b, a, now)?;
+    let mut named = changed(conn, id, b, a, now)?;
+    // Its group's pages list it (and its headline) among the translations.
+    named.insert(keys::translations(group));
+    // The sitemaps of the months it was and is in, and the news sitemap while it is
+    // new (it leaves that by the clock, 48 hours after publication).
+    for listed in [b, a].into_iter().flatten() {
+        named.insert(keys::sitemap_month(listed.published_at));
+    }
+    if let Some(listed) = a {
+        let leaves_news = listed.published_at + crate::discovery::sitemaps::NEWS_WINDOW;
+        if leaves_news > now {
+            named.insert(keys::SITEMAP_NEWS.to_owned());
+            crate::store::invalidation::invalidate_at(leaves_news, [keys::SITEMAP_NEWS]);
+        }
+    }
+    if b.is_some_and(|l| l.published_at + crate::discovery::sitemaps::NEWS_WINDOW > now) {
+        named.insert(keys::SITEMAP_NEWS.to_owned());
+    }
     let empty = BTreeSet::new();
     for (kind, old, new) in [
         (
@@ -155,7 +186,7 @@ pub fn announce(
 }
 
 /// When the story becomes public by its own columns (the generated `public_from`).
-fn public_from(row: &ArticleRow) -> Option<chrono::NaiveDateTime> {
+pub(super) fn public_from(row: &ArticleRow) -> Option<chrono::NaiveDateTime> {
     use super::model::Status;
     let eligible =
         row.deleted_at.is_none() && matches!(row.status, Status::Published | Status::Scheduled);
@@ -264,9 +295,9 @@ pub fn rebuild(conn: &mut DbConn) -> AppResult<()> {
     };
     let sql = format!(
         "INSERT INTO public_stories (article_id, section_id, published_at, slug, headline, \
-         standfirst, featured_image_id, tag_ids, author_ids) \
+         standfirst, featured_image_id, language, updated_at, tag_ids, author_ids) \
          SELECT a.id, a.section_id, a.published_at, a.slug, a.headline, a.standfirst, \
-         a.featured_image_id, \
+         a.featured_image_id, a.language, a.updated_at, \
          coalesce((SELECT {agg}(t.tag_id, ' ' ORDER BY t.tag_id) FROM article_tags t WHERE t.article_id = a.id), ''), \
          coalesce((SELECT {agg}(w.author_id, ' ' ORDER BY w.author_id) FROM article_authors w WHERE w.article_id = a.id), '') \
          FROM articles a WHERE a.public_from <= $1"

@@ -468,6 +468,18 @@ pub struct FeaturedImage {
     pub height: u32,
 }
 
+/// The explicit "Also Read" targets of a stored body (JSON blocks), in order.
+pub fn related_targets(body: &str) -> Vec<String> {
+    let blocks: Vec<Block> = serde_json::from_str(body).unwrap_or_default();
+    blocks
+        .into_iter()
+        .filter_map(|b| match b {
+            Block::Related { article_id, .. } => Some(article_id),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

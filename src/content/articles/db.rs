@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::blocks::Block;
-use super::model::{ArticleRow, Stage, Status};
+use super::model::{Access, ArticleRow, Stage, Status};
 use crate::error::{AppError, AppResult};
 use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
@@ -183,6 +183,9 @@ pub struct Content {
     pub seo_title: String,
     pub seo_description: String,
     pub corrections: String,
+    pub language: String,
+    pub translation_of: Option<String>,
+    pub access: Access,
     pub updated_at: NaiveDateTime,
 }
 

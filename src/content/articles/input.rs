@@ -5,7 +5,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::blocks::Block;
-use super::model::{Seo, Stage};
+use super::model::{Access, Seo, Stage};
+use crate::content::language::parse_language;
 use crate::content::parse_text;
 use crate::content::slug::Slug;
 use crate::error::{AppResult, Errors};
@@ -43,6 +44,13 @@ pub struct CreateArticle {
     /// User ids of the people working on it (editors assign; see `PATCH`).
     #[schema(max_items = 20)]
     pub assignees: Option<Vec<String>>,
+    /// BCP 47; the publication's language unless given.
+    #[schema(example = "en")]
+    pub language: Option<String>,
+    /// The story this one translates (id or slug).
+    pub translation_of: Option<String>,
+    /// `public` (default), `members` or `paid`.
+    pub access: Option<Access>,
 }
 
 /// Changes to a story; absent fields stay as they are, `null` clears.
@@ -88,6 +96,14 @@ pub struct UpdateArticle {
     /// User ids of the people working on it, replacing the list (editors only).
     #[schema(max_items = 20)]
     pub assignees: Option<Vec<String>>,
+    /// BCP 47.
+    #[schema(example = "en-GB")]
+    pub language: Option<String>,
+    /// The story this one translates (id or slug); `null`: not a translation.
+    #[serde(default, deserialize_with = "crate::content::present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub translation_of: Option<Option<String>>,
+    pub access: Option<Access>,
 }
 
 /// Checked article fields; `None` means "not sent".
@@ -110,6 +126,9 @@ pub struct ArticleInput {
     pub stage: Option<Stage>,
     /// Deduplicated, in the order given.
     pub assignees: Option<Vec<String>>,
+    pub language: Option<String>,
+    pub translation_of: Option<Option<String>>,
+    pub access: Option<Access>,
 }
 
 impl CreateArticle {
@@ -133,6 +152,9 @@ impl CreateArticle {
             unpublish_at: None,
             stage: None,
             assignees: self.assignees,
+            language: self.language,
+            translation_of: self.translation_of.map(Some),
+            access: self.access,
         }
         .parse()
     }
@@ -229,6 +251,11 @@ impl UpdateArticle {
                     .filter(|id| seen.insert(id.clone()))
                     .collect()
             }),
+            language: self
+                .language
+                .and_then(|l| errors.check("language", parse_language(&l))),
+            translation_of: self.translation_of,
+            access: self.access,
         };
         errors.finish()?;
         Ok(input)
@@ -264,10 +291,20 @@ pub struct VersionOnly {
     pub version: Option<i64>,
 }
 
-/// `formats=` for single reads.
+/// `formats=` and `include=` for a story read through a preview link.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatsQuery {
+    /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
+    pub formats: Option<String>,
+    /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.
+    pub include: Option<String>,
+}
+
+/// `formats=`, `include=` and `format=` for `GET /articles/{key}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleReadQuery {
     /// Body renderings to include: any of `blocks,html,text` (default `blocks,html`).
     pub formats: Option<String>,
     /// Relations to expand into `included`: any of `authors,tags,section,featured_image`.

@@ -97,7 +97,7 @@ pub async fn publish_article(
         ));
     }
     let actor = Actor::of(&who.principal);
-    let approval_required = state.settings.require_approval;
+    let config = state.settings.clone();
     change_state(
         &who.principal,
         &req,
@@ -105,6 +105,7 @@ pub async fn publish_article(
         version,
         &state,
         move |conn, current, expected, who| {
+            let approval_required = crate::publication::db::load(conn, &config)?.require_approval;
             actor.may_publish_unapproved(current, approval_required)?;
             operations::publish(
                 conn,

@@ -52,6 +52,8 @@ pub struct Scope {
     pub since: Option<NaiveDateTime>,
     /// Published before.
     pub until: Option<NaiveDateTime>,
+    /// In this language (BCP 47) only.
+    pub language: Option<String>,
 }
 
 /// A page position: a story's publish time and id.
@@ -109,6 +111,9 @@ pub fn page(
         if let Some(sections) = &scope.sections {
             q = q.filter(articles::section_id.eq_any(sections.clone()));
         }
+        if let Some(language) = &scope.language {
+            q = q.filter(articles::language.eq(language.clone()));
+        }
         if let Some(author) = &scope.author {
             q = q.filter(
                 article_tags::article_id.eq_any(
@@ -155,6 +160,9 @@ pub fn page(
         if let Some(sections) = &scope.sections {
             q = q.filter(articles::section_id.eq_any(sections.clone()));
         }
+        if let Some(language) = &scope.language {
+            q = q.filter(articles::language.eq(language.clone()));
+        }
         q.load(conn)?
     } else if let Some(sections) = &scope.sections {
         let mut all = Vec::new();
@@ -198,6 +206,9 @@ fn in_articles(
     }
     if let Some(until) = scope.until {
         q = q.filter(articles::published_at.lt(until));
+    }
+    if let Some(language) = &scope.language {
+        q = q.filter(articles::language.eq(language.clone()));
     }
     Ok(q.load(conn)?)
 }

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::blocks::Block;
 use super::listing::public_at;
 use super::model::{ArticleLink, ArticleRow, Neighbours, Stage, Status};
 use crate::error::{AppError, AppResult};
@@ -53,6 +52,8 @@ pub struct ListFilter {
     pub assignee: Option<String>,
     /// Only these ids (search hits); then no keyset or limit applies here.
     pub only: Option<Vec<String>>,
+    /// In this language (BCP 47) only.
+    pub language: Option<String>,
 }
 
 /// Section (with its subsections), tag and author filters given by slug or id, as
@@ -120,20 +121,11 @@ pub fn list(
             author: filter.author.clone(),
             since: filter.since,
             until: filter.until,
+            language: filter.language.clone(),
         };
         let page = super::listing::page(conn, &scope, after.as_ref(), limit + 1, now)?;
         let ids: Vec<&str> = page.iter().map(|(_, id)| id.as_str()).collect();
-        let mut rows: Vec<ArticleRow> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            inner!(conn, |c| articles::table
-                .filter(keys_in(articles::id, &ids))
-                .select(ArticleRow::as_select())
-                .load(c))?
-        };
-        let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-        rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
-        return Ok(rows);
+        return rows_by_id(conn, &ids);
     }
     let mut query = articles::table
         .select(ArticleRow::as_select())
@@ -149,6 +141,9 @@ pub fn list(
             after
         }
     };
+    if let Some(language) = &filter.language {
+        query = query.filter(articles::language.eq(language.clone()));
+    }
     if filter.public {
         query = query
             .filter(public_at!(now))
@@ -208,65 +203,102 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// The stories `ids`, in that order.
+pub fn rows_by_id(conn: &mut DbConn, ids: &[&str]) -> AppResult<Vec<ArticleRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<ArticleRow> = inner!(conn, |c| articles::table
+        .filter(keys_in(articles::id, ids))
+        .select(ArticleRow::as_select())
+        .load(c))?;
+    let order: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|r| order.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
 /// Previous/next in the same section by publish time, and related stories: explicit
 /// "Also Read" targets first, then stories sharing tags, newest first. Public only;
 /// link columns only; each a bounded range of the public index.
 pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> {
-    use super::listing::{LinkRow, adjacent, links, links_by_id, newest_tagged};
+    let explicit = super::blocks::related_targets(&row.body);
+    neighbours_of(
+        conn,
+        &row.id,
+        row.section_id.as_deref(),
+        row.published_at,
+        &explicit,
+        None,
+        row.translation_of.as_deref(),
+    )
+}
+
+/// [`neighbours`] of the story `id` at its place (section, publish time), with the
+/// explicit "Also Read" targets of its body.
+pub fn neighbours_of(
+    conn: &mut DbConn,
+    id: &str,
+    section_id: Option<&str>,
+    published_at: Option<NaiveDateTime>,
+    explicit: &[String],
+    tags: Option<Vec<String>>,
+    translation_of: Option<&str>,
+) -> AppResult<Neighbours> {
+    use super::listing::{adjacent, links, links_by_id, newest_tagged};
     const RELATED: usize = 5;
     let now = now();
     let mut out = Neighbours::default();
-    if let (Some(section), Some(at)) = (&row.section_id, row.published_at) {
-        let previous = adjacent(conn, section, (at, &row.id), false, now)?;
-        let next = adjacent(conn, section, (at, &row.id), true, now)?;
-        let ids: Vec<String> = previous.iter().chain(next.iter()).cloned().collect();
-        let found = links_by_id(conn, &ids, now)?;
-        let link = |id: &Option<String>| {
-            id.as_ref()
-                .and_then(|id| found.iter().find(|f| &f.id == id))
-                .map(ArticleLink::from)
-        };
-        out.previous = link(&previous);
-        out.next = link(&next);
+    let (mut previous, mut next) = (None, None);
+    if let (Some(section), Some(at)) = (section_id, published_at) {
+        previous = adjacent(conn, section, (at, id), false, now)?;
+        next = adjacent(conn, section, (at, id), true, now)?;
     }
-    let body: Vec<Block> = serde_json::from_str(&row.body).unwrap_or_default();
-    let explicit: Vec<String> = body
-        .iter()
-        .filter_map(|b| match b {
-            Block::Related { article_id, .. } => Some(article_id.clone()),
-            _ => None,
-        })
-        .collect();
-    let linked = links(conn, &explicit, now)?;
-    for key in &explicit {
+    let linked = links(conn, explicit, now)?;
+    for key in explicit {
         if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
-            && found.id != row.id
+            && found.id != id
             && !out.related.iter().any(|r| r.id == found.id)
         {
             out.related.push(ArticleLink::from(found));
         }
     }
+    let mut candidates: Vec<String> = Vec::new();
     if out.related.len() < RELATED {
-        let tag_ids: Vec<String> = inner!(conn, |c| article_tags::table
-            .filter(article_tags::article_id.eq(&row.id))
-            .select(article_tags::tag_id)
-            .load(c))?;
+        let tag_ids: Vec<String> = match tags {
+            Some(tags) => tags,
+            None => inner!(conn, |c| article_tags::table
+                .filter(article_tags::article_id.eq(id))
+                .select(article_tags::tag_id)
+                .load(c))?,
+        };
         // Enough of each tag's newest to fill up past this story and the explicit ones.
         let wanted = RELATED - out.related.len();
         let per_tag = (wanted + out.related.len() + 1) as i64;
-        let candidates: Vec<String> = newest_tagged(conn, &tag_ids, per_tag, now)?
+        candidates = newest_tagged(conn, &tag_ids, per_tag, now)?
             .into_iter()
             .map(|(_, id)| id)
-            .filter(|id| *id != row.id && !out.related.iter().any(|r| &r.id == id))
+            .filter(|c| c != id && !out.related.iter().any(|r| &r.id == c))
             .take(wanted)
             .collect();
-        let rows: Vec<LinkRow> = links_by_id(conn, &candidates, now)?;
-        for id in &candidates {
-            if let Some(found) = rows.iter().find(|r| &r.id == id) {
-                out.related.push(ArticleLink::from(found));
-            }
-        }
         out.by_tags = tag_ids;
+    }
+    // Previous, next and the related stories' links in one lookup.
+    let ids: Vec<String> = previous
+        .iter()
+        .chain(next.iter())
+        .chain(candidates.iter())
+        .cloned()
+        .collect();
+    let found = links_by_id(conn, &ids, now)?;
+    let link = |id: &String| found.iter().find(|f| &f.id == id).map(ArticleLink::from);
+    out.previous = previous.as_ref().and_then(link);
+    out.next = next.as_ref().and_then(link);
+    out.related.extend(candidates.iter().filter_map(link));
+    // Its other languages: an original without translations (most stories) costs one
+    // probe of the translations index.
+    out.group = translation_of.unwrap_or(id).to_owned();
+    if translation_of.is_some() || super::translations::has_translations(conn, id)? {
+        out.translations = super::translations::public_of(conn, &out.group, id, now)?;
     }
     Ok(out)
 }

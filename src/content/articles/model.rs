@@ -106,6 +106,52 @@ impl Stage {
 
 crate::stored_as_text!(Stage, "a story stage");
 
+/// Who may read a story: everyone, members, or paying subscribers. The front end
+/// enforces the wall; structured data says `isAccessibleForFree`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    #[default]
+    Public,
+    Members,
+    Paid,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Members => "members",
+            Access::Paid => "paid",
+        }
+    }
+
+    /// The access level a stored name stands for.
+    pub fn stored(s: &str) -> Option<Access> {
+        match s {
+            "public" => Some(Access::Public),
+            "members" => Some(Access::Members),
+            "paid" => Some(Access::Paid),
+            _ => None,
+        }
+    }
+}
+
+crate::stored_as_text!(Access, "a story access level");
+
 /// What a revision records was done to a story. Stored, logged for partners and sent
 /// to webhooks by its name (`update`, `restore 3`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +237,17 @@ pub struct ArticleRow {
     pub stage: Stage,
     #[serde(default)]
     pub unpublish_at: Option<NaiveDateTime>,
+    /// Revisions from before languages read as the default language.
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub translation_of: Option<String>,
+    #[serde(default)]
+    pub access: Access,
+}
+
+fn default_language() -> String {
+    crate::publication::model::DEFAULT_LANGUAGE.to_owned()
 }
 
 impl ArticleRow {
@@ -276,6 +333,13 @@ pub struct ArticleResponse {
     pub canonical_url: String,
     pub seo: Seo,
     pub corrections: Vec<Correction>,
+    /// BCP 47.
+    #[schema(example = "en")]
+    pub language: String,
+    /// The original this story translates (its id), if it is a translation.
+    pub translation_of: Option<String>,
+    /// Who may read it: the front end enforces the wall.
+    pub access: Access,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -295,6 +359,19 @@ pub struct ArticleResponse {
     /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
     #[serde(skip)]
     pub links: Vec<String>,
+}
+
+impl ArticleResponse {
+    /// What the story's address on the site is made of.
+    pub fn place(&self) -> crate::publication::model::StoryPlace<'_> {
+        crate::publication::model::StoryPlace {
+            id: self.id.as_str(),
+            slug: &self.slug,
+            section: self.section.as_ref().map(|s| s.slug.as_str()),
+            language: &self.language,
+            published_at: self.published_at,
+        }
+    }
 }
 
 /// Who is editing a story, since when, and until when unless they renew.
@@ -376,14 +453,17 @@ pub struct Formats {
 }
 
 impl Formats {
+    /// What a read returns when `formats` is not given.
+    pub const DEFAULT: Formats = Formats {
+        blocks: true,
+        html: true,
+        text: false,
+    };
+
     /// Parses `formats=blocks,html,text` (default `blocks,html`).
     pub fn parse(raw: Option<&str>) -> AppResult<Formats> {
         let Some(raw) = raw else {
-            return Ok(Formats {
-                blocks: true,
-                html: true,
-                text: false,
-            });
+            return Ok(Formats::DEFAULT);
         };
         let mut formats = Formats {
             blocks: false,
@@ -446,6 +526,9 @@ impl ArticleResponse {
             reading_time_minutes: row.reading_time_minutes,
             word_count: row.word_count,
             canonical_url: row.canonical_url,
+            language: row.language,
+            translation_of: row.translation_of,
+            access: row.access,
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -481,6 +564,18 @@ impl From<&ArticleRow> for ArticleLink {
     }
 }
 
+/// Another language's version of a story.
+#[derive(Debug, Clone, Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = articles)]
+pub struct Translation {
+    #[schema(value_type = String)]
+    pub id: ArticleId,
+    pub slug: String,
+    #[schema(example = "es")]
+    pub language: String,
+    pub headline: String,
+}
+
 /// Where a story sits among its neighbours, for single reads.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct Neighbours {
@@ -493,6 +588,11 @@ pub struct Neighbours {
     /// The tags `related` was topped up from (for surrogate keys).
     #[serde(skip)]
     pub by_tags: Vec<String>,
+    /// The story in its other languages (public ones), by language.
+    pub translations: Vec<Translation>,
+    /// The original of its translation group (itself if it is one; for surrogate keys).
+    #[serde(skip)]
+    pub group: String,
 }
 
 /// A story with its neighbours (`GET /articles/{key}`).

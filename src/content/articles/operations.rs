@@ -13,10 +13,12 @@ use super::db::{self, Content, NewArticle};
 use super::input::ArticleInput;
 use super::model::{Action, ArticleRow, Correction, Seo, Status};
 use super::prepare::{render_body, resolve};
+use super::translations;
 use crate::content::slug;
 use crate::error::{AppError, AppResult, Errors};
 use crate::media::files::MediaStore;
 use crate::store::ids::{ArticleId, ImageId};
+use crate::store::invalidation::invalidate;
 use crate::store::{DbConn, check_version, lock, new_id, now, versioned};
 
 /// Creates a draft.
@@ -40,6 +42,18 @@ pub fn create(
         .map_err(|e| rename_field(e, "name", "headline"))?;
     let seo = input.seo.unwrap_or_default();
     let featured = resolved.featured_image.flatten();
+    let language = match input.language {
+        Some(language) => language,
+        None => crate::publication::db::language(conn)?,
+    };
+    let translation_of = match &input.translation_of {
+        Some(Some(key)) => Some(translations::root_for(conn, &id, key)?),
+        _ => None,
+    };
+    if let Some(root) = &translation_of {
+        translations::ensure_language_free(conn, root, &id, &language)?;
+        invalidate([translations::key(root)]);
+    }
     let at = now();
     // Write.
     db::insert(
@@ -68,6 +82,9 @@ pub fn create(
                 seo_title: seo.title,
                 seo_description: seo.description,
                 corrections: "[]".into(),
+                language,
+                translation_of,
+                access: input.access.unwrap_or_default(),
                 updated_at: at,
             },
         },
@@ -134,6 +151,22 @@ pub fn save(
     let slug = input
         .slug
         .map_or(current.slug.clone(), |s| s.as_str().to_owned());
+    let language = input.language.unwrap_or(current.language.clone());
+    let translation_of = match &input.translation_of {
+        Some(Some(key)) => Some(translations::root_for(conn, &current.id, key)?),
+        Some(None) => None,
+        None => current.translation_of.clone(),
+    };
+    if language != current.language || translation_of != current.translation_of {
+        let root = translation_of.as_deref().unwrap_or(current.id.as_str());
+        translations::ensure_language_free(conn, root, &current.id, &language)?;
+        // Both groups list the story differently now.
+        let was = current
+            .translation_of
+            .as_deref()
+            .unwrap_or(current.id.as_str());
+        invalidate([translations::key(was), translations::key(root)]);
+    }
     let content = Content {
         standfirst,
         body: to_json(&body)?,
@@ -150,6 +183,9 @@ pub fn save(
         seo_title: seo.title,
         seo_description: seo.description,
         corrections: to_json(&corrections)?,
+        language,
+        translation_of,
+        access: input.access.unwrap_or(current.access),
         updated_at: now(),
     };
     let id = &current.id;

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 
 use super::db;
 use super::input::FormatsQuery;
-use super::model::{ArticleResponse, Formats};
+use super::model::{ArticleResponse, Formats, Include};
 use super::previews::{self, PreviewLink, PreviewRequest, PreviewResponse};
 use super::relations;
 use super::rules::Actor;
@@ -136,6 +136,7 @@ pub async fn redeem_preview(
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
     let formats = Formats::parse(query.0.formats.as_deref())?;
+    let include = Include::parse(query.0.include.as_deref())?;
     let token = token.into_inner();
     let media = state.media.clone();
     let article = state
@@ -143,11 +144,15 @@ pub async fn redeem_preview(
         .read(move |conn| {
             let (id, copy) = previews::redeem(conn, &token)?;
             let row = db::get(conn, &id)?;
-            if copy {
-                super::working_copies::preview(conn, row, formats, &media)
+            let article = if copy {
+                super::working_copies::preview(conn, row, formats, &media)?
             } else {
-                relations::story_response(conn, row, formats, &media)
-            }
+                relations::story_response(conn, row, formats, &media)?
+            };
+            let mut article = [article];
+            super::include::expand(conn, &mut article, include, &media)?;
+            let [article] = article;
+            Ok(article)
         })
         .await?;
     Ok(cache::private(&req, StatusCode::OK, &article, None))

@@ -11,7 +11,7 @@ use super::blocks::{self, Block};
 use super::model::{ArticleResponse, ArticleRow, Formats, Relations};
 use super::prepare::image_info;
 use crate::content::Summary;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::media::files::MediaStore;
 use crate::media::model::ImageRow;
 use crate::store::ids::{ArticleId, ImageId};
@@ -326,20 +326,36 @@ pub fn hydrate_related(
     Ok(())
 }
 
-/// A story as the API shows it: relations, the links its "Also Read" blocks show, and
-/// the renderings `formats` asks for.
+/// Stories as the API shows them, in the order of `rows`: relations loaded in batches,
+/// the links their "Also Read" blocks show, and the renderings `formats` asks for.
+pub fn stories(
+    conn: &mut DbConn,
+    rows: Vec<ArticleRow>,
+    formats: Formats,
+    media: &MediaStore,
+) -> AppResult<Vec<ArticleResponse>> {
+    let mut relations = relations(conn, &rows, media)?;
+    let mut out: Vec<ArticleResponse> = rows
+        .into_iter()
+        .map(|row| {
+            let rel = relations.remove(row.id.as_str()).unwrap_or_default();
+            ArticleResponse::new(row, rel, formats)
+        })
+        .collect();
+    hydrate_related(conn, &mut out, media)?;
+    Ok(out)
+}
+
+/// One story as the API shows it ([`stories`]).
 pub fn story_response(
     conn: &mut DbConn,
     row: ArticleRow,
     formats: Formats,
     media: &MediaStore,
 ) -> AppResult<ArticleResponse> {
-    let mut relations = relations(conn, std::slice::from_ref(&row), media)?;
-    let rel = relations.remove(row.id.as_str()).unwrap_or_default();
-    let mut article = [ArticleResponse::new(row, rel, formats)];
-    hydrate_related(conn, &mut article, media)?;
-    let [article] = article;
-    Ok(article)
+    stories(conn, vec![row], formats, media)?
+        .pop()
+        .ok_or_else(|| AppError::internal("a story went missing while it was shown"))
 }
 
 /// Adds the desk's view (stage and assignees) to stories shown to someone who works
@@ -372,7 +388,7 @@ pub fn editor_response(
     row: ArticleRow,
     media: &MediaStore,
 ) -> AppResult<ArticleResponse> {
-    let mut story = [story_response(conn, row, Formats::parse(None)?, media)?];
+    let mut story = [story_response(conn, row, Formats::DEFAULT, media)?];
     with_desk(conn, &mut story)?;
     let [story] = story;
     Ok(story)

@@ -124,6 +124,10 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
         unpublish_at: None,
         stage: None,
         assignees: None,
+        // Which language it is in, what it translates and who may read it stay too.
+        language: None,
+        translation_of: None,
+        access: None,
     }
 }
 

@@ -31,7 +31,7 @@ pub fn fts5_query(input: &str) -> String {
 
 /// Ids of articles matching `q`, most relevant first (headline counts most, then the
 /// standfirst, then the body). Visibility is applied by the caller.
-pub fn ranked_ids(conn: &mut DbConn, q: &str) -> AppResult<Vec<String>> {
+pub fn ranked_ids(conn: &mut DbConn, q: &str, language: Option<&str>) -> AppResult<Vec<String>> {
     let hits: Vec<Hit> = match conn {
         DbConn::Sqlite(sqlite) => {
             let query = fts5_query(q);
@@ -46,15 +46,59 @@ pub fn ranked_ids(conn: &mut DbConn, q: &str) -> AppResult<Vec<String>> {
             .bind::<diesel::sql_types::BigInt, _>(MAX_HITS)
             .load(sqlite)?
         }
-        DbConn::Postgres(pg) => diesel::sql_query(
-            "SELECT a.id AS id FROM articles a, websearch_to_tsquery('english', $1) q \
-             WHERE a.search @@ q ORDER BY ts_rank(a.search, q) DESC, a.id LIMIT $2",
-        )
-        .bind::<Text, _>(q)
-        .bind::<diesel::sql_types::BigInt, _>(MAX_HITS)
-        .load(pg)?,
+        DbConn::Postgres(pg) => {
+            // Each story is indexed in its own language's configuration: the words are
+            // looked up in the one asked for, else in those of every language in use.
+            let languages = match language {
+                Some(l) => vec![l.to_owned()],
+                None => languages_in_use(pg)?,
+            };
+            let mut configs: Vec<&'static str> = languages
+                .iter()
+                .map(|l| crate::content::language::text_search_config(l))
+                .collect();
+            configs.sort_unstable();
+            configs.dedup();
+            if configs.is_empty() {
+                configs.push("simple");
+            }
+            // The names come from a fixed list, never from the request.
+            let query = configs
+                .iter()
+                .map(|c| format!("websearch_to_tsquery('{c}', $1)"))
+                .collect::<Vec<_>>()
+                .join(" || ");
+            diesel::sql_query(format!(
+                "SELECT a.id AS id FROM articles a, (SELECT {query} AS q) s \
+                 WHERE a.search @@ s.q ORDER BY ts_rank(a.search, s.q) DESC, a.id LIMIT $2"
+            ))
+            .bind::<Text, _>(q)
+            .bind::<diesel::sql_types::BigInt, _>(MAX_HITS)
+            .load(pg)?
+        }
     };
     Ok(hits.into_iter().map(|h| h.id).collect())
+}
+
+/// The languages stories are written in: a loose scan of the language index (one
+/// probe per language, however many stories).
+fn languages_in_use(pg: &mut diesel::PgConnection) -> AppResult<Vec<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Language {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        language: Option<String>,
+    }
+    let found: Vec<Language> = diesel::sql_query(
+        "WITH RECURSIVE l(language) AS ( \
+           (SELECT language FROM articles WHERE public_from IS NOT NULL ORDER BY language LIMIT 1) \
+           UNION ALL \
+           SELECT (SELECT a.language FROM articles a WHERE a.public_from IS NOT NULL \
+                   AND a.language > l.language ORDER BY a.language LIMIT 1) \
+           FROM l WHERE l.language IS NOT NULL) \
+         SELECT language FROM l WHERE language IS NOT NULL",
+    )
+    .load(pg)?;
+    Ok(found.into_iter().filter_map(|l| l.language).collect())
 }
 
 /// A page of the stories in `filter` matching `words`, most relevant first: `limit + 1`
@@ -66,7 +110,7 @@ pub fn ranked_page(
     offset: i64,
     limit: i64,
 ) -> AppResult<Vec<super::model::ArticleRow>> {
-    let ids = ranked_ids(conn, words)?;
+    let ids = ranked_ids(conn, words, filter.language.as_deref())?;
     let rank: std::collections::HashMap<String, usize> = ids
         .iter()
         .enumerate()

@@ -18,10 +18,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, Data};
+use actix_web::web::Data;
 use actix_web::{Error, HttpMessage, HttpResponse};
 
+use crate::http::compress::{self, Effort};
 use crate::store::invalidation::{ALL, Invalidation};
+
+mod entry;
+use entry::Entry;
 
 /// Says whether a response came from the cache (`hit`) or was built (`miss`).
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
@@ -32,21 +36,6 @@ pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
 /// The route pattern a cached response was built by, for metrics on hits.
 #[derive(Clone, Debug)]
 pub struct CachedRoute(pub String);
-
-struct Entry {
-    status: StatusCode,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
-    etag: Option<String>,
-    route: String,
-    keys: Vec<Arc<str>>,
-}
-
-impl Entry {
-    fn size(&self, key: &str) -> usize {
-        self.body.len() + key.len() + 64 * self.keys.len() + 256
-    }
-}
 
 struct Slot {
     entry: Arc<Entry>,
@@ -224,15 +213,15 @@ impl ResponseCache {
 
     /// Keeps a response built since `epoch`, unless an invalidation meanwhile named
     /// one of its keys (it may have been built from what that write replaced).
-    fn put(&self, key: &str, mut entry: Entry, epoch: u64) {
+    fn put(&self, key: &str, mut entry: Entry, epoch: u64) -> Arc<Entry> {
         let size = entry.size(key);
         if size > self.capacity / 8 {
-            return;
+            return Arc::new(entry);
         }
         let mut inner = self.lock();
         inner.ripen();
         if inner.stale_since(epoch, &entry.keys) {
-            return;
+            return Arc::new(entry);
         }
         let key: Arc<str> = Arc::from(key);
         inner.remove(&key);
@@ -277,10 +266,11 @@ impl ResponseCache {
         }
         inner.used += size;
         inner.order.push_back((key.clone(), serial));
+        let entry = Arc::new(entry);
         inner.slots.insert(
             key,
             Slot {
-                entry: Arc::new(entry),
+                entry: entry.clone(),
                 referenced: false,
                 serial,
             },
@@ -290,6 +280,7 @@ impl ResponseCache {
             let Inner { order, slots, .. } = &mut *inner;
             order.retain(|(k, s)| slots.get(k).is_some_and(|slot| slot.serial == *s));
         }
+        entry
     }
 
     /// Drops every response carrying one of the invalidation's keys, now or, for an
@@ -308,19 +299,6 @@ impl ResponseCache {
         }
     }
 }
-
-/// Headers worth replaying from a cached response.
-const KEPT: [HeaderName; 9] = [
-    header::CONTENT_TYPE,
-    header::ETAG,
-    header::CACHE_CONTROL,
-    header::VARY,
-    header::LINK,
-    header::LAST_MODIFIED,
-    header::LOCATION,
-    SURROGATE_KEY,
-    HeaderName::from_static("cache-tag"),
-];
 
 fn cacheable(req: &ServiceRequest) -> bool {
     let path = req.path();
@@ -358,9 +336,8 @@ fn unmodified_since(request: &HeaderMap, kept: &[(HeaderName, HeaderValue)]) -> 
     matches!((since, modified), (Some(s), Some(m)) if s >= m)
 }
 
-fn hit(req: ServiceRequest, entry: &Entry) -> ServiceResponse<BoxBody> {
-    req.extensions_mut()
-        .insert(CachedRoute(entry.route.clone()));
+/// The cached answer, or the request back if the entry's body cannot be made.
+fn hit(req: ServiceRequest, entry: &Entry) -> Result<ServiceResponse<BoxBody>, ServiceRequest> {
     let not_modified = if req.headers().contains_key(header::IF_NONE_MATCH) {
         entry
             .etag
@@ -369,20 +346,30 @@ fn hit(req: ServiceRequest, entry: &Entry) -> ServiceResponse<BoxBody> {
     } else {
         unmodified_since(req.headers(), &entry.headers)
     };
-    let mut res = if not_modified {
-        HttpResponse::NotModified().finish()
+    let (mut res, coding) = if not_modified {
+        (HttpResponse::NotModified().finish(), None)
     } else {
-        HttpResponse::build(entry.status).body(entry.body.clone())
+        let Some((body, coding)) =
+            entry.body_for(compress::negotiate(req.headers()), Effort::Stored)
+        else {
+            return Err(req);
+        };
+        (HttpResponse::build(entry.status).body(body), coding)
     };
+    req.extensions_mut()
+        .insert(CachedRoute(entry.route.clone()));
     for (name, value) in &entry.headers {
         if not_modified && *name == header::CONTENT_TYPE {
             continue;
         }
         res.headers_mut().insert(name.clone(), value.clone());
     }
+    if let Some(coding) = coding {
+        compress::mark(res.headers_mut(), coding);
+    }
     res.headers_mut()
         .insert(X_CACHE, HeaderValue::from_static("hit"));
-    req.into_response(res)
+    Ok(req.into_response(res))
 }
 
 fn miss<B>(mut res: ServiceResponse<B>) -> ServiceResponse<B> {
@@ -406,9 +393,16 @@ pub async fn serve(
             .map(ServiceResponse::map_into_boxed_body);
     };
     let key = format!("{}?{}", req.path(), req.query_string());
-    if let Some(entry) = cache.get(&key) {
-        return Ok(hit(req, &entry));
-    }
+    let req = match cache.get(&key) {
+        Some(entry) => match hit(req, &entry) {
+            Ok(res) => return Ok(res),
+            Err(req) => {
+                cache.lock().remove(&key);
+                req
+            }
+        },
+        None => req,
+    };
     let epoch = cache.epoch();
     let res = next.call(req).await?;
     let public = res
@@ -435,32 +429,31 @@ pub async fn serve(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".into());
+    let accepted = compress::negotiate(res.request().headers());
     let (request, response) = res.into_parts();
-    let (head, body) = response.into_parts();
+    let (mut head, body) = response.into_parts();
     let body = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("response body"))?;
-    let headers: Vec<(HeaderName, HeaderValue)> = KEPT
-        .iter()
-        .filter_map(|name| head.headers().get(name).map(|v| (name.clone(), v.clone())))
-        .collect();
-    let etag = head
-        .headers()
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    cache.put(
-        &key,
-        Entry {
-            status: head.status(),
-            headers,
-            body: body.clone(),
-            etag,
-            route,
-            keys,
-        },
-        epoch,
-    );
+    let Some(entry) = Entry::new(head.status(), head.headers(), body.clone(), route, keys) else {
+        let response = head.set_body(BoxBody::new(body));
+        return Ok(miss(ServiceResponse::new(request, response)));
+    };
+    let kept = cache.put(&key, entry, epoch);
+    // The form it was built in if the client takes it, else the cheapest to make; as
+    // built if no other form can be made.
+    let body = match kept.body_for(accepted, Effort::Fast) {
+        Some((body, coding)) => {
+            match coding {
+                Some(coding) => compress::mark(head.headers_mut(), coding),
+                None => {
+                    head.headers_mut().remove(header::CONTENT_ENCODING);
+                }
+            }
+            body
+        }
+        None => body,
+    };
     let response = head.set_body(BoxBody::new(body));
     Ok(miss(ServiceResponse::new(request, response)))
 }
@@ -468,16 +461,17 @@ pub async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::web::Bytes;
 
     fn entry(keys: &[&str], bytes: usize) -> Entry {
-        Entry {
-            status: StatusCode::OK,
-            headers: Vec::new(),
-            body: Bytes::from(vec![b'x'; bytes]),
-            etag: None,
-            route: "r".into(),
-            keys: keys.iter().map(|k| Arc::from(*k)).collect(),
-        }
+        Entry::new(
+            StatusCode::OK,
+            &HeaderMap::new(),
+            Bytes::from(vec![b'x'; bytes]),
+            "r".into(),
+            keys.iter().map(|k| Arc::from(*k)).collect(),
+        )
+        .unwrap()
     }
 
     fn named(seq: i64, keys: &[&str]) -> Invalidation {

@@ -1,0 +1,2 @@
+DROP TABLE render_keys;
+DROP TABLE article_renders;
