@@ -170,6 +170,9 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// Statements taking this many milliseconds or longer are logged (0: never).
     pub slow_query_ms: u64,
+    /// A live story's event stream sends a heartbeat this often, so proxies keep it
+    /// open and readers notice a dead connection.
+    pub live_heartbeat: Duration,
 }
 
 /// A configuration value that cannot be used; printed as one line at start-up.
@@ -328,6 +331,7 @@ impl Settings {
             body_min_rate: number(&get, "DATELINE_BODY_MIN_RATE", "16384", 1..=1 << 30)?,
             header_timeout: secs(&get, "DATELINE_HEADER_TIMEOUT_SECS", 5, 1..=300)?,
             slow_query_ms: number(&get, "DATELINE_SLOW_QUERY_MS", "200", 0..=3_600_000)?,
+            live_heartbeat: secs(&get, "DATELINE_LIVE_HEARTBEAT_SECS", 15, 1..=300)?,
         })
     }
 }

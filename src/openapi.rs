@@ -32,6 +32,7 @@ use crate::http::problem::{PROBLEM_JSON, Problem};
         (name = "tags", description = "The tag vocabulary"),
         (name = "images", description = "The photo library and its files"),
         (name = "articles", description = "Stories: editing, workflow and the public read API"),
+        (name = "live", description = "Live coverage: a live story's entries, posted by the desk, read as pages and followed as Server-Sent Events"),
         (name = "collections", description = "Story ordering: curated collections, their history and prepared orders"),
         (name = "syndication", description = "Feeds (RSS, Atom, JSON Feed) and the IPTC ninjs partner API"),
         (name = "webhooks", description = "Signed event deliveries to other systems (admin)"),

@@ -41,6 +41,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .configure(tags::routes::register)
             .configure(media::register)
             .configure(articles::routes::register)
+            .configure(crate::content::live::routes::register)
             .configure(crate::ordering::routes::register)
             .configure(crate::webhooks::routes::register)
             .configure(crate::audit::routes::register)

@@ -70,6 +70,13 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
             renders.heard(invalidation);
         }
     }));
+    let live = Arc::new(crate::content::live::hub::LiveHub::default());
+    let heard = Arc::downgrade(&live);
+    db.invalidations().subscribe(Box::new(move |invalidation| {
+        if let Some(live) = heard.upgrade() {
+            live.heard(invalidation);
+        }
+    }));
     // Other processes' and instances' writes reach this cache through the log.
     db.tail_invalidations();
     Ok(AppState {
@@ -81,6 +88,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, String> {
         key_limits: Default::default(),
         response_cache,
         renders,
+        live,
     })
 }
 
@@ -185,6 +193,11 @@ impl Application {
             state.db.clone(),
             state.media.clone(),
             state.renders.clone(),
+        ));
+        actix_web::rt::spawn(crate::content::live::hub::run(
+            state.db.clone(),
+            state.live.clone(),
+            settings.live_heartbeat,
         ));
         let server = HttpServer::new(move || app(state.clone()))
             .workers(settings.workers)

@@ -22,4 +22,6 @@ pub struct AppState {
     pub response_cache: Arc<crate::http::response_cache::ResponseCache>,
     /// Stored story renders: their generation and the stories waiting for one.
     pub renders: Arc<crate::content::articles::renders::Renders>,
+    /// Live stories followed by event streams on this instance.
+    pub live: Arc<crate::content::live::hub::LiveHub>,
 }

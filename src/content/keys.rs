@@ -13,6 +13,7 @@
 //! | `section:<id>`, `tag:<id>`, `author:<id>` | that section, tag or author (its page, summaries in stories) | it is edited or deleted |
 //! | `sections`, `tags`, `authors`, `collections` | the list of those | one is created, edited or deleted |
 //! | `collection:<id>` | the collection's stories and settings | its order or settings change, an item expires, a prepared order goes live, an item's story becomes or stops being public |
+//! | `entries:<id>` | a live story's entries (their list, Atom feed, structured data) | an entry is posted, edited or deleted |
 //! | `search` | ranked search results | any public story changes |
 //! | `changes` | the time of the latest syndicated change (feeds' `updated`) | a published or scheduled story changes |
 //! | `*` | everything | a bulk load (import, seed) |
@@ -53,6 +54,10 @@ pub fn sitemap_month(at: chrono::NaiveDateTime) -> String {
 }
 /// The Google News sitemap (the last 48 hours).
 pub const SITEMAP_NEWS: &str = "sitemap:news";
+/// A story's live-blog entries (their list, stream, feed and structured data).
+pub fn entries(id: &str) -> String {
+    format!("entries:{id}")
+}
 /// The publication's settings (a change to them invalidates everything anyway).
 pub const SETTINGS: &str = "settings";
 pub fn section(id: &str) -> String {

@@ -8,6 +8,7 @@ pub mod authors;
 pub mod catalog;
 pub mod keys;
 pub mod language;
+pub mod live;
 pub mod sections;
 pub mod slug;
 pub mod tags;

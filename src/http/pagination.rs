@@ -97,7 +97,7 @@ impl<T> Page<T> {
 }
 
 /// The `Link` header value for the page after `cursor`.
-fn next_link(req: &HttpRequest, cursor: &str) -> Option<String> {
+pub fn next_link(req: &HttpRequest, cursor: &str) -> Option<String> {
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if k != "cursor" {

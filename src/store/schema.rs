@@ -192,6 +192,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A story's live state, once it has ever been live.
+    article_live (article_id) {
+        article_id -> Text,
+        /// `live` or `ended`; NULL: no longer a live blog.
+        state -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        /// The story's latest live-entry event number.
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    live_entries (id) {
+        id -> Text,
+        article_id -> Text,
+        headline -> Text,
+        body -> Text,
+        body_html -> Text,
+        key_event -> Bool,
+        pinned -> Bool,
+        authors -> Text,
+        created_by -> Nullable<Text>,
+        version -> BigInt,
+        published_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        created_seq -> BigInt,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
     article_notes (id) {
         id -> Text,
         article_id -> Text,
@@ -535,6 +568,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_assignees,
     article_locks,
     article_notes,
+    article_live,
+    live_entries,
     article_previews,
     article_working_copies,
     article_links,

@@ -9,13 +9,16 @@ use crate::http::utc;
 use crate::store::schema::{webhook_deliveries, webhooks};
 
 /// Every event a webhook can subscribe to.
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 10] = [
     "article.published",
     "article.updated",
     "article.unpublished",
     "article.deleted",
     "article.stage_changed",
     "article.assigned",
+    "article.entry_published",
+    "article.entry_updated",
+    "article.entry_deleted",
     "collection.updated",
 ];
 
@@ -40,6 +43,15 @@ pub enum EventName {
     /// A story's assignees changed (drafts too).
     #[schema(rename = "article.assigned")]
     ArticleAssigned,
+    /// An entry was posted on a public live story (`data.entry`, `data.article`).
+    #[schema(rename = "article.entry_published")]
+    ArticleEntryPublished,
+    /// An entry of a public live story was edited.
+    #[schema(rename = "article.entry_updated")]
+    ArticleEntryUpdated,
+    /// An entry of a public live story was deleted (`data.entry.id`).
+    #[schema(rename = "article.entry_deleted")]
+    ArticleEntryDeleted,
     #[schema(rename = "collection.updated")]
     CollectionUpdated,
 }

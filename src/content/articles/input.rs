@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::blocks::Block;
-use super::model::{Access, Seo, Stage};
+use super::model::{Access, LiveState, Seo, Stage};
 use crate::content::language::parse_language;
 use crate::content::parse_text;
 use crate::content::slug::Slug;
@@ -51,6 +51,16 @@ pub struct CreateArticle {
     pub translation_of: Option<String>,
     /// `public` (default), `members` or `paid`.
     pub access: Option<Access>,
+    /// Makes the story a live blog (`{"state": "live"}`).
+    pub live: Option<LiveInput>,
+}
+
+/// A live blog's state as a write sets it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiveInput {
+    /// `live` starts (or resumes) the coverage, `ended` closes it.
+    pub state: LiveState,
 }
 
 /// Changes to a story; absent fields stay as they are, `null` clears.
@@ -104,6 +114,11 @@ pub struct UpdateArticle {
     #[schema(value_type = Option<String>, nullable)]
     pub translation_of: Option<Option<String>>,
     pub access: Option<Access>,
+    /// `{"state": "live"}` or `{"state": "ended"}`; `null`: no longer a live blog (its
+    /// entries stay).
+    #[serde(default, deserialize_with = "crate::content::present")]
+    #[schema(value_type = Option<LiveInput>, nullable)]
+    pub live: Option<Option<LiveInput>>,
 }
 
 /// Checked article fields; `None` means "not sent".
@@ -129,6 +144,7 @@ pub struct ArticleInput {
     pub language: Option<String>,
     pub translation_of: Option<Option<String>>,
     pub access: Option<Access>,
+    pub live: Option<Option<LiveState>>,
 }
 
 impl CreateArticle {
@@ -155,6 +171,7 @@ impl CreateArticle {
             language: self.language,
             translation_of: self.translation_of.map(Some),
             access: self.access,
+            live: self.live.map(Some),
         }
         .parse()
     }
@@ -256,6 +273,7 @@ impl UpdateArticle {
                 .and_then(|l| errors.check("language", parse_language(&l))),
             translation_of: self.translation_of,
             access: self.access,
+            live: self.live.map(|l| l.map(|l| l.state)),
         };
         errors.finish()?;
         Ok(input)

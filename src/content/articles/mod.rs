@@ -9,6 +9,7 @@ pub mod include;
 pub mod input;
 pub mod lifecycle_routes;
 pub mod listing;
+pub mod live;
 pub mod load;
 pub mod lock_routes;
 pub mod locks;

@@ -152,6 +152,57 @@ impl Access {
 
 crate::stored_as_text!(Access, "a story access level");
 
+/// Where a live blog is: taking entries as they happen, or over.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveState {
+    Live,
+    Ended,
+}
+
+impl LiveState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveState::Live => "live",
+            LiveState::Ended => "ended",
+        }
+    }
+
+    /// The live state a stored name stands for.
+    pub fn stored(s: &str) -> Option<LiveState> {
+        match s {
+            "live" => Some(LiveState::Live),
+            "ended" => Some(LiveState::Ended),
+            _ => None,
+        }
+    }
+}
+
+crate::stored_as_text!(LiveState, "a live state");
+
+/// A live blog's state: a story with one carries a stream of entries
+/// (`/articles/{key}/entries`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Live {
+    pub state: LiveState,
+    /// When it first went live.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended (null while live).
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
 /// What a revision records was done to a story. Stored, logged for partners and sent
 /// to webhooks by its name (`update`, `restore 3`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -340,6 +391,8 @@ pub struct ArticleResponse {
     pub translation_of: Option<String>,
     /// Who may read it: the front end enforces the wall.
     pub access: Access,
+    /// Set when the story is a live blog; its entries are at `/articles/{key}/entries`.
+    pub live: Option<Live>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -495,6 +548,7 @@ pub struct Relations {
     pub tags: Vec<Summary>,
     pub authors: Vec<Summary>,
     pub featured_image: Option<FeaturedImage>,
+    pub live: Option<Live>,
 }
 
 impl ArticleResponse {
@@ -529,6 +583,7 @@ impl ArticleResponse {
             language: row.language,
             translation_of: row.translation_of,
             access: row.access,
+            live: relations.live,
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

@@ -95,6 +95,9 @@ pub fn create(
     if let Some(people) = &resolved.assignees {
         db::write_assignees(conn, &id, people)?;
     }
+    if let Some(state) = input.live {
+        super::live::set(conn, &id, state, at)?;
+    }
     record(conn, &id, Action::Create, who)
 }
 
@@ -206,6 +209,9 @@ pub fn save(
         db::write_tags(conn, id, tags)?;
     }
     db::write_links(conn, id, &body, featured.as_ref())?;
+    if let Some(state) = input.live {
+        super::live::set(conn, id, state, now())?;
+    }
     // The desk: a move to another stage, or other people on the story, is what the
     // history and the webhooks call this save.
     let moved = input.stage.filter(|s| *s != current.stage);

@@ -120,7 +120,7 @@ pub(super) fn resolve(
 
 /// Checks the references of a body (images and stories must exist; a story cannot
 /// link to itself) and renders it.
-pub(super) fn render_body(
+pub(crate) fn render_body(
     conn: &mut DbConn,
     self_id: &str,
     body: &mut [Block],

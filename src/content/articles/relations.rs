@@ -37,7 +37,7 @@ impl Related for ArticleRow {
     }
 }
 
-/// Loads the relations of `rows` in four queries, whatever the number of rows.
+/// Loads the relations of `rows` (and their live state) in five queries, whatever the number of rows.
 pub fn relations<R: Related>(
     conn: &mut DbConn,
     rows: &[R],
@@ -115,6 +115,11 @@ pub fn relations<R: Related>(
         .into_iter()
         .map(|row| (row.id.clone(), row))
         .collect();
+    for (id, live) in super::live::of(conn, &ids)? {
+        if let Some(r) = out.get_mut(&id) {
+            r.live = Some(live);
+        }
+    }
     for row in rows {
         if let Some(r) = out.get_mut(row.id()) {
             r.section = row.section_id().and_then(|s| found.get(s).cloned());

@@ -128,6 +128,8 @@ pub fn snapshot_input(snapshot: Snapshot) -> ArticleInput {
         language: None,
         translation_of: None,
         access: None,
+        // Whether it is a live blog is not content either.
+        live: None,
     }
 }
 

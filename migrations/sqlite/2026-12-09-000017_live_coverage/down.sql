@@ -1,0 +1,2 @@
+DROP TABLE live_entries;
+DROP TABLE article_live;
