@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use actix_web::body::BoxBody;
 use actix_web::dev::Service;
 use actix_web::http::header::HeaderMap;
 use actix_web::test::{self as actix_test, TestRequest};
@@ -120,6 +121,12 @@ macro_rules! media_backends {
 }
 
 type Call = Rc<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Res>>>>;
+/// Calls the service and hands back the response with its body unread (streams).
+type Open = Rc<
+    dyn Fn(
+        TestRequest,
+    ) -> Pin<Box<dyn Future<Output = actix_web::dev::ServiceResponse<BoxBody>>>>,
+>;
 
 /// A running application on a fresh database.
 pub struct TestApp {
@@ -127,6 +134,7 @@ pub struct TestApp {
     /// The app's state, for driving background work (the scheduler) directly.
     pub state: dateline::state::AppState,
     call: Call,
+    open: Open,
     pub admin: String,
     cleanup: Option<std::path::PathBuf>,
     /// The media folder, for local-storage tests.
@@ -207,11 +215,12 @@ impl TestApp {
         .await
         .expect("prepare task")
         .expect("prepare the app");
-        let call = Self::serve(state.clone()).await;
+        let (call, open) = Self::serve(state.clone()).await;
         let mut app = TestApp {
             settings,
             state,
             call,
+            open,
             admin: String::new(),
             cleanup,
             media_dir: (storage == Storage::Local).then_some(media_dir),
@@ -231,9 +240,11 @@ impl TestApp {
         .await
         .expect("prepare task")
         .expect("prepare the second instance");
+        let (call, open) = Self::serve(state.clone()).await;
         TestApp {
             settings,
-            call: Self::serve(state.clone()).await,
+            call,
+            open,
             state,
             admin: self.admin.clone(),
             cleanup: None,
@@ -241,7 +252,7 @@ impl TestApp {
         }
     }
 
-    async fn serve(state: dateline::state::AppState) -> Call {
+    async fn serve(state: dateline::state::AppState) -> (Call, Open) {
         // Stories are rendered in the background, as in the server, so that every test
         // reads pages both ways.
         actix_web::rt::spawn(dateline::content::articles::renders::run(
@@ -249,8 +260,24 @@ impl TestApp {
             state.media.clone(),
             state.renders.clone(),
         ));
+        // Live stories' event streams are fed by the hub's task, as in the server.
+        actix_web::rt::spawn(dateline::content::live::hub::run(
+            state.db.clone(),
+            state.live.clone(),
+            state.settings.live_heartbeat,
+        ));
         let service = Rc::new(actix_test::init_service(app(state)).await);
-        Rc::new(move |req: TestRequest| {
+        let opener = service.clone();
+        let open: Open = Rc::new(move |req: TestRequest| {
+            let service = opener.clone();
+            Box::pin(async move {
+                match service.call(req.to_request()).await {
+                    Ok(response) => response.map_into_boxed_body(),
+                    Err(err) => panic!("the service itself failed: {err}"),
+                }
+            })
+        });
+        let call: Call = Rc::new(move |req: TestRequest| {
             let service = service.clone();
             Box::pin(async move {
                 let response = match service.call(req.to_request()).await {
@@ -266,7 +293,8 @@ impl TestApp {
                     body,
                 }
             })
-        })
+        });
+        (call, open)
     }
 
     /// Starts a request.
@@ -274,6 +302,7 @@ impl TestApp {
         let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("method");
         Req {
             call: self.call.clone(),
+            open: self.open.clone(),
             inner: TestRequest::default().method(method).uri(path),
         }
     }
@@ -398,6 +427,7 @@ impl Drop for TestApp {
 /// A request being built.
 pub struct Req {
     call: Call,
+    open: Open,
     inner: TestRequest,
 }
 
@@ -453,6 +483,90 @@ impl Req {
     }
     pub async fn send(self) -> Res {
         (self.call)(self.inner).await
+    }
+
+    /// Sends the request and keeps the response body open, for event streams.
+    pub async fn stream(self) -> EventStream {
+        let response = (self.open)(self.inner).await;
+        EventStream {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: Some(response.into_body()),
+            text: String::new(),
+        }
+    }
+}
+
+/// A Server-Sent Events response being read.
+pub struct EventStream {
+    pub status: u16,
+    pub headers: HeaderMap,
+    body: Option<BoxBody>,
+    /// Everything read so far.
+    pub text: String,
+}
+
+/// One event of a stream.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: Value,
+}
+
+impl EventStream {
+    /// Reads what arrives within `wait` (or until the stream ends).
+    pub async fn read_for(&mut self, wait: std::time::Duration) {
+        use actix_web::body::MessageBody;
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Some(body) = self.body.as_mut() {
+            let next = futures_util::future::poll_fn(|cx| Pin::new(&mut *body).poll_next(cx));
+            match tokio::time::timeout_at(deadline, next).await {
+                Ok(Some(Ok(chunk))) => self.text.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Some(Err(_))) | Ok(None) => self.body = None,
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Reads until `n` events have arrived in all (or `wait` passed); the events.
+    pub async fn events_within(&mut self, n: usize, wait: std::time::Duration) -> Vec<Event> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let events = self.events();
+            let now = tokio::time::Instant::now();
+            if events.len() >= n || now >= deadline || self.body.is_none() {
+                return events;
+            }
+            self.read_for((deadline - now).min(std::time::Duration::from_millis(50)))
+                .await;
+        }
+    }
+
+    /// The events read so far (heartbeat comments and `retry:` are not events).
+    pub fn events(&self) -> Vec<Event> {
+        self.text
+            .split("\n\n")
+            .filter(|frame| frame.lines().any(|l| l.starts_with("data:")))
+            .filter(|frame| self.text.contains(&format!("{frame}\n\n")))
+            .map(|frame| {
+                let mut event = Event {
+                    id: None,
+                    event: "message".into(),
+                    data: Value::Null,
+                };
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id: ") {
+                        event.id = v.parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event: ") {
+                        event.event = v.to_owned();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        event.data = serde_json::from_str(v).expect("event data is JSON");
+                    }
+                }
+                event
+            })
+            .collect()
     }
 }
 

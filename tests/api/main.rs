@@ -23,6 +23,7 @@ mod images;
 mod importers;
 mod instances;
 mod languages;
+mod live;
 mod openapi;
 mod ops;
 mod plans;
