@@ -238,10 +238,27 @@ pub async fn structured_data(
                 .unwrap_or_else(|| story.id.to_string());
             let group: Vec<Translation> =
                 translations::public_of(conn, &root, story.id.as_str(), now)?;
-            Ok(Ok((story, publication, authors, photo, logo, group, root)))
+            let entries = match story.live {
+                Some(_) => crate::content::live::db::latest(
+                    conn,
+                    story.id.as_str(),
+                    super::structured_data::LIVE_UPDATES,
+                )?,
+                None => Vec::new(),
+            };
+            Ok(Ok((
+                story,
+                publication,
+                authors,
+                photo,
+                logo,
+                group,
+                root,
+                entries,
+            )))
         })
         .await?;
-    let (story, publication, authors, photo, logo, group, root) = match found {
+    let (story, publication, authors, photo, logo, group, root, entries) = match found {
         Ok(found) => found,
         Err(slug) => {
             return Ok(cache::moved(
@@ -263,10 +280,18 @@ pub async fn structured_data(
         translations: &group,
         original,
         section_slug: story.section.as_ref().map(|s| s.slug.as_str()),
+        entries: &entries,
     });
     let body = serde_json::to_vec(&doc).map_err(AppError::internal)?;
     let response = cache::public_bytes(&req, "application/ld+json", body, story.updated_at);
     let mut keys = Keys::new();
+    if story.live.is_some() {
+        for key in
+            crate::content::live::routes::entry_keys(story.id.as_str(), entries.iter()).iter()
+        {
+            keys.add(key.to_owned());
+        }
+    }
     keys.story(&story)
         .add(keys::SETTINGS)
         .add(keys::translations(&root))

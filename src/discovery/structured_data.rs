@@ -5,7 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::content::articles::model::{Access, ArticleResponse, Translation};
+use crate::content::articles::model::{Access, ArticleResponse, LiveState, Translation};
+use crate::content::live::model::EntryResponse;
 use crate::media::model::ImageResponse;
 use crate::publication::Publication;
 
@@ -30,7 +31,12 @@ pub struct Sources<'a> {
     pub original: Option<&'a Translation>,
     /// The section's slug for translations' addresses (they share the story's).
     pub section_slug: Option<&'a str>,
+    /// A live story's newest entries.
+    pub entries: &'a [EntryResponse],
 }
+
+/// How many of a live story's entries the document lists (newest first).
+pub const LIVE_UPDATES: i64 = 50;
 
 fn image_object(image: &ImageResponse) -> Value {
     json!({
@@ -136,6 +142,37 @@ pub fn document(s: &Sources) -> Value {
             .corrections
             .iter()
             .map(|c| json!({"@type": "CorrectionComment", "text": c.text, "datePublished": c.at}))
+            .collect();
+    }
+    if let Some(live) = &story.live {
+        // Google's live-blog markup: the coverage's times and its updates.
+        doc["@type"] = Value::String("LiveBlogPosting".into());
+        doc["coverageStartTime"] = json!(live.started_at.or(story.published_at));
+        if live.state == LiveState::Ended {
+            doc["coverageEndTime"] = json!(live.ended_at);
+        }
+        doc["liveBlogUpdate"] = s
+            .entries
+            .iter()
+            .map(|e| {
+                let mut update = json!({
+                    "@type": "BlogPosting",
+                    "@id": format!("{url}#entry-{}", e.id),
+                    "url": format!("{url}#entry-{}", e.id),
+                    "headline": e.title(),
+                    "articleBody": e.text(),
+                    "datePublished": e.published_at,
+                    "dateModified": e.updated_at,
+                });
+                if !e.authors.is_empty() {
+                    update["author"] = e
+                        .authors
+                        .iter()
+                        .map(|a| json!({"@type": "Person", "name": a.name, "url": publication.site_path(&format!("/authors/{}", a.slug))}))
+                        .collect();
+                }
+                update
+            })
             .collect();
     }
     let work = |t: &Translation| json!({"@type": "NewsArticle", "@id": link_of(t), "url": link_of(t), "headline": t.headline, "inLanguage": t.language});

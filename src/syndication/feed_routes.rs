@@ -31,6 +31,9 @@ pub struct FeedQuery {
     pub language: Option<String>,
     /// Collection slug or id: its stories in the collection's order.
     pub collection: Option<String>,
+    /// A live story (slug or id): the Atom feed lists its entries instead of stories
+    /// (the other feeds refuse it).
+    pub article: Option<String>,
     /// Items, 1 to 100 (default 50).
     pub limit: Option<i64>,
     /// An API key, for feed readers that cannot send headers.
@@ -202,6 +205,85 @@ fn self_path(req: &HttpRequest) -> String {
     }
 }
 
+/// A live story's entries as Atom: the newest `limit` (default 50).
+async fn live_atom(
+    state: &AppState,
+    req: &HttpRequest,
+    key: String,
+    limit: Option<i64>,
+) -> AppResult<HttpResponse> {
+    use crate::content::articles::load::{Lookup, lookup};
+    let limit = crate::http::pagination::limit(limit, 50)?;
+    let (media, config) = (state.media.clone(), state.settings.clone());
+    let (story, entries, publication) = state
+        .db
+        .read(move |conn| {
+            let row = match lookup(conn, &key) {
+                Ok(Lookup::Found(row)) => Some(*row),
+                Ok(Lookup::Moved(slug)) => crate::content::articles::db::find(conn, &slug)?,
+                Err(AppError::NotFound(_)) => None,
+                Err(e) => return Err(e),
+            }
+            .filter(|row| row.is_public(crate::store::now()))
+            .ok_or_else(|| AppError::invalid("article", format!("no public story '{key}'")))?;
+            let formats = Formats {
+                blocks: false,
+                html: false,
+                text: false,
+            };
+            let story =
+                crate::content::articles::relations::story_response(conn, row, formats, &media)?;
+            let entries = crate::content::live::db::latest(conn, story.id.as_str(), limit)?;
+            let publication = crate::publication::db::load(conn, &config)?;
+            Ok((story, entries, publication))
+        })
+        .await?;
+    let link = publication.story_url(&story.place());
+    let site = publication.site_url.as_str();
+    let entries: Vec<_> = entries
+        .into_iter()
+        .map(|mut e| {
+            e.body_html = e.body_html.replace("href=\"/", &format!("href=\"{site}/"));
+            e
+        })
+        .collect();
+    let updated = entries
+        .iter()
+        .map(|e| e.updated_at)
+        .chain([story.updated_at])
+        .max()
+        .unwrap_or_else(Utc::now);
+    let channel = Channel {
+        title: format!("{}: {}", publication.name, story.headline),
+        description: if story.standfirst.is_empty() {
+            "Live coverage, newest first".into()
+        } else {
+            story.standfirst.clone()
+        },
+        self_url: format!("{}{}", state.settings.public_url, self_path(req)),
+        home_url: link.clone(),
+        language: story.language.clone(),
+        updated,
+    };
+    let uri = format!("{}/api/v1/articles/{}", state.settings.public_url, story.id);
+    let body = feeds::atom_live(&channel, &story, &entries, &link, &uri).map_err(failed)?;
+    let response = cache::public_bytes(req, "application/atom+xml; charset=utf-8", body, updated);
+    let mut keys = crate::content::live::routes::entry_keys(story.id.as_str(), entries.iter());
+    keys.story(&story).add(crate::content::keys::SETTINGS);
+    Ok(cache::surrogate_keys(response, &keys.header()))
+}
+
+/// The feeds other than Atom do not list a live story's entries.
+fn atom_only(q: &FeedQuery) -> AppResult<()> {
+    if q.article.is_some() {
+        return Err(AppError::invalid(
+            "article",
+            "only the Atom feed (/feeds/atom) lists a live story's entries",
+        ));
+    }
+    Ok(())
+}
+
 fn failed(e: std::io::Error) -> AppError {
     AppError::internal(format!("feed writing: {e}"))
 }
@@ -224,6 +306,7 @@ pub async fn rss_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    atom_only(&query.0)?;
     let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let body = feeds::rss(&channel, &entries).map_err(failed)?;
     let response = cache::public_bytes(
@@ -235,7 +318,7 @@ pub async fn rss_feed(
     Ok(cache::surrogate_keys(response, &keys.header()))
 }
 
-/// Atom 1.0.
+/// Atom 1.0; with `article=`, a live story's entries.
 #[utoipa::path(
     tag = "syndication",
     params(FeedQuery),
@@ -252,6 +335,9 @@ pub async fn atom_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    if let Some(article) = query.0.article.clone() {
+        return live_atom(&state, &req, article, query.0.limit).await;
+    }
     let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let body = feeds::atom(&channel, &entries).map_err(failed)?;
     let response = cache::public_bytes(
@@ -280,6 +366,7 @@ pub async fn json_feed(
     query: Query<FeedQuery>,
     state: Data<AppState>,
 ) -> AppResult<HttpResponse> {
+    atom_only(&query.0)?;
     let (channel, entries, keys) = load(&state, &req, query.0).await?;
     let updated = channel.updated;
     let body = serde_json::to_vec(&feeds::json(&channel, entries)).map_err(AppError::internal)?;

@@ -10,6 +10,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 use serde::Serialize;
 
 use crate::content::articles::model::ArticleResponse;
+use crate::content::live::model::EntryResponse;
 
 /// What describes the feed as a whole.
 #[derive(Debug, Clone)]
@@ -136,6 +137,19 @@ fn rss_item<W: Write>(w: &mut Writer<W>, entry: &Entry) -> io::Result<()> {
 /// Atom 1.0: every entry has an id, title, updated, author, summary and the full
 /// HTML as escaped `content type="html"`.
 pub fn atom(channel: &Channel, entries: &[Entry]) -> io::Result<Vec<u8>> {
+    atom_document(channel, |w| {
+        for entry in entries {
+            atom_entry(w, entry)?;
+        }
+        Ok(())
+    })
+}
+
+/// An Atom document: the feed's head, then what `entries` writes.
+fn atom_document(
+    channel: &Channel,
+    entries: impl FnOnce(&mut Writer<Cursor<Vec<u8>>>) -> io::Result<()>,
+) -> io::Result<Vec<u8>> {
     let mut w = Writer::new(Cursor::new(Vec::new()));
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     w.create_element("feed")
@@ -156,10 +170,7 @@ pub fn atom(channel: &Channel, entries: &[Entry]) -> io::Result<Vec<u8>> {
                 .with_attribute(("href", channel.home_url.as_str()))
                 .write_empty()?;
             leaf(w, "generator", "Dateline")?;
-            for entry in entries {
-                atom_entry(w, entry)?;
-            }
-            Ok::<(), io::Error>(())
+            entries(w)
         })?;
     Ok(w.into_inner().into_inner())
 }
@@ -218,6 +229,58 @@ fn atom_entry<W: Write>(w: &mut Writer<W>, entry: &Entry) -> io::Result<()> {
         Ok::<(), io::Error>(())
     })?;
     Ok(())
+}
+
+/// A live story's entries as an Atom feed, newest first: each entry's own id, link
+/// (the story's page at the entry's anchor), byline (the story's when the entry has
+/// none) and HTML.
+pub fn atom_live(
+    channel: &Channel,
+    story: &ArticleResponse,
+    entries: &[EntryResponse],
+    link: &str,
+    uri: &str,
+) -> io::Result<Vec<u8>> {
+    atom_document(channel, |w| {
+        for entry in entries {
+            w.create_element("entry").write_inner_content(|w| {
+                leaf(w, "id", &format!("{uri}/entries/{}", entry.id))?;
+                leaf(w, "title", &entry.title())?;
+                leaf(w, "updated", &entry.updated_at.to_rfc3339())?;
+                leaf(w, "published", &entry.published_at.to_rfc3339())?;
+                w.create_element("link")
+                    .with_attribute(("rel", "alternate"))
+                    .with_attribute(("type", "text/html"))
+                    .with_attribute(("href", format!("{link}#entry-{}", entry.id).as_str()))
+                    .write_empty()?;
+                let byline = if entry.authors.is_empty() {
+                    &story.authors
+                } else {
+                    &entry.authors
+                };
+                let names: Vec<&str> = if byline.is_empty() {
+                    vec!["Dateline"]
+                } else {
+                    byline.iter().map(|x| x.name.as_str()).collect()
+                };
+                for name in names {
+                    w.create_element("author")
+                        .write_inner_content(|w| leaf(w, "name", name))?;
+                }
+                if entry.key_event {
+                    w.create_element("category")
+                        .with_attribute(("term", "key-event"))
+                        .with_attribute(("label", "Key event"))
+                        .write_empty()?;
+                }
+                w.create_element("content")
+                    .with_attribute(("type", "html"))
+                    .write_text_content(BytesText::new(&xml_safe(&entry.body_html)))?;
+                Ok::<(), io::Error>(())
+            })?;
+        }
+        Ok(())
+    })
 }
 
 fn mime_of(url: &str) -> &'static str {

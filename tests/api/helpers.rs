@@ -123,9 +123,7 @@ macro_rules! media_backends {
 type Call = Rc<dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = Res>>>>;
 /// Calls the service and hands back the response with its body unread (streams).
 type Open = Rc<
-    dyn Fn(
-        TestRequest,
-    ) -> Pin<Box<dyn Future<Output = actix_web::dev::ServiceResponse<BoxBody>>>>,
+    dyn Fn(TestRequest) -> Pin<Box<dyn Future<Output = actix_web::dev::ServiceResponse<BoxBody>>>>,
 >;
 
 /// A running application on a fresh database.

@@ -63,12 +63,15 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
 
     // A story that is not a live blog takes no entries; bad entries are named.
     let plain = app.published_story(json!({"headline": "Quiet day"})).await;
-    app.post(&format!("/api/v1/articles/{}/entries", plain["slug"].as_str().unwrap()))
-        .bearer(&app.admin)
-        .json(json!({"body": paragraph("x")}))
-        .send()
-        .await
-        .problem(409);
+    app.post(&format!(
+        "/api/v1/articles/{}/entries",
+        plain["slug"].as_str().unwrap()
+    ))
+    .bearer(&app.admin)
+    .json(json!({"body": paragraph("x")}))
+    .send()
+    .await
+    .problem(409);
     let bad = app
         .post("/api/v1/articles/storm-live/entries")
         .bearer(&app.admin)
@@ -112,8 +115,18 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
     )
     .await;
     assert_eq!(pinned["authors"][0]["name"], "Ana Reporter");
-    assert!(pinned["body_html"].as_str().unwrap().contains("Stay indoors</"));
-    let third = post(&app, "storm-live", json!({"body": paragraph("Winds easing")})).await;
+    assert!(
+        pinned["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("Stay indoors</")
+    );
+    let third = post(
+        &app,
+        "storm-live",
+        json!({"body": paragraph("Winds easing")}),
+    )
+    .await;
 
     // Newest first, the pinned one apart too; a public, cacheable page with an ETag.
     let res = app.get("/api/v1/articles/storm-live/entries").send().await;
@@ -152,7 +165,9 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
     assert_eq!(one["data"].as_array().unwrap().len(), 2);
     let cursor = one["next_cursor"].as_str().expect("a next page").to_owned();
     let two = app
-        .get(&format!("/api/v1/articles/storm-live/entries?limit=2&cursor={cursor}"))
+        .get(&format!(
+            "/api/v1/articles/storm-live/entries?limit=2&cursor={cursor}"
+        ))
         .send()
         .await
         .json();
@@ -170,7 +185,10 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
     // An edit is versioned and shows at once in the cached page, and in `since=`.
     let mark = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let path = format!("/api/v1/articles/storm-live/entries/{}", first["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/articles/storm-live/entries/{}",
+        first["id"].as_str().unwrap()
+    );
     app.patch(&path)
         .bearer(&app.admin)
         .json(json!({"version": 7, "headline": "Harbour"}))
@@ -185,7 +203,11 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["version"], 2);
-    let page = app.get("/api/v1/articles/storm-live/entries").send().await.json();
+    let page = app
+        .get("/api/v1/articles/storm-live/entries")
+        .send()
+        .await
+        .json();
     assert_eq!(page["data"][2]["headline"], "Harbour");
     let since = app
         .get(&format!(
@@ -198,16 +220,32 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
     assert_eq!(ids(&since), [first["id"].as_str().unwrap().to_owned()]);
 
     // A deletion leaves the page (and the pinned list).
-    let gone = format!("/api/v1/articles/storm-live/entries/{}", pinned["id"].as_str().unwrap());
+    let gone = format!(
+        "/api/v1/articles/storm-live/entries/{}",
+        pinned["id"].as_str().unwrap()
+    );
     let res = app.delete(&gone).bearer(&app.admin).send().await;
     assert_eq!(res.status, 204, "{}", res.text());
-    let page = app.get("/api/v1/articles/storm-live/entries").send().await.json();
+    let page = app
+        .get("/api/v1/articles/storm-live/entries")
+        .send()
+        .await
+        .json();
     assert_eq!(page["data"].as_array().unwrap().len(), 2);
     assert_eq!(page["pinned"], json!([]));
-    app.delete(&gone).bearer(&app.admin).send().await.problem(404);
+    app.delete(&gone)
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
 
     // The coverage ends: the story says when.
-    let current = app.get("/api/v1/articles/storm-live").bearer(&app.admin).send().await.json();
+    let current = app
+        .get("/api/v1/articles/storm-live")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
     let ended = app
         .edit(
             current["id"].as_str().unwrap(),
@@ -221,6 +259,60 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
     let public = app.get("/api/v1/articles/storm-live").send().await.json();
     assert_eq!(public["live"]["state"], "ended");
 
+    // Structured data: a LiveBlogPosting with its updates, newest first.
+    let res = app
+        .get("/api/v1/articles/storm-live/structured-data")
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let doc = res.json();
+    assert_eq!(doc["@type"], "LiveBlogPosting");
+    assert!(doc["coverageStartTime"].is_string());
+    assert!(doc["coverageEndTime"].is_string());
+    let updates = doc["liveBlogUpdate"].as_array().unwrap();
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[0]["@type"], "BlogPosting");
+    assert_eq!(updates[0]["headline"], "Winds easing");
+    assert_eq!(updates[1]["headline"], "Harbour");
+    assert!(updates[0]["datePublished"].is_string() && updates[0]["articleBody"].is_string());
+
+    // The Atom feed of the story lists its entries; the other feeds refuse `article=`.
+    let res = app.get("/feeds/atom?article=storm-live").send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let feed = atom_syndication::Feed::read_from(&res.body[..]).expect("valid Atom");
+    let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+    assert_eq!(titles, ["Winds easing", "Harbour"]);
+    assert!(feed.entries()[0].links()[0].href().contains("#entry-"));
+    app.get("/feeds/rss?article=storm-live")
+        .send()
+        .await
+        .problem(422);
+    app.get("/feeds/atom?article=draft-live")
+        .send()
+        .await
+        .problem(422);
+    // A new entry shows in the cached feed and structured data at once.
+    let fresh = post(
+        &app,
+        "storm-live",
+        json!({"body": paragraph("Clean-up begins")}),
+    )
+    .await;
+    let feed = app.get("/feeds/atom?article=storm-live").send().await;
+    let feed = atom_syndication::Feed::read_from(&feed.body[..]).unwrap();
+    assert_eq!(feed.entries().len(), 3);
+    assert!(
+        feed.entries()[0]
+            .id()
+            .ends_with(fresh["id"].as_str().unwrap())
+    );
+    let doc = app
+        .get("/api/v1/articles/storm-live/structured-data")
+        .send()
+        .await
+        .json();
+    assert_eq!(doc["liveBlogUpdate"].as_array().unwrap().len(), 3);
+
     // A draft live story's entries are the desk's alone.
     let draft = app
         .create(
@@ -229,7 +321,10 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
         )
         .await;
     post(&app, "draft-live", json!({"body": paragraph("Prepared")})).await;
-    app.get("/api/v1/articles/draft-live/entries").send().await.problem(404);
+    app.get("/api/v1/articles/draft-live/entries")
+        .send()
+        .await
+        .problem(404);
     let desk = app
         .get("/api/v1/articles/draft-live/entries")
         .bearer(&app.admin)
@@ -242,7 +337,10 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
 
     // Webhooks heard of the public story's entries (not the draft's).
     let deliveries = app
-        .get(&format!("/api/v1/webhooks/{}/deliveries", hook["id"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/webhooks/{}/deliveries",
+            hook["id"].as_str().unwrap()
+        ))
         .bearer(&app.admin)
         .send()
         .await
@@ -258,6 +356,7 @@ async fn the_desk_posts_entries_and_readers_page_and_poll_them(app: TestApp) {
         events,
         [
             "article.entry_deleted",
+            "article.entry_published",
             "article.entry_published",
             "article.entry_published",
             "article.entry_published",
@@ -295,7 +394,10 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
     assert_eq!(events[0].data["body_html"], a["body_html"]);
     let first_id = events[0].id.expect("an event id");
 
-    let path = format!("/api/v1/articles/vote-live/entries/{}", a["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/articles/vote-live/entries/{}",
+        a["id"].as_str().unwrap()
+    );
     app.patch(&path)
         .bearer(&app.admin)
         .json(json!({"version": 1, "pinned": true}))
@@ -308,7 +410,12 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
     app.delete(&path).bearer(&app.admin).send().await;
     let events = reader.events_within(3, WAIT).await;
     let kinds: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
-    assert_eq!(kinds, ["entry.created", "entry.updated", "entry.deleted"], "{}", reader.text);
+    assert_eq!(
+        kinds,
+        ["entry.created", "entry.updated", "entry.deleted"],
+        "{}",
+        reader.text
+    );
     assert_eq!(events[1].data["pinned"], true);
     assert_eq!(events[2].data, json!({"id": a["id"]}));
     let ids: Vec<i64> = events.iter().map(|e| e.id.unwrap()).collect();
@@ -321,7 +428,12 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
     // gets exactly those two, in order, once each.
     let last_seen = *ids.last().unwrap();
     drop(reader);
-    let b = post(&app, "vote-live", json!({"body": paragraph("Turnout high")})).await;
+    let b = post(
+        &app,
+        "vote-live",
+        json!({"body": paragraph("Turnout high")}),
+    )
+    .await;
     let c = post(&app, "vote-live", json!({"body": paragraph("Polls close")})).await;
     let mut resumed = app
         .get(stream_path)
@@ -333,9 +445,17 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
         .iter()
         .map(|e| (e.event.as_str(), &e.data["id"]))
         .collect();
-    assert_eq!(got, [("entry.created", &b["id"]), ("entry.created", &c["id"])]);
+    assert_eq!(
+        got,
+        [("entry.created", &b["id"]), ("entry.created", &c["id"])]
+    );
     // A new entry follows on the same connection, once.
-    let d = post(&app, "vote-live", json!({"body": paragraph("Counting starts")})).await;
+    let d = post(
+        &app,
+        "vote-live",
+        json!({"body": paragraph("Counting starts")}),
+    )
+    .await;
     let events = resumed.events_within(3, WAIT).await;
     assert_eq!(events.len(), 3, "{}", resumed.text);
     assert_eq!(events[2].data["id"], d["id"]);
@@ -344,13 +464,22 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
     assert!(first_id < events[0].id.unwrap());
 
     // A page and the stream from its `last_event_id`: nothing between them is lost.
-    let page = app.get("/api/v1/articles/vote-live/entries").send().await.json();
+    let page = app
+        .get("/api/v1/articles/vote-live/entries")
+        .send()
+        .await
+        .json();
     let from = page["last_event_id"].as_i64().unwrap();
     let mut follower = app
         .get(&format!("{stream_path}?last_event_id={from}"))
         .stream()
         .await;
-    let e = post(&app, "vote-live", json!({"body": paragraph("First result")})).await;
+    let e = post(
+        &app,
+        "vote-live",
+        json!({"body": paragraph("First result")}),
+    )
+    .await;
     let events = follower.events_within(1, WAIT).await;
     assert_eq!(events.len(), 1, "{}", follower.text);
     assert_eq!(events[0].data["id"], e["id"]);
@@ -359,7 +488,12 @@ async fn the_event_stream_resumes_without_a_lost_or_repeated_entry(app: TestApp)
     let other = app.another_instance().await;
     let mut elsewhere = other.get(stream_path).stream().await;
     assert_eq!(elsewhere.status, 200);
-    let f = post(&app, "vote-live", json!({"body": paragraph("Second result")})).await;
+    let f = post(
+        &app,
+        "vote-live",
+        json!({"body": paragraph("Second result")}),
+    )
+    .await;
     let events = elsewhere.events_within(1, WAIT).await;
     assert_eq!(events.len(), 1, "{}", elsewhere.text);
     assert_eq!(events[0].data["id"], f["id"]);

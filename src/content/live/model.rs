@@ -63,6 +63,30 @@ pub struct EntryResponse {
     pub version: i64,
 }
 
+impl EntryResponse {
+    /// The entry as plain text, its blocks' words separated by single spaces.
+    pub fn text(&self) -> String {
+        crate::content::articles::blocks::strip_tags(&self.body_html)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Its headline, or the start of its text (what feeds and search engines need).
+    pub fn title(&self) -> String {
+        if let Some(h) = &self.headline {
+            return h.clone();
+        }
+        let text = self.text();
+        let short: String = text.chars().take(110).collect();
+        if short.len() < text.len() {
+            format!("{short}…")
+        } else {
+            short
+        }
+    }
+}
+
 /// A page of a live story's entries, newest first, with the pinned ones apart.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EntriesPage {
