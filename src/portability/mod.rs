@@ -50,6 +50,8 @@ const TABLES: &[&str] = &[
     "article_assignees",
     "article_notes",
     "article_working_copies",
+    "article_live",
+    "live_entries",
     "collections",
     "collection_items",
     "collection_changes",

@@ -128,6 +128,19 @@ async fn build_newsroom(app: &TestApp) -> String {
         .send()
         .await;
     assert_eq!(note.status, 201, "{}", note.text());
+    // So do a live story's state and entries.
+    app.create(
+        "/api/v1/articles",
+        json!({"headline": "Count, live", "slug": "count-live", "live": {"state": "live"}}),
+    )
+    .await;
+    let entry = app
+        .post("/api/v1/articles/count-live/entries")
+        .bearer(&app.admin)
+        .json(json!({"body": [{"type": "paragraph", "html": "First precincts in."}], "pinned": true}))
+        .send()
+        .await;
+    assert_eq!(entry.status, 201, "{}", entry.text());
     app.create(
         "/api/v1/collections",
         json!({"name": "Top News", "max_items": 5}),
@@ -199,7 +212,7 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
         let articles: Vec<Count> = diesel::sql_query("SELECT COUNT(*) AS n FROM articles")
             .load(&mut copy)
             .unwrap();
-        assert_eq!(articles[0].n, 2, "the backup holds the newsroom");
+        assert_eq!(articles[0].n, 3, "the backup holds the newsroom");
     }
 
     let first = work.join("export-1");
@@ -261,6 +274,8 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
         "articles",
         "article_revisions",
         "article_notes",
+        "article_live",
+        "live_entries",
         "collection_changes",
         "images",
         "audit_log",
@@ -320,6 +335,20 @@ async fn a_newsroom_moves_from_sqlite_to_postgres_losslessly() {
         before["body"].as_array().map(Vec::len),
         after["body"].as_array().map(Vec::len)
     );
+    let (_, entries) = server
+        .call("GET", "/api/v1/articles/count-live/entries", token, None)
+        .await;
+    assert!(
+        entries["data"][0]["body_html"]
+            .as_str()
+            .is_some_and(|h| h.contains("First precincts in.")),
+        "{entries}"
+    );
+    assert_eq!(entries["pinned"][0]["id"], entries["data"][0]["id"]);
+    let (_, live) = server
+        .call("GET", "/api/v1/articles/count-live", token, None)
+        .await;
+    assert_eq!(live["live"]["state"], "live");
     let (_, old_slug) = server
         .call(
             "GET",
