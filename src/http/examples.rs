@@ -75,6 +75,13 @@ fn body(operation_id: &str) -> Option<Value> {
         }
         "preview_article" => json!({"expires_in_hours": 48}),
         "create_note" => json!({"text": "Check the ferry operator's figures before 6pm."}),
+        "create_entry" => json!({
+            "headline": "Ferry services suspended",
+            "body": [{"type": "paragraph", "html": "All crossings are cancelled until <strong>6pm</strong>, the operator says."}],
+            "key_event": true,
+            "authors": ["ana-ruiz"]
+        }),
+        "update_entry" => json!({"version": 1, "pinned": true}),
         "update_note" => json!({"version": 1, "resolved": true}),
         "unpublish_article" | "restore_revision" | "restore_collection_order" => {
             json!({"version": 7})
