@@ -4,6 +4,8 @@
 //! actix-web itself can do on this machine.
 //!   cargo run --release --example limit -- 127.0.0.1:18099 BODY_FILE CONTENT_TYPE [CODING]
 //! With CODING (`br`, `gzip`) the file holds the encoded bytes and is sent as such.
+//! With CONTENT_TYPE `text/event-stream` each response sends the file's bytes and then
+//! stays open, as an idle Server-Sent Events reader's does (bench/sse.sh).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 
@@ -28,6 +30,16 @@ async fn main() -> std::io::Result<()> {
             let coding = coding.clone();
             async move {
                 let mut res = HttpResponse::Ok();
+                if content_type == "text/event-stream" {
+                    use futures_util::StreamExt;
+                    let first =
+                        futures_util::stream::once(std::future::ready(Ok::<_, actix_web::Error>(
+                            body,
+                        )));
+                    return res
+                        .content_type(content_type)
+                        .streaming(first.chain(futures_util::stream::pending()));
+                }
                 res.content_type(content_type);
                 if let Some(coding) = coding {
                     res.insert_header(("content-encoding", coding));

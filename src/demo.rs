@@ -326,15 +326,52 @@ pub async fn run(state: &AppState) -> Result<String, String> {
         .map_err(fail)?;
     publish(state, scheduled, -24).await.map_err(fail)?;
 
+    // A live story with a few entries, one of them pinned and one a key event.
+    let live = create(state, json!({
+        "headline": "Storm watch: live updates",
+        "section": "top-news",
+        "standfirst": "The demo desk follows the storm as it crosses the coast",
+        "authors": [author_slugs[0]],
+        "featured_image": photos[0],
+        "live": {"state": "live"},
+        "body": [{"type": "paragraph", "html": "Follow the storm with the demo desk: the newest updates come first."}],
+    }))
+    .await
+    .map_err(fail)?;
+    publish(state, live.clone(), 1).await.map_err(fail)?;
+    let media = state.media.clone();
+    state
+        .db
+        .write(move |conn| {
+            let story = articles::get(conn, &live)?;
+            for (headline, text, pinned, key_event) in [
+                (Some("Stay indoors"), "The coastguard asks everyone near the shore to <strong>stay indoors</strong> until the evening.", true, false),
+                (None, "Ferry crossings are suspended until further notice.", false, true),
+                (Some("Winds easing"), "Gusts have dropped below 60 km/h along the harbour.", false, false),
+            ] {
+                let entry = serde_json::from_value::<crate::content::live::model::CreateEntry>(json!({
+                    "headline": headline,
+                    "body": [{"type": "paragraph", "html": text}],
+                    "pinned": pinned,
+                    "key_event": key_event,
+                }))
+                .map_err(|e| AppError::internal(format!("demo entry: {e}")))?;
+                crate::content::live::db::create(conn, &story, None, entry, &media)?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(fail)?;
+
     collections(state, &ids).await.map_err(fail)?;
 
     Ok(format!(
-        "demo newsroom ready: {} sections, {} authors, {} tags, {} photos, {} stories, 3 collections (one story scheduled for {})",
+        "demo newsroom ready: {} sections, {} authors, {} tags, {} photos, {} stories (one live), 3 collections (one story scheduled for {})",
         SECTIONS.len(),
         AUTHORS.len(),
         TAGS.len(),
         photos.len(),
-        ids.len() + 1,
+        ids.len() + 2,
         (Utc::now() + TimeDelta::hours(24)).format("%Y-%m-%d %H:%M UTC")
     ))
 }

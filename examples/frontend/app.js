@@ -6,7 +6,9 @@
 //   #/story/<slug>     story page   (the story, sections, rail collection)
 // Each view costs at most three API requests, made in parallel. The article read
 // already carries previous/next, related stories and "Also Read" targets, so the
-// story page needs nothing more.
+// story page needs nothing more than its structured data for the page head; a live
+// story adds its entries and follows them over Server-Sent Events (EventSource),
+// updating itself as the desk posts.
 //
 // Untrusted text goes in with textContent; only paragraph `html`, which the API has
 // sanitised to a, em, strong and br, is inserted as HTML. The page runs under a
@@ -35,6 +37,7 @@ const dateFormat = new Intl.DateTimeFormat('en-GB', {
   month: 'long',
   year: 'numeric',
 });
+const clockFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
 const todayFormat = new Intl.DateTimeFormat('en-GB', {
   weekday: 'long',
   day: 'numeric',
@@ -482,6 +485,9 @@ async function storyView(slug) {
     api(`/articles/${seg(slug)}/structured-data`).catch(() => null),
   ]);
   if (!article) return { ...notFound('Story'), tree, rail: railItems };
+  // A live story: its entries, newest first, then the stream from where they end.
+  const entries = article.live ? await api(`/articles/${seg(article.slug)}/entries`) : null;
+  const live = entries ? liveCoverage(article, entries) : null;
   // An old slug redirects to the current one: show the current address.
   if (article.slug && article.slug !== slug) {
     history.replaceState(null, '', `${location.pathname}${location.search}${storyHref(article.slug)}`);
@@ -514,6 +520,7 @@ async function storyView(slug) {
       ),
       body.lead,
       h('div', { class: 'story__body' }, body.blocks),
+      live?.section,
       corrections(article.corrections),
       tagList(article.tags),
       pager(article.previous, article.next),
@@ -521,13 +528,98 @@ async function storyView(slug) {
     relatedList(article.related, body.alsoRead),
   );
   return {
-    title: `${article.headline} | Dateline`,
+    title: `${article.live?.state === 'live' ? 'LIVE: ' : ''}${article.headline} | Dateline`,
     structuredData,
+    onShow: live?.follow,
     content,
     tree,
     rail: railItems,
     nav: { active: trail.map((s) => s.slug) },
   };
+}
+
+// ---------------------------------------------------------------------------
+// Live coverage
+
+/** The open event stream of the live story on screen, if any. */
+let liveStream = null;
+
+function stopLive() {
+  liveStream?.close();
+  liveStream = null;
+}
+
+function entryCard(entry) {
+  const blocks = (entry.body || []).map((block) => renderBlock(block, new Map(), new Set())).filter(Boolean);
+  return h(
+    'article',
+    {
+      class: `live-entry${entry.key_event ? ' live-entry--key' : ''}`,
+      id: `entry-${entry.id}`,
+      'data-entry-id': entry.id,
+    },
+    h(
+      'p',
+      { class: 'live-entry__meta' },
+      time(entry.published_at, clockFormat),
+      entry.key_event ? h('span', { class: 'live-entry__flag' }, 'Key event') : null,
+      entry.pinned ? h('span', { class: 'live-entry__flag' }, 'Pinned') : null,
+    ),
+    entry.headline ? h('h3', { class: 'live-entry__headline' }, entry.headline) : null,
+    h('div', { class: 'live-entry__body' }, blocks),
+    entry.authors?.length ? h('p', { class: 'live-entry__byline' }, byline(entry.authors)) : null,
+  );
+}
+
+/** The entries of a live story and, while it is live, a stream that keeps them current. */
+function liveCoverage(article, page) {
+  const isLive = article.live.state === 'live';
+  const pinned = h('div', { class: 'live__pinned' }, page.pinned.map(entryCard));
+  const timeline = h('div', { class: 'live__entries' }, page.data.map(entryCard));
+  const status = h(
+    'p',
+    { class: 'live__status', role: 'status' },
+    isLive ? 'Live: this page updates itself' : 'This live coverage has ended',
+  );
+  const section = h(
+    'section',
+    { class: `live${isLive ? ' live--on' : ''}`, 'aria-labelledby': 'live-heading' },
+    h('h2', { class: 'live__heading', id: 'live-heading' }, 'Live updates'),
+    status,
+    pinned,
+    timeline,
+  );
+  const find = (box, id) => [...box.children].find((el) => el.dataset.entryId === id);
+  const upsert = (event) => {
+    const entry = JSON.parse(event.data);
+    const card = entryCard(entry);
+    const existing = find(timeline, entry.id);
+    if (existing) existing.replaceWith(card);
+    else timeline.prepend(card);
+    find(pinned, entry.id)?.remove();
+    if (entry.pinned) pinned.prepend(entryCard(entry));
+  };
+  const remove = (event) => {
+    const { id } = JSON.parse(event.data);
+    find(timeline, id)?.remove();
+    find(pinned, id)?.remove();
+  };
+  const follow = () => {
+    if (!isLive) return;
+    const url = `${API_BASE}/api/v1/articles/${seg(article.slug)}/entries/stream?last_event_id=${page.last_event_id}`;
+    liveStream = new EventSource(url);
+    liveStream.addEventListener('entry.created', upsert);
+    liveStream.addEventListener('entry.updated', upsert);
+    liveStream.addEventListener('entry.deleted', remove);
+    // EventSource reconnects by itself, resuming from the last event it received.
+    liveStream.addEventListener('error', () => {
+      status.textContent = 'Live: reconnecting…';
+    });
+    liveStream.addEventListener('open', () => {
+      status.textContent = 'Live: this page updates itself';
+    });
+  };
+  return { section, follow };
 }
 
 // ---------------------------------------------------------------------------
@@ -782,11 +874,13 @@ async function render({ focus = false } = {}) {
     view = errorView(err);
   }
   if (ticket !== renderCount) return; // a newer navigation won
+  stopLive();
   document.title = view.title;
   setStructuredData(view.structuredData);
   if (view.tree || !nav.childElementCount) renderNav(view.tree, view.nav);
   if ('rail' in view) renderRail(view.rail);
   main.replaceChildren(view.content);
+  view.onShow?.();
   main.dataset.view = view.status === 404 ? 'not-found' : 'ready';
   main.setAttribute('aria-busy', 'false');
   if (focus) {

@@ -137,7 +137,9 @@ async fn build_newsroom(app: &TestApp) -> String {
     let entry = app
         .post("/api/v1/articles/count-live/entries")
         .bearer(&app.admin)
-        .json(json!({"body": [{"type": "paragraph", "html": "First precincts in."}], "pinned": true}))
+        .json(
+            json!({"body": [{"type": "paragraph", "html": "First precincts in."}], "pinned": true}),
+        )
         .send()
         .await;
     assert_eq!(entry.status, 201, "{}", entry.text());

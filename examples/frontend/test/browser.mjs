@@ -3,6 +3,9 @@
 //
 //   DEMO_URL=http://127.0.0.1:8080/demo/ SCREENSHOT_DIR=target/screenshots node test/browser.mjs
 //
+// With ADMIN_EMAIL and ADMIN_PASSWORD (run.sh sets them), the test also posts to the
+// live story as the desk would and watches the open page update itself.
+//
 // DEMO_URL may also be a development server with `?api=http://host:port`; the test
 // then serves the page with the same Content-Security-Policy the binary sends (its
 // connect-src and img-src widened to the API host), so CSP mistakes show up there too.
@@ -16,6 +19,10 @@ const MAX_API_REQUESTS_PER_VIEW = 3;
 // The story view also fetches its structured data (JSON-LD for the page head), in
 // parallel with the rest: a document for search engines, not part of what it shows.
 const MAX_API_REQUESTS_PER_STORY_VIEW = 4;
+// A live story adds its entries and the event stream that keeps them current.
+const MAX_API_REQUESTS_PER_LIVE_VIEW = 6;
+// The demo newsroom's live story (`dateline demo`).
+const LIVE_SLUG = 'storm-watch-live-updates';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -163,7 +170,11 @@ async function run(browser) {
       seen = apiRequests.length;
       await page.waitForTimeout(400);
     }
-    const most = name.includes('story') ? MAX_API_REQUESTS_PER_STORY_VIEW : MAX_API_REQUESTS_PER_VIEW;
+    const most = name.includes('live')
+      ? MAX_API_REQUESTS_PER_LIVE_VIEW
+      : name.includes('story')
+        ? MAX_API_REQUESTS_PER_STORY_VIEW
+        : MAX_API_REQUESTS_PER_VIEW;
     check(
       apiRequests.length <= most,
       `the ${name} view made ${apiRequests.length} API request(s), at most ${most}${
@@ -310,6 +321,68 @@ async function run(browser) {
   check(await page.evaluate(() => window.scrollY < 50), 'the next story opens at the top of the page');
   noProblems('on the next story');
   await page.screenshot({ path: path.join(screenshotDir, 'next.png') });
+
+  // A live story -----------------------------------------------------------------------
+  const liveStory = await api(`/articles/${LIVE_SLUG}`);
+  const liveEntries = await api(`/articles/${LIVE_SLUG}/entries`);
+  await view(
+    'live story',
+    () => page.goto(pageUrl(`#/story/${LIVE_SLUG}`)),
+    () => page.getByRole('heading', { level: 1, name: liveStory.headline, exact: true }).waitFor(),
+  );
+  const liveBox = page.getByRole('region', { name: 'Live updates' });
+  check(await liveBox.isVisible(), 'a live story shows its live updates');
+  const timeline = liveBox.locator('.live__entries > .live-entry');
+  check((await timeline.count()) === liveEntries.data.length, `the live story lists its ${liveEntries.data.length} entries`);
+  check(
+    (await timeline.first().getAttribute('data-entry-id')) === liveEntries.data[0].id,
+    'the newest entry comes first',
+  );
+  check(
+    (await liveBox.locator('.live__pinned > .live-entry').count()) === liveEntries.pinned.length &&
+      (await liveBox.locator('.live__pinned').innerText()).includes(liveEntries.pinned[0].headline),
+    `the pinned entry stands apart ("${liveEntries.pinned[0].headline}")`,
+  );
+  const liveLd = JSON.parse((await page.locator('head script#structured-data').textContent()) || '{}');
+  check(
+    liveLd['@type'] === 'LiveBlogPosting' && liveLd.liveBlogUpdate?.length === liveEntries.data.length,
+    'the page head carries the live story as schema.org LiveBlogPosting with its updates',
+  );
+  const adminEmail = process.env.ADMIN_EMAIL;
+  if (adminEmail) {
+    const login = await fetch(`${apiBase}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: adminEmail, password: process.env.ADMIN_PASSWORD }),
+    });
+    if (!login.ok) throw new TestFailure(`signing in as ${adminEmail} answered ${login.status}`);
+    const { access_token: token } = await login.json();
+    const desk = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const response = await fetch(`${apiBase}/api/v1/articles/${LIVE_SLUG}/entries`, {
+      method: 'POST',
+      headers: desk,
+      body: JSON.stringify({ headline: 'Power restored', body: [{ type: 'paragraph', html: 'Most homes have power again.' }] }),
+    });
+    if (response.status !== 201) throw new TestFailure(`posting an entry answered ${response.status}`);
+    const posted = await response.json();
+    const card = liveBox.locator(`.live__entries > [data-entry-id="${posted.id}"]`);
+    await card.waitFor({ timeout: 5_000 }).catch(() => {
+      throw new TestFailure('an entry the desk posted did not appear on the open page within 5 s');
+    });
+    check(
+      (await timeline.first().getAttribute('data-entry-id')) === posted.id && (await card.innerText()).includes('Power restored'),
+      'an entry the desk posts appears at the top of the open page by itself',
+    );
+    await fetch(`${apiBase}/api/v1/articles/${LIVE_SLUG}/entries/${posted.id}`, { method: 'DELETE', headers: desk });
+    await card.waitFor({ state: 'detached', timeout: 5_000 }).catch(() => {
+      throw new TestFailure('a deleted entry stayed on the open page');
+    });
+    check(true, 'an entry the desk deletes leaves the open page by itself');
+  } else {
+    console.log('# ADMIN_EMAIL not set: the live page is not posted to');
+  }
+  noProblems('on the live story');
+  await page.screenshot({ path: path.join(screenshotDir, 'live.png') });
 
   // Small screens ---------------------------------------------------------------------
   await page.setViewportSize({ width: 375, height: 800 });

@@ -50,6 +50,9 @@ export DATABASE_URL="sqlite://$tmp/d.db"
 export DATELINE_MEDIA="$tmp/media"
 export DATELINE_LISTEN="127.0.0.1:$port"
 export DATELINE_JWT_SECRET="browser-test-secret-0123456789abcdef0123456789"
+# A desk account, so the test can post to the live story and watch the page update.
+export DATELINE_ADMIN_EMAIL="desk@dateline.test"
+export DATELINE_ADMIN_PASSWORD="browser-test-password-1"
 
 echo "run.sh: seeding the demo newsroom in $tmp"
 (cd "$tmp" && "$bin" demo) >"$tmp/seed.log" 2>&1 || {
@@ -78,6 +81,7 @@ curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null || {
 }
 
 mkdir -p target/screenshots
+ADMIN_EMAIL="$DATELINE_ADMIN_EMAIL" ADMIN_PASSWORD="$DATELINE_ADMIN_PASSWORD" \
 DEMO_URL="http://127.0.0.1:$port/demo/" \
 SCREENSHOT_DIR="$repo/target/screenshots" \
   node examples/frontend/test/browser.mjs
