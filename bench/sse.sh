@@ -50,6 +50,9 @@ curl -sS -m 1 "http://127.0.0.1:$port/api/v1/articles/$slug/entries/stream" >"$w
 echo "== Dateline ($backend): $readers readers of /api/v1/articles/$slug/entries/stream"
 python3 bench/sse.py "$port" "$slug" "$readers" "$token" "$server"
 kill "$server"; wait "$server" 2>/dev/null || true; server=
+if grep -q -E "WARN|ERROR" "$work/server.log"; then
+  echo "# the server's warnings:"; grep -E "WARN|ERROR" "$work/server.log" | grep -v JWT_SECRET | tail -5
+fi
 
 target/release/examples/limit "127.0.0.1:$limit_port" "$work/first" text/event-stream &
 limit=$!

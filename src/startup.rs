@@ -104,7 +104,6 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let spec = ApiDoc::shared().spec.clone();
     let demo_frontend = state.settings.demo_frontend;
     let (app, _) = App::new()
         .into_utoipa_app()
@@ -119,13 +118,14 @@ pub fn app(
         .app_data(metrics)
         .app_data(response_cache)
         .app_data(web::PayloadConfig::new(JSON_LIMIT))
+        // The document as built once for the process (not a copy per worker).
+        .route("/openapi.json", web::get().to(openapi_json))
         .service(
             SwaggerUi::new("/docs/{_:.*}")
-                .url("/openapi.json", spec)
                 // "Try it out" on by default against this server; the token typed
                 // into "Authorize" survives a reload.
                 .config(
-                    utoipa_swagger_ui::Config::default()
+                    utoipa_swagger_ui::Config::new(["/openapi.json"])
                         .try_it_out_enabled(true)
                         .persist_authorization(true)
                         .display_request_duration(true),
@@ -170,6 +170,13 @@ async fn no_route(req: HttpRequest) -> HttpResponse {
         }
         None => actix_web::ResponseError::error_response(&AppError::NotFound("route")),
     }
+}
+
+/// `GET /openapi.json`: the document this build serves, from the process's one copy.
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(web::Bytes::from_static(ApiDoc::shared().json.as_bytes()))
 }
 
 /// A bound, ready-to-run server.
