@@ -201,6 +201,7 @@ impl Application {
             state.media.clone(),
             state.renders.clone(),
         ));
+        actix_web::rt::spawn(crate::media::crops::run(state.clone()));
         actix_web::rt::spawn(crate::content::live::hub::run(
             state.db.clone(),
             state.live.clone(),

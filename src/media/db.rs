@@ -20,6 +20,16 @@ pub fn get(conn: &mut DbConn, id: &str) -> AppResult<ImageRow> {
         .ok_or(AppError::NotFound("image"))
 }
 
+/// Images after `id` in id order (a walk over every image), at most `limit`.
+pub fn after_id(conn: &mut DbConn, id: &str, limit: i64) -> AppResult<Vec<ImageRow>> {
+    Ok(images::table
+        .filter(images::id.gt(id))
+        .order(images::id)
+        .limit(limit)
+        .select(ImageRow::as_select())
+        .load(conn)?)
+}
+
 /// The image with this content hash, if it was uploaded before.
 pub fn find_by_hash(conn: &mut DbConn, hash: &str) -> AppResult<Option<ImageRow>> {
     Ok(images::table

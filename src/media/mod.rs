@@ -1,5 +1,6 @@
 //! Images: upload, validation, renditions, storage and serving.
 
+pub mod crops;
 pub mod db;
 pub mod files;
 pub mod ingest;

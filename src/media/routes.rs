@@ -202,26 +202,11 @@ async fn recrop(
     if (current.focal_x, current.focal_y) == focal {
         return Ok(None);
     }
-    let stored: Vec<super::model::StoredRendition> =
-        serde_json::from_str(&current.renditions).unwrap_or_default();
-    let Some(base) = stored
-        .iter()
-        .find_map(|r| r.key.rsplit_once('/').map(|(base, _)| base.to_owned()))
-    else {
+    let Some(made) = super::crops::cut(state, &current, focal).await? else {
         return Ok(None);
     };
-    let Some(original) = state.media.get(&current.original_key, None).await? else {
-        return Ok(None);
-    };
-    let max_pixels = state.settings.max_image_pixels;
-    let bytes = original.bytes;
-    let cut = super::pool::run(move || super::process::recrop(&bytes, max_pixels, focal)).await??;
-    let mut made = Vec::new();
-    for (rendition, (key, bytes)) in super::ingest::crop_renditions(&base, focal, cut) {
-        state.media.put(&key, bytes).await?;
-        made.push(rendition);
-    }
-    let old = stored
+    let old = serde_json::from_str::<Vec<super::model::StoredRendition>>(&current.renditions)
+        .unwrap_or_default()
         .into_iter()
         .filter(|r| r.crop.is_some())
         .map(|r| r.key)

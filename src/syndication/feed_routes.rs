@@ -112,6 +112,8 @@ async fn load(
                 rows.sort_by_key(|r| order.iter().position(|id| id == &r.id));
             }
             rows.truncate(limit as usize);
+            // Feeds are public documents (a feed reader's key opens them, not the wall).
+            let cut = crate::content::articles::teaser::cut_for_public(conn, &mut rows, &media)?;
             let mut relations =
                 crate::content::articles::relations::relations(conn, &rows, &media)?;
             let formats = Formats {
@@ -126,6 +128,7 @@ async fn load(
                     ArticleResponse::new(row, rel, formats)
                 })
                 .collect();
+            crate::content::articles::teaser::mark(&mut stories, &cut);
             crate::content::articles::relations::hydrate_related(conn, &mut stories, &media)?;
             for story in &stories {
                 keys.story(story);

@@ -18,6 +18,7 @@ media_backends!(
     media_files_are_served_with_ranges_and_immutable_caching,
     the_library_is_searchable_editable_and_deletable,
     crops_are_cut_around_the_focal_point_and_follow_it,
+    photos_from_before_crops_get_them_after_start_up,
 );
 
 async fn upload(
@@ -637,4 +638,57 @@ async fn crops_are_cut_around_the_focal_point_and_follow_it(app: TestApp) {
         .await
         .json();
     assert_eq!(square(&kept), square(&moved));
+}
+
+async fn photos_from_before_crops_get_them_after_start_up(app: TestApp) {
+    let res = upload(&app, &app.admin, "older.png", &png(1200, 800), &[]).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    // As a photo uploaded before crops existed: its renditions only.
+    let target = id.clone();
+    app.state
+        .db
+        .write(move |conn| {
+            use dateline::store::schema::images;
+            use diesel::prelude::*;
+            let stored: String = images::table
+                .find(&target)
+                .select(images::renditions)
+                .first(conn)?;
+            let mut list: Vec<Value> = serde_json::from_str(&stored).unwrap();
+            list.retain(|r| r.get("crop").is_none());
+            diesel::update(images::table.find(&target))
+                .set(images::renditions.eq(serde_json::to_string(&list).unwrap()))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let before = app
+        .get(&format!("/api/v1/images/{id}"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!(before["crops"], json!([]));
+
+    // The sweep after start-up cuts them once; a second finds nothing to do.
+    assert_eq!(dateline::media::crops::sweep(&app.state).await.unwrap(), 1);
+    assert_eq!(dateline::media::crops::sweep(&app.state).await.unwrap(), 0);
+    let after = app
+        .get(&format!("/api/v1/images/{id}"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let ratios: Vec<&str> = after["crops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["ratio"].as_str().unwrap())
+        .collect();
+    assert_eq!(ratios, ["16:9", "4:3", "1:1"]);
+    for crop in after["crops"].as_array().unwrap() {
+        assert_eq!(fetch(&app, crop["url"].as_str().unwrap()).await.status, 200);
+    }
 }

@@ -11,6 +11,7 @@ both_backends!(
     a_story_takes_the_publications_language_unless_it_names_one,
     translations_list_each_other_and_refuse_a_second_version_in_one_language,
     lists_feeds_and_partners_filter_by_language,
+    teasers_cut_paid_stories_for_anonymous_readers_only,
 );
 
 async fn draft(app: &TestApp, fields: Value) -> crate::helpers::Res {
@@ -261,4 +262,157 @@ async fn lists_feeds_and_partners_filter_by_language(app: TestApp) {
         let english = app.get("/api/v1/articles?q=reopening").send().await.json();
         assert_eq!(english["data"][0]["headline"], "Harbour reopens");
     }
+}
+
+async fn teasers_cut_paid_stories_for_anonymous_readers_only(app: TestApp) {
+    let paragraphs = |name: &str| -> Value {
+        (1..=4)
+            .map(|i| json!({"type": "paragraph", "html": format!("{name} paragraph {i}.")}))
+            .collect()
+    };
+    let paid = app
+        .published_story(json!({"headline": "Inside the budget", "slug": "inside-the-budget", "access": "paid", "body": paragraphs("Paid")}))
+        .await;
+    app.published_story(
+        json!({"headline": "Budget passes", "slug": "budget-passes", "body": paragraphs("Free")}),
+    )
+    .await;
+    let blocks = |story: &Value| story["body"].as_array().map_or(0, Vec::len);
+
+    // Off by default: the whole story, the front end enforces the wall.
+    let whole = app
+        .get("/api/v1/articles/inside-the-budget")
+        .send()
+        .await
+        .json();
+    assert_eq!((blocks(&whole), whole["teaser"].clone()), (4, json!(false)));
+
+    let settings = app
+        .get("/api/v1/settings")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    let res = app
+        .patch("/api/v1/settings")
+        .bearer(&app.admin)
+        .json(json!({"version": settings["version"], "teaser_blocks": 2}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // Anonymous readers get the standfirst and two blocks, built or stored alike.
+    for round in ["built", "stored"] {
+        if round == "stored" {
+            // A settings write empties the response cache (the next read is a miss) and
+            // drops every render; render them again, as the background worker would.
+            let now = app
+                .get("/api/v1/settings")
+                .bearer(&app.admin)
+                .send()
+                .await
+                .json();
+            app.patch("/api/v1/settings")
+                .bearer(&app.admin)
+                .json(json!({"version": now["version"], "publication_name": "The Ledger"}))
+                .send()
+                .await;
+            actix_web::rt::task::spawn_blocking({
+                let state = app.state.clone();
+                move || {
+                    dateline::content::articles::renders::render_all(
+                        &state.db,
+                        state.renders.generation(),
+                        &state.media,
+                    )
+                }
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        }
+        let res = app.get("/api/v1/articles/inside-the-budget").send().await;
+        let teaser = res.json();
+        assert_eq!(blocks(&teaser), 2, "{round}: {teaser}");
+        assert_eq!(teaser["teaser"], true, "{round}");
+        let html = teaser["body_html"].as_str().unwrap();
+        assert!(
+            html.contains("Paid paragraph 2.") && !html.contains("Paid paragraph 3."),
+            "{round}: {html}"
+        );
+        if round == "stored" {
+            assert_eq!(res.header("x-dateline-render").as_deref(), Some("stored"));
+        }
+    }
+    let text = app
+        .get("/api/v1/articles/inside-the-budget?formats=text")
+        .send()
+        .await
+        .json();
+    assert!(!text["body_text"].as_str().unwrap().contains("paragraph 4"));
+    // A free story is whole; so is the paid one for a reader with credentials.
+    let free = app
+        .get("/api/v1/articles/budget-passes")
+        .send()
+        .await
+        .json();
+    assert_eq!((blocks(&free), free["teaser"].clone()), (4, json!(false)));
+    let desk = app
+        .get("/api/v1/articles/inside-the-budget")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    assert_eq!((blocks(&desk), desk["teaser"].clone()), (4, json!(false)));
+
+    // Lists and feeds: teasers for the public, whole stories with credentials.
+    let find = |list: &Value| -> Value {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == paid["id"])
+            .cloned()
+            .expect("the paid story is listed")
+    };
+    let listed = find(&app.get("/api/v1/articles").send().await.json());
+    assert_eq!(
+        (blocks(&listed), listed["teaser"].clone()),
+        (2, json!(true))
+    );
+    let searched = find(&app.get("/api/v1/articles?q=budget").send().await.json());
+    assert_eq!(searched["teaser"], true);
+    let listed = find(
+        &app.get("/api/v1/articles")
+            .bearer(&app.admin)
+            .send()
+            .await
+            .json(),
+    );
+    assert_eq!(
+        (blocks(&listed), listed["teaser"].clone()),
+        (4, json!(false))
+    );
+    let rss = app.get("/feeds/rss").send().await.text();
+    assert!(rss.contains("Paid paragraph 2.") && !rss.contains("Paid paragraph 3."));
+    assert!(rss.contains("Free paragraph 4."));
+
+    // Off again: the whole story, at once (the change empties the caches).
+    let now = app
+        .get("/api/v1/settings")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .json();
+    app.patch("/api/v1/settings")
+        .bearer(&app.admin)
+        .json(json!({"version": now["version"], "teaser_blocks": null}))
+        .send()
+        .await;
+    let whole = app
+        .get("/api/v1/articles/inside-the-budget")
+        .send()
+        .await
+        .json();
+    assert_eq!((blocks(&whole), whole["teaser"].clone()), (4, json!(false)));
 }

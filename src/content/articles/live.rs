@@ -67,7 +67,7 @@ pub fn set(
         .select((article_live::state, article_live::started_at))
         .first(conn)
         .optional()?;
-    let (was, started) = current.clone().unwrap_or((None, None));
+    let (was, started) = current.unwrap_or((None, None));
     if was == state {
         return Ok(false);
     }

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod scheduler;
 pub mod search;
 pub mod summary;
+pub mod teaser;
 pub mod translations;
 pub mod working_copies;
 pub mod working_copy_routes;

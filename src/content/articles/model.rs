@@ -393,6 +393,10 @@ pub struct ArticleResponse {
     pub access: Access,
     /// Set when the story is a live blog; its entries are at `/articles/{key}/entries`.
     pub live: Option<Live>,
+    /// The body is the story's teaser: with the publication's `teaser_blocks` set,
+    /// anonymous reads of `members` and `paid` stories carry the standfirst and that
+    /// many blocks; reads with credentials (the front end's key) carry the whole story.
+    pub teaser: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -584,6 +588,7 @@ impl ArticleResponse {
             translation_of: row.translation_of,
             access: row.access,
             live: relations.live,
+            teaser: false,
             version: row.version,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

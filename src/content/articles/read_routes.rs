@@ -138,7 +138,8 @@ pub async fn list_articles(
         q.until.map(|t| t.naive_utc()),
         q.status,
     );
-    if public && words.is_none() && q.formats.is_none() && include.is_empty() {
+    let insider = who.insider;
+    if public && !insider && words.is_none() && q.formats.is_none() && include.is_empty() {
         let scope = (section, tag, author, since, until, language);
         return stored_list(req, state, scope, after, limit).await;
     }
@@ -160,9 +161,14 @@ pub async fn list_articles(
                 language,
             };
             let searched = words.is_some();
-            let rows = match &words {
+            let mut rows = match &words {
                 Some(words) => super::search::ranked_page(conn, words, filter, offset, limit)?,
                 None => load::list(conn, &filter, after, limit)?,
+            };
+            let cut = if insider {
+                Vec::new()
+            } else {
+                super::teaser::cut_for_public(conn, &mut rows, &media)?
             };
             let mut relations = relations::relations(conn, &rows, &media)?;
             let key = move |r: &ArticleRow| {
@@ -181,6 +187,7 @@ pub async fn list_articles(
                 Some(_) => Page::from_rows(rows, limit, |_| offset + limit, item),
                 None => Page::from_rows(rows, limit, key, item),
             };
+            super::teaser::mark(&mut page.data, &cut);
             relations::hydrate_related(conn, &mut page.data, &media)?;
             super::include::expand(conn, &mut page.data, include, &media)?;
             // An editors' list (by status, stage or assignee) is private: it shows
@@ -260,8 +267,11 @@ async fn stored_list(
                 .copied()
                 .filter(|id| !items.contains_key(*id))
                 .collect();
-            let rows = load::rows_by_id(conn, &missing)?;
-            for story in relations::stories(conn, rows, Formats::DEFAULT, &media)? {
+            let mut rows = load::rows_by_id(conn, &missing)?;
+            let cut = super::teaser::cut_for_public(conn, &mut rows, &media)?;
+            let mut stories = relations::stories(conn, rows, Formats::DEFAULT, &media)?;
+            super::teaser::mark(&mut stories, &cut);
+            for story in stories {
                 items.insert(story.id.to_string(), renders::Item::of(&story)?);
             }
             let mut keys = Keys::new();
@@ -395,7 +405,15 @@ pub async fn get_article(
                 return Err(AppError::NotFound("article"));
             }
             let neighbours = load::neighbours(conn, &row)?;
+            let mut row = [row];
+            let cut = if insider {
+                Vec::new()
+            } else {
+                super::teaser::cut_for_public(conn, &mut row, &media)?
+            };
+            let [row] = row;
             let mut article = [relations::story_response(conn, row, formats, &media)?];
+            super::teaser::mark(&mut article, &cut);
             super::include::expand(conn, &mut article, include, &media)?;
             // Signed in, the answer is private (`Visibility::for_request`): the desk's
             // view may go in.

@@ -75,9 +75,12 @@ pub fn render(
             (*public_from, related, place, row.version)
         })
         .collect();
-    let rows = rows.into_iter().map(|(_, row)| row).collect();
-    let stories =
+    let mut rows: Vec<_> = rows.into_iter().map(|(_, row)| row).collect();
+    // Renders are what anonymous readers get: teasers where the publication says so.
+    let cut = crate::content::articles::teaser::cut_for_public(conn, &mut rows, media)?;
+    let mut stories =
         crate::content::articles::relations::stories(conn, rows, Formats::DEFAULT, media)?;
+    crate::content::articles::teaser::mark(&mut stories, &cut);
     let made = stories.len();
     for (story, (public_from, related, (slug, section_id, published_at), version)) in
         stories.iter().zip(places)
