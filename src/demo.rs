@@ -338,7 +338,8 @@ pub async fn run(state: &AppState) -> Result<String, String> {
     }))
     .await
     .map_err(fail)?;
-    publish(state, live.clone(), 1).await.map_err(fail)?;
+    // Going since the morning: the newest story stays an ordinary one with photos.
+    publish(state, live.clone(), 8).await.map_err(fail)?;
     let media = state.media.clone();
     state
         .db

@@ -1,12 +1,30 @@
 //! Enums stored as their names in a text column, on both backends: one impl of
-//! diesel's `ToSql`/`FromSql` for every such enum, given its `as_str` and `stored`.
+//! diesel's `ToSql`/`FromSql` for every such enum, and its names in one list.
 
-/// Stores `$ty` as `$ty::as_str(self)` and reads it back with `$ty::stored(&str)`
+/// Stores `$ty` by name: `as_str` and `stored` from the list of variants and names
+/// (the names are the serde names too), and diesel's `ToSql`/`FromSql` through them
 /// (`None` for a name the code does not know is a read error naming `$what`).
 /// The type derives `AsExpression` and `FromSqlRow` with `sql_type = Text`.
 #[macro_export]
 macro_rules! stored_as_text {
-    ($ty:ty, $what:literal) => {
+    ($ty:ident, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The name it is stored and sent as.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+
+            /// The value a stored name stands for.
+            pub fn stored(s: &str) -> Option<$ty> {
+                match s {
+                    $($name => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $ty
         where
             DB: diesel::backend::Backend,

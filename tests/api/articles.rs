@@ -1186,7 +1186,14 @@ async fn a_body_read_with_its_photos_can_be_saved_back(app: TestApp) {
 
 async fn the_demo_newsroom_is_a_living_api(app: TestApp) {
     let summary = dateline::demo::run(&app.state).await.unwrap();
-    assert!(summary.contains("31 stories"), "{summary}");
+    assert!(summary.contains("32 stories (one live)"), "{summary}");
+    let live = app
+        .get("/api/v1/articles/storm-watch-live-updates/entries")
+        .send()
+        .await
+        .json();
+    assert_eq!(live["data"].as_array().unwrap().len(), 3, "{live}");
+    assert_eq!(live["pinned"].as_array().unwrap().len(), 1);
     let homepage = app.get("/api/v1/collections/homepage").send().await.json();
     assert_eq!(homepage["items"].as_array().unwrap().len(), 20);
     assert_eq!(homepage["items"][0]["pinned"], true);

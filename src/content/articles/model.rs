@@ -36,29 +36,12 @@ pub enum Status {
     Archived,
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Draft => "draft",
-            Status::Scheduled => "scheduled",
-            Status::Published => "published",
-            Status::Archived => "archived",
-        }
-    }
-
-    /// The status a stored name stands for.
-    pub fn stored(s: &str) -> Option<Status> {
-        match s {
-            "draft" => Some(Status::Draft),
-            "scheduled" => Some(Status::Scheduled),
-            "published" => Some(Status::Published),
-            "archived" => Some(Status::Archived),
-            _ => None,
-        }
-    }
-}
-
-crate::stored_as_text!(Status, "a story status");
+crate::stored_as_text!(Status, "a story status", {
+    Draft => "draft",
+    Scheduled => "scheduled",
+    Published => "published",
+    Archived => "archived",
+});
 
 /// Where a story is on the desk before publication: a contributor hands it in
 /// (`ready_for_edit`), an editor approves it (`ready_to_publish`).
@@ -84,27 +67,11 @@ pub enum Stage {
     ReadyToPublish,
 }
 
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Writing => "writing",
-            Stage::ReadyForEdit => "ready_for_edit",
-            Stage::ReadyToPublish => "ready_to_publish",
-        }
-    }
-
-    /// The stage a stored name stands for.
-    pub fn stored(s: &str) -> Option<Stage> {
-        match s {
-            "writing" => Some(Stage::Writing),
-            "ready_for_edit" => Some(Stage::ReadyForEdit),
-            "ready_to_publish" => Some(Stage::ReadyToPublish),
-            _ => None,
-        }
-    }
-}
-
-crate::stored_as_text!(Stage, "a story stage");
+crate::stored_as_text!(Stage, "a story stage", {
+    Writing => "writing",
+    ReadyForEdit => "ready_for_edit",
+    ReadyToPublish => "ready_to_publish",
+});
 
 /// Who may read a story: everyone, members, or paying subscribers. The front end
 /// enforces the wall; structured data says `isAccessibleForFree`.
@@ -130,27 +97,11 @@ pub enum Access {
     Paid,
 }
 
-impl Access {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Access::Public => "public",
-            Access::Members => "members",
-            Access::Paid => "paid",
-        }
-    }
-
-    /// The access level a stored name stands for.
-    pub fn stored(s: &str) -> Option<Access> {
-        match s {
-            "public" => Some(Access::Public),
-            "members" => Some(Access::Members),
-            "paid" => Some(Access::Paid),
-            _ => None,
-        }
-    }
-}
-
-crate::stored_as_text!(Access, "a story access level");
+crate::stored_as_text!(Access, "a story access level", {
+    Public => "public",
+    Members => "members",
+    Paid => "paid",
+});
 
 /// Where a live blog is: taking entries as they happen, or over.
 #[derive(
@@ -172,25 +123,10 @@ pub enum LiveState {
     Ended,
 }
 
-impl LiveState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LiveState::Live => "live",
-            LiveState::Ended => "ended",
-        }
-    }
-
-    /// The live state a stored name stands for.
-    pub fn stored(s: &str) -> Option<LiveState> {
-        match s {
-            "live" => Some(LiveState::Live),
-            "ended" => Some(LiveState::Ended),
-            _ => None,
-        }
-    }
-}
-
-crate::stored_as_text!(LiveState, "a live state");
+crate::stored_as_text!(LiveState, "a live state", {
+    Live => "live",
+    Ended => "ended",
+});
 
 /// A live blog's state: a story with one carries a stream of entries
 /// (`/articles/{key}/entries`).

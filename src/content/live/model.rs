@@ -105,7 +105,6 @@ pub struct EntriesPage {
 /// Paging and polling a live story's entries.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct EntriesQuery {
     /// Items per page, 1 to 100 (default 20).
     pub limit: Option<i64>,
@@ -119,7 +118,6 @@ pub struct EntriesQuery {
 /// Where a stream starts.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// The event number read up to (a page's `last_event_id`): the stream starts with
     /// every change after it. A `Last-Event-ID` header (what a reconnecting
