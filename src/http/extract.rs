@@ -86,6 +86,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "must not contain NUL characters",
         ));
     }
+    // Every body this API takes is an object, but serde also reads a struct from an
+    // array of its fields in order (`[null]` as `{"version": null}`): refuse any other
+    // JSON value by name (what is not JSON at all stays a 400 below).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let err = match serde_path_to_error::deserialize(de) {
         Ok(parsed) => return Ok(parsed),

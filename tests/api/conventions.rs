@@ -50,6 +50,32 @@ async fn body_errors_name_the_field(app: TestApp) {
         .await;
     not_json.problem(415);
 
+    // A struct's fields as an array (serde would read `["Name"]` as `{"name": "Name"}`)
+    // is not the object the document asks for; nor is any other JSON value.
+    for body in [
+        json!(["Elections"]),
+        json!([null]),
+        json!("Elections"),
+        json!(3),
+    ] {
+        let res = app
+            .post("/api/v1/tags")
+            .bearer(&app.admin)
+            .json(body.clone())
+            .send()
+            .await;
+        res.problem(422);
+        assert_eq!(res.fields(), ["body"], "{body}");
+    }
+    let restore = app
+        .post("/api/v1/collections/nowhere/history/1/restore")
+        .bearer(&app.admin)
+        .header("If-Match", "\"9\"")
+        .json(json!([null]))
+        .send()
+        .await;
+    assert_eq!(restore.problem(422)["errors"][0]["field"], "body");
+
     let wrong_type = app
         .post("/api/v1/tags")
         .bearer(&app.admin)
