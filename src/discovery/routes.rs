@@ -284,14 +284,11 @@ pub async fn structured_data(
     });
     let body = serde_json::to_vec(&doc).map_err(AppError::internal)?;
     let response = cache::public_bytes(&req, "application/ld+json", body, story.updated_at);
-    let mut keys = Keys::new();
-    if story.live.is_some() {
-        for key in
-            crate::content::live::routes::entry_keys(story.id.as_str(), entries.iter()).iter()
-        {
-            keys.add(key.to_owned());
-        }
-    }
+    // A live story's document lists its entries (none otherwise).
+    let mut keys = match story.live {
+        Some(_) => crate::content::live::routes::entry_keys(story.id.as_str(), entries.iter()),
+        None => Keys::new(),
+    };
     keys.story(&story)
         .add(keys::SETTINGS)
         .add(keys::translations(&root))

@@ -105,22 +105,22 @@ pub fn set(
 /// transaction ends, so concurrent writers to one story number their changes in commit
 /// order (a reader resuming after `n` never finds a later commit below `n`).
 pub fn next_seq(conn: &mut DbConn, id: &str) -> AppResult<i64> {
-    let changed = diesel::update(article_live::table.find(id))
+    let taken: Option<i64> = diesel::update(article_live::table.find(id))
         .set(article_live::seq.eq(article_live::seq + 1))
-        .execute(conn)?;
-    if changed == 0 {
-        diesel::insert_into(article_live::table)
-            .values((
-                article_live::article_id.eq(id),
-                article_live::state.eq(None::<LiveState>),
-                article_live::seq.eq(1),
-            ))
-            .execute(conn)?;
+        .returning(article_live::seq)
+        .get_result(conn)
+        .optional()?;
+    if let Some(seq) = taken {
+        return Ok(seq);
     }
-    Ok(article_live::table
-        .find(id)
-        .select(article_live::seq)
-        .first(conn)?)
+    diesel::insert_into(article_live::table)
+        .values((
+            article_live::article_id.eq(id),
+            article_live::state.eq(None::<LiveState>),
+            article_live::seq.eq(1),
+        ))
+        .execute(conn)?;
+    Ok(1)
 }
 
 /// The story's latest entry event number (0 before any).

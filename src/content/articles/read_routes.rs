@@ -396,7 +396,7 @@ pub async fn get_article(
                     neighbours,
                 }));
             }
-            let row = match load::lookup(conn, &key)? {
+            let mut row = match load::lookup(conn, &key)? {
                 load::Lookup::Found(row) => *row,
                 load::Lookup::Moved(slug) => return Ok(Err(slug)),
             };
@@ -405,13 +405,11 @@ pub async fn get_article(
                 return Err(AppError::NotFound("article"));
             }
             let neighbours = load::neighbours(conn, &row)?;
-            let mut row = [row];
             let cut = if insider {
                 Vec::new()
             } else {
-                super::teaser::cut_for_public(conn, &mut row, &media)?
+                super::teaser::cut_for_public(conn, std::slice::from_mut(&mut row), &media)?
             };
-            let [row] = row;
             let mut article = [relations::story_response(conn, row, formats, &media)?];
             super::teaser::mark(&mut article, &cut);
             super::include::expand(conn, &mut article, include, &media)?;

@@ -348,9 +348,8 @@ pub fn responses(conn: &mut DbConn, rows: Vec<EntryRow>) -> AppResult<Vec<EntryR
 }
 
 /// The "Also Read" targets of entries (for surrogate keys).
-pub fn linked(entries: &[EntryResponse]) -> Vec<String> {
+pub fn linked<'a>(entries: impl Iterator<Item = &'a EntryResponse>) -> Vec<String> {
     let mut out: Vec<String> = entries
-        .iter()
         .flat_map(|e| e.body.iter())
         .filter_map(|b| match b {
             Block::Related { article_id, .. } => Some(article_id.clone()),
@@ -372,7 +371,7 @@ pub fn page(
     limit: i64,
     cursor: Option<&str>,
     since: Option<NaiveDateTime>,
-) -> AppResult<(EntriesPage, i64)> {
+) -> AppResult<EntriesPage> {
     let after: Option<After> = cursor.map(decode_cursor).transpose()?;
     let last = live::seq(conn, article)?;
     let mut query = live_entries::table
@@ -404,17 +403,16 @@ pub fn page(
         .limit(MAX_PINNED)
         .load(conn)?;
     let page = Page::from_rows(rows, limit, |r| After(r.published_at, r.id.clone()), |r| r);
-    let data = responses(conn, page.data)?;
-    let pinned = responses(conn, pinned)?;
-    Ok((
-        EntriesPage {
-            data,
-            pinned,
-            next_cursor: page.next_cursor,
-            last_event_id: last,
-        },
-        last,
-    ))
+    // Both lists' bylines and links in one pass.
+    let listed = page.data.len();
+    let mut data = responses(conn, page.data.into_iter().chain(pinned).collect())?;
+    let pinned = data.split_off(listed);
+    Ok(EntriesPage {
+        data,
+        pinned,
+        next_cursor: page.next_cursor,
+        last_event_id: last,
+    })
 }
 
 /// The newest entries of a story (feeds and structured data).

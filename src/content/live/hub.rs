@@ -22,6 +22,7 @@ use actix_web::web::Bytes;
 use tokio::sync::{broadcast, mpsc};
 
 use super::db::{Change, changes_after};
+use crate::error::AppResult;
 use crate::store::Db;
 use crate::store::invalidation::Invalidation;
 
@@ -29,7 +30,7 @@ use crate::store::invalidation::Invalidation;
 const BUFFER: usize = 256;
 
 /// Changes read from the store at once.
-pub const BATCH: i64 = 200;
+const BATCH: i64 = 200;
 
 /// One SSE frame: an event (numbered) or a heartbeat (`seq` 0).
 #[derive(Clone, Debug)]
@@ -163,29 +164,32 @@ impl LiveHub {
     }
 }
 
+/// The frames of every change to a story's entries after event `after`, oldest first,
+/// read from the store in batches.
+pub async fn frames_after(db: &Db, article: &str, after: i64) -> AppResult<Vec<Frame>> {
+    let mut frames: Vec<Frame> = Vec::new();
+    loop {
+        let (id, from) = (article.to_owned(), frames.last().map_or(after, |f| f.seq));
+        let changes = db
+            .read(move |conn| changes_after(conn, &id, from, BATCH))
+            .await?;
+        let full = changes.len() as i64 == BATCH;
+        frames.extend(changes.iter().map(Frame::of));
+        if !full {
+            return Ok(frames);
+        }
+    }
+}
+
 /// Reads and broadcasts a story's changes after what it last broadcast.
 async fn fetch(db: &Db, hub: &LiveHub, article: String) {
-    loop {
-        let Some(last) = hub.last(&article) else {
-            return;
-        };
-        let id = article.clone();
-        let changes = match db
-            .read(move |conn| changes_after(conn, &id, last, BATCH))
-            .await
-        {
-            Ok(changes) => changes,
-            Err(e) => {
-                // The streams catch up from the store at the next change or reconnect.
-                tracing::warn!(error = %e, article, "live: reading entry changes failed");
-                return;
-            }
-        };
-        let full = changes.len() as i64 == BATCH;
-        hub.publish(&article, changes.iter().map(Frame::of).collect());
-        if !full {
-            return;
-        }
+    let Some(last) = hub.last(&article) else {
+        return;
+    };
+    match frames_after(db, &article, last).await {
+        Ok(frames) => hub.publish(&article, frames),
+        // The streams catch up from the store at the next change or reconnect.
+        Err(e) => tracing::warn!(error = %e, article, "live: reading entry changes failed"),
     }
 }
 

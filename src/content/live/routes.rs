@@ -10,8 +10,8 @@ use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::db::{self, changes_after};
-use super::hub::{BATCH, Frame, LiveHub};
+use super::db;
+use super::hub::{Frame, LiveHub, frames_after};
 use super::model::{
     CreateEntry, EntriesPage, EntriesQuery, EntryResponse, StreamQuery, UpdateEntry,
 };
@@ -93,7 +93,7 @@ pub async fn list_entries(
                 Err(slug) => return Ok(Err(slug)),
             };
             let public = story.is_public(now());
-            let (page, _) = db::page(conn, &story.id, limit, query.cursor.as_deref(), since)?;
+            let page = db::page(conn, &story.id, limit, query.cursor.as_deref(), since)?;
             Ok(Ok((story.id.to_string(), public, page)))
         })
         .await?;
@@ -135,8 +135,7 @@ pub fn entry_keys<'a>(id: &str, entries: impl Iterator<Item = &'a EntryResponse>
             keys.add(keys::author(&a.id));
         }
     }
-    let owned: Vec<EntryResponse> = entries.into_iter().cloned().collect();
-    for target in db::linked(&owned) {
+    for target in db::linked(entries.into_iter()) {
         keys.add(keys::link(&target));
     }
     keys
@@ -156,22 +155,11 @@ impl Reader {
     /// Queues the changes after `last` from the store (the backlog, or what a reader
     /// that fell behind the broadcast missed).
     async fn catch_up(&mut self) -> AppResult<()> {
-        loop {
-            let (id, after) = (self.article.clone(), self.last);
-            let changes = self
-                .db
-                .read(move |conn| changes_after(conn, &id, after, BATCH))
-                .await?;
-            let full = changes.len() as i64 == BATCH;
-            for change in &changes {
-                let frame = Frame::of(change);
-                self.last = self.last.max(frame.seq);
-                self.pending.push_back(frame.bytes);
-            }
-            if !full {
-                return Ok(());
-            }
+        for frame in frames_after(&self.db, &self.article, self.last).await? {
+            self.last = self.last.max(frame.seq);
+            self.pending.push_back(frame.bytes);
         }
+        Ok(())
     }
 
     /// The next bytes to send; `None` ends the stream (the reader reconnects with
