@@ -15,7 +15,11 @@ pub const MAX_ENTRY_BLOCKS: usize = 50;
 #[serde(deny_unknown_fields)]
 pub struct CreateEntry {
     /// Blocks, as in a story body (at least one).
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(
+        min_items = 1,
+        max_items = 50,
+        example = json!([{"type": "paragraph", "html": "All crossings are cancelled until 6pm."}])
+    )]
     pub body: Vec<Block>,
     #[schema(max_length = 300, example = "Ferry services suspended")]
     pub headline: Option<String>,
@@ -34,7 +38,11 @@ pub struct CreateEntry {
 pub struct UpdateEntry {
     /// The version you edited (or send `If-Match`).
     pub version: Option<i64>,
-    #[schema(min_items = 1, max_items = 50)]
+    #[schema(
+        min_items = 1,
+        max_items = 50,
+        example = json!([{"type": "paragraph", "html": "Crossings resume at 6pm."}])
+    )]
     pub body: Option<Vec<Block>>,
     /// An empty string removes the headline.
     #[schema(max_length = 300)]
