@@ -156,6 +156,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Serve the reference front end at `/demo/`.
     pub demo_frontend: bool,
+    /// Serve the desk, the editors' web app, at `/desk/` (on unless `DATELINE_DESK=false`).
+    pub desk: bool,
     /// CDNs and caches purged by surrogate key when a write changes what they hold.
     pub purge_targets: Vec<PurgeTarget>,
     /// How long the purge worker gathers invalidations before sending (a burst of
@@ -320,6 +322,8 @@ impl Settings {
             )? << 20,
             cors_origins,
             demo_frontend: flag(&get, "DATELINE_DEMO_FRONTEND")?,
+            desk: get("DATELINE_DESK").is_none_or(|v| v.trim().is_empty())
+                || flag(&get, "DATELINE_DESK")?,
             purge_targets: purge_targets(&get)?,
             purge_delay: Duration::from_millis(number(
                 &get,

@@ -105,6 +105,7 @@ pub fn app(
     >,
 > {
     let demo_frontend = state.settings.demo_frontend;
+    let desk = state.settings.desk;
     let (app, _) = App::new()
         .into_utoipa_app()
         .configure(routes::register)
@@ -135,6 +136,9 @@ pub fn app(
         .configure(|cfg| {
             if demo_frontend {
                 crate::http::demo_site::register(cfg);
+            }
+            if desk {
+                crate::http::desk_site::register(cfg);
             }
         })
         .default_service(web::to(no_route))

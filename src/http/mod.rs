@@ -6,6 +6,7 @@ pub mod body_deadline;
 pub mod cache;
 pub mod compress;
 pub mod demo_site;
+pub mod desk_site;
 pub mod examples;
 pub mod extract;
 pub mod metrics;

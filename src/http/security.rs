@@ -57,6 +57,7 @@ pub async fn guard(
         .is_some_and(|s| s.public_url.starts_with("https://"));
     let docs = req.path().starts_with("/docs");
     let demo = req.path() == "/demo" || req.path().starts_with("/demo/");
+    let desk = req.path() == "/desk" || req.path().starts_with("/desk/");
     let media_origin = req
         .app_data::<web::Data<Settings>>()
         .map(|s| origin_of(&s.media_public_url))
@@ -123,13 +124,15 @@ pub async fn guard(
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    if demo {
-        // The reference front end: its own scripts and styles, images from the media
-        // host, API calls to this origin only.
+    if demo || desk {
+        // The reference front end and the desk: their own scripts and styles, images
+        // from the media host (and, in the desk, the local preview of a file being
+        // uploaded), API calls to this origin only. No inline script, ever.
+        let local = if desk { "blob:" } else { "" };
         let policy = |images: &str| {
             format!(
                 "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
-                 img-src 'self' {images}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+                 img-src 'self' {local} {images}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
             )
         };
         // A media origin that cannot go in a header leaves images to this origin only;

@@ -1,0 +1,97 @@
+// The body as the editor holds it: the API's blocks, each with a local key so that
+// moving a block keeps its editor (and its caret) with it.
+import type { Block } from '../api/client';
+import { textOf } from './richtext';
+
+export type Keyed = { key: number; block: Block };
+
+let nextKey = 1;
+export function keyed(blocks: readonly Block[]): Keyed[] {
+  return blocks.map((block) => ({ key: nextKey++, block }));
+}
+export function fresh(block: Block): Keyed {
+  return { key: nextKey++, block };
+}
+
+/** A block as the API takes it: read-only expansions (`image`, `target`) left out. */
+export function toApi(block: Block): Block {
+  switch (block.type) {
+    case 'image':
+      return {
+        type: 'image',
+        image_id: block.image_id,
+        ...(block.caption ? { caption: block.caption } : {}),
+        ...(block.credit ? { credit: block.credit } : {}),
+      };
+    case 'related':
+      return { type: 'related', article_id: block.article_id, ...(block.label ? { label: block.label } : {}) };
+    case 'quote':
+      return { type: 'quote', text: block.text, ...(block.attribution ? { attribution: block.attribution } : {}) };
+    case 'embed':
+      return { type: 'embed', url: block.url, ...(block.provider ? { provider: block.provider } : {}) };
+    case 'list':
+      return { type: 'list', ordered: block.ordered, items: block.items.filter((i) => i.trim()) };
+    default:
+      return block;
+  }
+}
+
+export const BLOCK_LABEL: Record<Block['type'], string> = {
+  paragraph: 'Paragraph',
+  heading: 'Heading',
+  quote: 'Quote',
+  list: 'List',
+  image: 'Image',
+  related: 'Also Read',
+  embed: 'Embed',
+};
+
+export function emptyBlock(type: Block['type']): Block {
+  switch (type) {
+    case 'paragraph':
+      return { type, html: '' };
+    case 'heading':
+      return { type, level: 2, text: '' };
+    case 'quote':
+      return { type, text: '' };
+    case 'list':
+      return { type, ordered: false, items: [''] };
+    case 'image':
+      return { type, image_id: '' };
+    case 'related':
+      return { type, article_id: '', label: 'Also Read' };
+    case 'embed':
+      return { type, url: '' };
+  }
+}
+
+/** A block's words, for conflict views and word counts. */
+export function blockText(block: Block): string {
+  switch (block.type) {
+    case 'paragraph':
+      return textOf(block.html);
+    case 'heading':
+      return block.text;
+    case 'quote':
+      return block.attribution ? `${block.text} — ${block.attribution}` : block.text;
+    case 'list':
+      return block.items.join(' · ');
+    case 'image':
+      return `[photo${block.caption ? `: ${block.caption}` : ''}]`;
+    case 'related':
+      return `[${block.label || 'Also Read'}: ${block.target?.headline ?? block.article_id}]`;
+    case 'embed':
+      return `[embed: ${block.url}]`;
+  }
+}
+
+/** Blocks that cannot be saved yet (an image not chosen, a link with no story). */
+export function incomplete(block: Block): boolean {
+  return (
+    (block.type === 'heading' && !block.text.trim()) ||
+    (block.type === 'list' && !block.items.some((i) => i.trim())) ||
+    (block.type === 'image' && !block.image_id) ||
+    (block.type === 'related' && !block.article_id) ||
+    (block.type === 'embed' && !block.url.trim())
+  );
+}

@@ -1,0 +1,469 @@
+// Browser test of the desk: a desk's day, driven in Debian's Chromium by labels and
+// roles, as a person with a keyboard and a mouse (or a screen reader) would.
+//
+//   DESK_URL=http://127.0.0.1:8080/desk/ DEMO_URL=http://127.0.0.1:8080/demo/ \
+//   ADMIN_EMAIL=… ADMIN_PASSWORD=… SCREENSHOT_DIR=target/screenshots node test/desk.mjs
+//
+// (desk/test/run.sh sets all of that up on a throwaway demo newsroom.)
+//
+// The day: sign in; write a story with a photo uploaded in the editor and an "Also
+// Read" link; autosave; a colleague in a second browser edits the same paragraph and
+// the first resolves the conflict without losing either text; publish; put it on the
+// homepage collection and drag it to the top (after a colleague's reorder answers
+// 412 and the desk shows the new order); the reference front end shows it with its
+// photo, caption and credit. Along the way: every view is checked with axe-core (no
+// serious or critical violation), no console error or CSP violation anywhere, the
+// editor at phone width, and a 5,000-word story typed into. Timings are printed, not
+// asserted (benchmarks, not timed tests: see BENCHMARKS.md).
+// Exits non-zero with a message on the first failure.
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const VIEWPORT = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+class TestFailure extends Error {}
+let passed = 0;
+function check(condition, what) {
+  if (!condition) throw new TestFailure(what);
+  passed += 1;
+  console.log(`ok ${passed} - ${what}`);
+}
+function env(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`desk test FAILED: ${name} is not set (see the header of test/desk.mjs)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const deskUrl = new URL(env('DESK_URL'));
+const demoUrl = new URL(env('DEMO_URL'));
+const admin = { email: env('ADMIN_EMAIL'), password: env('ADMIN_PASSWORD') };
+const screenshotDir = path.resolve(env('SCREENSHOT_DIR'));
+const origin = deskUrl.origin;
+const desk = (p = '') => new URL(p.replace(/^\//, ''), deskUrl).href;
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The API as a script (the colleague's side and the checks), with its own token. */
+async function session(email, password) {
+  const res = await fetch(`${origin}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!res.ok) throw new TestFailure(`login as ${email} answered ${res.status}`);
+  const { access_token } = await res.json();
+  return async (method, p, body) => {
+    const r = await fetch(`${origin}/api/v1${p}`, {
+      method,
+      headers: { authorization: `Bearer ${access_token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    if (!r.ok) throw new TestFailure(`API ${method} ${p} answered ${r.status}: ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+const pages = [];
+let currentPage = null;
+const problems = [];
+function watch(page, who) {
+  pages.push(page);
+  currentPage = page;
+  page.setDefaultTimeout(15_000);
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    // The conflict this test provokes on purpose: the 412 answers the browser logs.
+    if (/status of (412|423)/.test(text)) return;
+    problems.push(`${who}: console error: ${text} (${msg.location().url || ''})`);
+  });
+  page.on('pageerror', (err) => problems.push(`${who}: page error: ${err.message}`));
+}
+const noProblems = (when) =>
+  check(problems.length === 0, `no console error, page error or CSP violation ${when}${problems.length ? `:\n  ${problems.join('\n  ')}` : ''}`);
+
+async function axe(page, view) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(
+    bad.length === 0,
+    `axe: no serious or critical accessibility violation on ${view}${bad.length ? `:\n  ${bad.map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.targets.join(', ')}`).join('\n  ')}` : ''}`,
+  );
+}
+
+async function shot(page, name) {
+  await mkdir(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `desk-${name}.png`), fullPage: false });
+}
+
+async function signIn(page, who) {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const saveState = (page) => page.locator('.savestate');
+async function waitSaved(page, what) {
+  try {
+    await page.locator('.savestate[data-state="saved"]', { hasText: /^Saved/ }).waitFor({ timeout: 15_000 });
+  } catch {
+    throw new TestFailure(`${what}: the editor never said "Saved" (it says "${await saveState(page).innerText()}")`);
+  }
+  check(true, `${what}: the editor says "Saved"`);
+}
+
+/** The text of a story's paragraphs as the API has them. */
+const paragraphs = (article) => (article.body || []).filter((b) => b.type === 'paragraph').map((b) => b.html.replace(/<[^>]+>/g, ''));
+
+async function run(browser) {
+  const api = await session(admin.email, admin.password);
+  // A colleague, for the second browser and the collection reorder.
+  const colleague = { email: 'rita@dateline.test', password: 'colleague-password-1', name: 'Rita Okafor' };
+  await api('POST', '/users', { ...colleague, role: 'editor' });
+  const colleagueApi = await session(colleague.email, colleague.password);
+  // A published story to link to ("Also Read"), and a photo file to upload.
+  const linkable = (await api('GET', '/articles?status=published&limit=5')).data.find((a) => !a.live);
+  const word = linkable.headline.split(/\s+/).find((w) => w.length > 4).replace(/[^\p{L}\p{N}]/gu, '');
+  const sample = (await api('GET', '/images?limit=1')).data[0];
+  const photo = Buffer.from(await (await fetch(new URL(sample.url, origin))).arrayBuffer());
+
+  // ---- Sign in, then the list -------------------------------------------------------
+  const contextA = await browser.newContext({ viewport: VIEWPORT });
+  const page = await contextA.newPage();
+  watch(page, 'editor');
+  await page.goto(desk());
+  await page.getByRole('heading', { name: 'Dateline desk' }).waitFor();
+  await axe(page, 'the sign-in page');
+  await signIn(page, admin);
+  await page.getByRole('heading', { level: 1, name: 'Stories' }).waitFor();
+  await page.getByRole('table').getByRole('link').first().waitFor();
+  check(await page.getByText('admin', { exact: true }).isVisible(), 'signed in: the desk shows who I am and my role');
+  check(await page.getByRole('link', { name: 'Users' }).isVisible(), 'an admin sees the admin views in the navigation');
+  await page.getByLabel('Status').selectOption('published');
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody .badge')].every((b) => b.textContent === 'published'));
+  check(true, 'the status filter shows only published stories');
+  await page.getByLabel('Status').selectOption('');
+  await axe(page, 'the story list');
+  await shot(page, 'stories');
+
+  // A reload keeps the session (refresh token kept, access token renewed).
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Stories' }).waitFor();
+  check(true, 'a reload keeps me signed in');
+
+  // ---- Write a story ----------------------------------------------------------------
+  const headline = 'Harbour board approves new ferry terminal';
+  await page.getByRole('button', { name: 'New story' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New story' });
+  await dialog.getByLabel('Headline').fill(headline);
+  await dialog.getByRole('button', { name: 'Create story' }).click();
+  await page.waitForURL(/\/desk\/stories\/[^/]+$/);
+  const storyId = decodeURIComponent(page.url().split('/').pop());
+  await page.getByRole('group', { name: 'Add a block' }).waitFor();
+
+  await page.getByLabel('Standfirst').fill('The vote clears the way for a terminal that can take two ferries at once');
+  const add = (type) => page.getByRole('group', { name: 'Add a block' }).getByRole('button', { name: type, exact: true }).click();
+  await add('Paragraph');
+  const first = page.getByRole('textbox', { name: 'Paragraph 1' });
+  await first.click();
+  await page.keyboard.type('The harbour board voted on Tuesday to build the terminal. ');
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type('Work starts in spring.');
+  await page.keyboard.press('Control+b');
+
+  await add('Image');
+  await page.getByLabel('Image 2: upload a photo').setInputFiles({ name: 'terminal.jpg', mimeType: sample.mime, buffer: photo });
+  await page.getByLabel('Image 2 caption').fill('The site of the new terminal, seen from the breakwater');
+  await page.getByLabel('Image 2 credit').fill('Photo – Dateline desk');
+  await page.getByRole('button', { name: /^Set the focal point/ }).waitFor();
+  check(true, 'a photo uploaded in the editor shows in its image block');
+
+  await add('Also Read');
+  await page.getByLabel('Also Read 3: find a story').fill(word);
+  await page.getByRole('button', { name: `Choose “${linkable.headline}”` }).click();
+  await page.getByText(`Links to ${linkable.headline}`).waitFor();
+  await waitSaved(page, 'a new story with a paragraph, a photo and an "Also Read" link');
+
+  let saved = await api('GET', `/articles/${storyId}?formats=blocks`);
+  check(saved.headline === headline && /two ferries/.test(saved.standfirst), 'the API has the headline and standfirst');
+  check(
+    saved.body?.[0]?.type === 'paragraph' && saved.body[0].html.includes('<strong>Work starts in spring.</strong>'),
+    `the first paragraph is saved with its bold text (${saved.body?.[0]?.html})`,
+  );
+  const imageBlock = saved.body?.[1];
+  check(
+    imageBlock?.type === 'image' && imageBlock.caption === 'The site of the new terminal, seen from the breakwater' && imageBlock.credit === 'Photo – Dateline desk',
+    'the image block is saved with its caption and credit',
+  );
+  check(saved.body?.[2]?.type === 'related' && saved.body[2].article_id === linkable.id, 'the "Also Read" block links the chosen story');
+  await axe(page, 'the story editor');
+  await shot(page, 'editor');
+
+  // Keyboard: move the "Also Read" block above the photo and back.
+  await page.getByRole('button', { name: 'Move Also Read 3 up' }).click();
+  await page.getByRole('button', { name: 'Move Image 3 down' }).waitFor();
+  await page.getByRole('button', { name: 'Move Also Read 2 down' }).click();
+  await waitSaved(page, 'blocks moved and moved back');
+  saved = await api('GET', `/articles/${storyId}?formats=blocks`);
+  check(saved.body.map((b) => b.type).join(',') === 'paragraph,image,related', 'moving blocks keeps the order the editor shows');
+
+  // ---- A colleague edits the same paragraph: the conflict ---------------------------
+  const contextB = await browser.newContext({ viewport: VIEWPORT });
+  const pageB = await contextB.newPage();
+  watch(pageB, 'colleague');
+  await pageB.goto(desk(`stories/${storyId}`));
+  await signIn(pageB, colleague);
+  const theirs = pageB.getByRole('textbox', { name: 'Paragraph 1' });
+  await theirs.waitFor();
+  await theirs.click();
+  await pageB.keyboard.press('Control+a');
+  await pageB.keyboard.type('The board approved the terminal 7 to 2 after a long debate.');
+  await waitSaved(pageB, "the colleague's edit");
+  currentPage = page;
+
+  await first.click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(' Ferry operators welcomed the decision.');
+  const conflict = page.getByRole('dialog', { name: 'Someone else saved this story while you were editing' });
+  await conflict.waitFor();
+  check(await conflict.getByText('The board approved the terminal 7 to 2').isVisible(), 'the conflict shows what the colleague wrote');
+  check(await conflict.getByText(/Ferry operators welcomed the decision/).isVisible(), 'the conflict shows what I wrote');
+  check(await conflict.getByLabel('Keep both (every block of each)').isChecked(), 'keeping both versions of the body is offered first');
+  await axe(page, 'the conflict dialog');
+  await shot(page, 'conflict');
+  await conflict.getByRole('button', { name: 'Save these choices' }).click();
+  await waitSaved(page, 'the conflict resolved by keeping both');
+  saved = await api('GET', `/articles/${storyId}?formats=blocks`);
+  const texts = paragraphs(saved).join('\n');
+  check(
+    texts.includes('7 to 2 after a long debate') && texts.includes('Ferry operators welcomed the decision') && texts.includes('Work starts in spring'),
+    `no text is lost: both people's paragraphs are saved (${paragraphs(saved).length} paragraphs)`,
+  );
+  await contextB.close();
+
+  // ---- Publish -------------------------------------------------------------------------
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  await page.locator('.crumbs .badge--published').waitFor();
+  saved = await api('GET', `/articles/${storyId}`);
+  check(saved.status === 'published', 'Publish now publishes the story');
+
+  // ---- Homepage collection: add, keyboard, a colleague's reorder, drag to the top ------
+  await page.getByRole('link', { name: 'Collections' }).click();
+  await page.getByRole('link', { name: /homepage/i }).first().click();
+  await page.getByRole('list', { name: 'Stories in order' }).waitFor();
+  await page.getByLabel('Add a story').fill('ferry terminal');
+  await page.getByRole('button', { name: `Choose “${headline}”` }).click();
+  const ours = page.getByRole('listitem', { name: new RegExp(`^\\d+\\. ${headline}`) });
+  await page.getByRole('listitem', { name: `1. ${headline}` }).waitFor();
+  check(true, 'a story added by search goes to the top of the collection');
+  await ours.focus();
+  await page.keyboard.press('Alt+ArrowDown');
+  await page.getByRole('listitem', { name: `2. ${headline}` }).waitFor();
+  await page.keyboard.press('Alt+ArrowDown');
+  await page.getByRole('listitem', { name: `3. ${headline}` }).waitFor();
+  let items = (await api('GET', '/collections/homepage/items')).items;
+  check(items[2]?.article.id === storyId, 'Alt+↓ moves a story down, and the API has the new order');
+  await axe(page, 'a collection');
+  await shot(page, 'collection');
+
+  // A colleague reorders meanwhile: this page's next move answers 412 and shows theirs.
+  const current = await colleagueApi('GET', '/collections/homepage/items');
+  const reversed = [...current.items].reverse().map((i) => ({ article_id: i.article.id, pinned: i.pinned }));
+  await colleagueApi('PUT', '/collections/homepage/items', { version: current.version, items: reversed });
+  await page.getByRole('button', { name: `Move “${headline}” up` }).click();
+  await page.getByText('Someone else changed this collection a moment ago').waitFor();
+  const shown = await page.getByRole('list', { name: 'Stories in order' }).getByRole('listitem').evaluateAll((lis) => lis.map((li) => li.dataset.id));
+  check(JSON.stringify(shown) === JSON.stringify(reversed.map((i) => i.article_id)), "after a colleague's reorder, the desk shows their order (a 412, nothing overwritten)");
+
+  // Drag it to the top.
+  const top = page.getByRole('list', { name: 'Stories in order' }).getByRole('listitem').first();
+  await ours.dragTo(top);
+  await page.getByRole('listitem', { name: `1. ${headline}` }).waitFor();
+  items = (await api('GET', '/collections/homepage/items')).items;
+  check(items[0]?.article.id === storyId, 'dragging the story to the top puts it first in the homepage collection');
+  noProblems('in the editor and the collection');
+
+  // ---- The reference front end shows it -------------------------------------------------
+  const reader = await browser.newContext({ viewport: VIEWPORT });
+  const front = await reader.newPage();
+  watch(front, 'reader');
+  await front.goto(demoUrl.href);
+  const lead = front.getByRole('link', { name: headline }).first();
+  await lead.waitFor();
+  check(true, 'the reference front end shows the story on its front page');
+  await lead.click();
+  await front.getByRole('heading', { level: 1, name: headline }).waitFor();
+  const figure = front.locator('.story__body figure').first();
+  check(
+    (await figure.locator('img').count()) === 1 &&
+      (await figure.innerText()).includes('The site of the new terminal, seen from the breakwater') &&
+      (await figure.innerText()).includes('Photo – Dateline desk'),
+    'the story page shows the photo with its caption and credit',
+  );
+  check(await front.getByRole('link', { name: linkable.headline }).first().isVisible(), 'the story page shows the "Also Read" link');
+  await reader.close();
+  currentPage = page;
+
+  // ---- Every other view: axe, and no errors ---------------------------------------------
+  for (const [link, heading, name] of [
+    ['Media', 'Media', 'media'],
+    ['Sections', 'Sections', 'sections'],
+    ['Tags', 'Tags', 'tags'],
+    ['Authors', 'Authors', 'authors'],
+    ['Users', 'Users', 'users'],
+    ['API keys', 'API keys', 'api-keys'],
+    ['Webhooks', 'Webhooks', 'webhooks'],
+    ['Audit log', 'Audit log', 'audit'],
+    ['Settings', 'Settings', 'settings'],
+  ]) {
+    await page.getByRole('navigation', { name: 'Desk' }).getByRole('link', { name: link, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await page.waitForLoadState('networkidle');
+    await axe(page, `the ${name} view`);
+    if (name === 'media') {
+      await page.getByRole('list', { name: 'Photos' }).getByRole('button').first().click();
+      await page.getByRole('button', { name: 'Save photo details' }).waitFor();
+      await axe(page, 'the media view with a photo open');
+      await shot(page, 'media');
+    }
+  }
+  noProblems('on every view');
+
+  // ---- Live coverage console --------------------------------------------------------------
+  const live = (await api('GET', '/articles?status=published&limit=50')).data.find((a) => a.live);
+  if (live) {
+    await page.goto(desk(`stories/${live.id}`));
+    const entry = page.getByLabel('New entry (Ctrl+Enter posts)');
+    await entry.waitFor();
+    await page.getByText('Following new entries as they arrive.').waitFor();
+    await entry.fill('The harbour master closes the outer basin.');
+    await page.keyboard.press('Control+Enter');
+    await page.getByRole('list', { name: 'Entries, newest first' }).getByText('The harbour master closes the outer basin.').waitFor();
+    // A colleague's entry arrives by itself.
+    await colleagueApi('POST', `/articles/${live.id}/entries`, { body: [{ type: 'paragraph', html: 'Winds ease to 40 km/h.' }] });
+    await page.getByRole('list', { name: 'Entries, newest first' }).getByText('Winds ease to 40 km/h.').waitFor();
+    check(true, "the live console posts with Ctrl+Enter and shows a colleague's entry as it arrives");
+    await axe(page, 'the live coverage console');
+    await shot(page, 'live');
+  }
+
+  // ---- Phone width ------------------------------------------------------------------------
+  const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  const small = await phone.newPage();
+  watch(small, 'phone');
+  await small.goto(desk(`stories/${storyId}`));
+  await signIn(small, admin);
+  await small.getByRole('textbox', { name: 'Paragraph 1' }).waitFor();
+  const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `the editor fits a phone's width (${overflow}px too wide)`);
+  await small.getByRole('button', { name: 'Menu' }).click();
+  await small.getByRole('navigation', { name: 'Desk' }).getByRole('link', { name: 'Collections' }).waitFor();
+  await axe(small, 'the editor at phone width');
+  await shot(small, 'phone');
+  await phone.close();
+  currentPage = page;
+
+  // ---- Budgets, measured (printed, not asserted) -------------------------------------------
+  const fresh = await browser.newContext({ viewport: VIEWPORT });
+  const timed = await fresh.newPage();
+  watch(timed, 'timing');
+  await timed.goto(desk(`stories/${storyId}`));
+  await timed.getByLabel('Email').fill(admin.email);
+  await timed.getByLabel('Password').fill(admin.password);
+  const t0 = Date.now();
+  await timed.getByRole('button', { name: 'Sign in' }).click();
+  await timed.getByRole('textbox', { name: 'Paragraph 1' }).waitFor();
+  console.log(`# budget: sign-in to an editable story: ${Date.now() - t0} ms (budget 1000 ms)`);
+
+  const words = (n, seed) => Array.from({ length: n }, (_, i) => ['harbour', 'ferry', 'council', 'terminal', 'budget', 'weather', 'storm', 'vote'][(i * 7 + seed) % 8]).join(' ');
+  const long = await api('POST', '/articles', {
+    headline: 'A 5,000-word investigation',
+    body: Array.from({ length: 50 }, (_, i) => ({ type: 'paragraph', html: `${words(100, i)}.` })),
+  });
+  await timed.goto(desk(`stories/${long.id}`));
+  const last = timed.getByRole('textbox', { name: 'Paragraph 50' });
+  await last.waitFor();
+  await last.click();
+  await timed.keyboard.press('End');
+  await timed.evaluate(() => {
+    window.__events = [];
+    new PerformanceObserver((list) => window.__events.push(...list.getEntries().map((e) => e.duration))).observe({
+      type: 'event',
+      durationThreshold: 16,
+      buffered: false,
+    });
+  });
+  let patches = 0;
+  timed.on('request', (r) => r.method() === 'PATCH' && r.url().includes(`/articles/${long.id}`) && patches++);
+  const typed = ' The council will publish the full report next week, with every figure checked twice.';
+  const t1 = Date.now();
+  await timed.keyboard.type(typed);
+  const typing = Date.now() - t1;
+  await waitSaved(timed, 'a 5,000-word story after typing');
+  const slow = await timed.evaluate(() => window.__events);
+  console.log(
+    `# budget: typing ${typed.length} characters into a 5,000-word story: ${typing} ms in all, ` +
+      `${slow.length} input events over 16 ms (slowest ${slow.length ? Math.max(...slow) : 0} ms), ${patches} autosave request(s)`,
+  );
+  const stored = await api('GET', `/articles/${long.id}?formats=blocks`);
+  check(stored.body[49].html.endsWith('every figure checked twice.'), 'every character typed into the 5,000-word story is saved');
+  check(patches <= 3, `typing saves after pauses, not per keystroke (${patches} saves for ${typed.length} keys)`);
+  noProblems('in the whole day');
+  await fresh.close();
+  await contextA.close();
+}
+
+async function main() {
+  let browser;
+  const watchdog = setTimeout(() => {
+    console.error('desk test FAILED: timed out after 300 s');
+    process.exit(1);
+  }, 300_000);
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    await run(browser);
+    console.log(`desk: ${passed} passed, 0 failed`);
+    console.log(`screenshots in ${screenshotDir}`);
+  } catch (err) {
+    const reason = err instanceof TestFailure ? err.message : err.stack || String(err);
+    console.error(`\ndesk test FAILED: ${reason}`);
+    console.log(`desk: ${passed} passed, 1 failed`);
+    process.exitCode = 1;
+    if (currentPage && !currentPage.isClosed()) {
+      await mkdir(screenshotDir, { recursive: true });
+      const file = path.join(screenshotDir, 'desk-failure.png');
+      await currentPage.screenshot({ path: file, fullPage: true }).then(
+        () => console.error(`the page at the failure: ${file}`),
+        () => {},
+      );
+    }
+  } finally {
+    clearTimeout(watchdog);
+    if (browser) await browser.close();
+  }
+}
+
+main();
