@@ -165,4 +165,7 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The page's own "Loading" line goes; Preact owns the container from here.
+root.replaceChildren();
+render(<App />, root);

@@ -41,7 +41,7 @@ export function StoryPicker(props: {
     <div class="picker">
       <TextField label={props.label} type="search" value={q} onValue={setQ} aria-controls={listId} />
       <ErrorNote error={error} />
-      <ul id={listId} class="picker__results" aria-label={`${props.label}: results`}>
+      <ul id={listId} class="picker__results" aria-label="Stories found">
         {results.map((a) => (
           <li key={a.id}>
             <button

@@ -137,7 +137,7 @@ export function ErrorNote({ error }: { error: unknown }) {
   return (
     <div class="error-note" role="alert">
       <p>{message}</p>
-      {api?.problem?.errors?.length ? (
+      {api?.problem?.errors?.length && !(api.problem.errors.length === 1 && message.includes(api.problem.errors[0]!.message)) ? (
         <ul>
           {api.problem.errors.map((e) => (
             <li key={e.field}>

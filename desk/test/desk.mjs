@@ -135,6 +135,17 @@ async function waitSaved(page, what) {
   check(true, `${what}: the editor says "Saved"`);
 }
 
+/** Polls `probe` until it returns something truthy (or 10 s pass); returns its last value. */
+async function until(probe) {
+  let value;
+  for (let i = 0; i < 50; i++) {
+    value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return value;
+}
+
 /** The text of a story's paragraphs as the API has them. */
 const paragraphs = (article) => (article.body || []).filter((b) => b.type === 'paragraph').map((b) => b.html.replace(/<[^>]+>/g, ''));
 
@@ -163,7 +174,7 @@ async function run(browser) {
   check(await page.getByText('admin', { exact: true }).isVisible(), 'signed in: the desk shows who I am and my role');
   check(await page.getByRole('link', { name: 'Users' }).isVisible(), 'an admin sees the admin views in the navigation');
   await page.getByLabel('Status').selectOption('published');
-  await page.waitForFunction(() => [...document.querySelectorAll('tbody .badge')].every((b) => b.textContent === 'published'));
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody td:nth-child(2) .badge')].every((b) => b.textContent === 'published'));
   check(true, 'the status filter shows only published stories');
   await page.getByLabel('Status').selectOption('');
   await axe(page, 'the story list');
@@ -245,7 +256,7 @@ async function run(browser) {
   currentPage = page;
 
   await first.click();
-  await page.keyboard.press('End');
+  await page.keyboard.press('Control+End');
   await page.keyboard.type(' Ferry operators welcomed the decision.');
   const conflict = page.getByRole('dialog', { name: 'Someone else saved this story while you were editing' });
   await conflict.waitFor();
@@ -277,15 +288,22 @@ async function run(browser) {
   await page.getByLabel('Add a story').fill('ferry terminal');
   await page.getByRole('button', { name: `Choose “${headline}”` }).click();
   const ours = page.getByRole('listitem', { name: new RegExp(`^\\d+\\. ${headline}`) });
-  await page.getByRole('listitem', { name: `1. ${headline}` }).waitFor();
-  check(true, 'a story added by search goes to the top of the collection');
+  await ours.waitFor();
+  const at = Number((await ours.getAttribute('aria-label')).split('.')[0]);
+  check(at <= 2, `a story added by search goes to the top of the collection (below a pinned story at most): position ${at}`);
   await ours.focus();
   await page.keyboard.press('Alt+ArrowDown');
-  await page.getByRole('listitem', { name: `2. ${headline}` }).waitFor();
+  await page.getByRole('listitem', { name: `${at + 1}. ${headline}` }).waitFor();
   await page.keyboard.press('Alt+ArrowDown');
-  await page.getByRole('listitem', { name: `3. ${headline}` }).waitFor();
-  let items = (await api('GET', '/collections/homepage/items')).items;
-  check(items[2]?.article.id === storyId, 'Alt+↓ moves a story down, and the API has the new order');
+  await page.getByRole('listitem', { name: `${at + 2}. ${headline}` }).waitFor();
+  let items = await until(async () => {
+    const now = (await api('GET', '/collections/homepage/items')).items;
+    return now[at + 1]?.article.id === storyId && now;
+  });
+  check(
+    items && items[at + 1]?.article.id === storyId,
+    `Alt+↓ moves a story down, and the API has the new order${items ? '' : `: ${(await api('GET', '/collections/homepage/items')).items.map((i) => i.article.headline).join(' | ')}`}`,
+  );
   await axe(page, 'a collection');
   await shot(page, 'collection');
 
@@ -299,11 +317,18 @@ async function run(browser) {
   check(JSON.stringify(shown) === JSON.stringify(reversed.map((i) => i.article_id)), "after a colleague's reorder, the desk shows their order (a 412, nothing overwritten)");
 
   // Drag it to the top.
+  // (A window tall enough for the whole list: a drag that scrolls starts wherever
+  // the pointer lands after the scroll.)
+  await page.setViewportSize({ width: VIEWPORT.width, height: 2000 });
   const top = page.getByRole('list', { name: 'Stories in order' }).getByRole('listitem').first();
   await ours.dragTo(top);
   await page.getByRole('listitem', { name: `1. ${headline}` }).waitFor();
-  items = (await api('GET', '/collections/homepage/items')).items;
-  check(items[0]?.article.id === storyId, 'dragging the story to the top puts it first in the homepage collection');
+  items = await until(async () => {
+    const now = (await api('GET', '/collections/homepage/items')).items;
+    return now[0]?.article.id === storyId && now;
+  });
+  check(items && items[0]?.article.id === storyId, 'dragging the story to the top puts it first in the homepage collection');
+  await page.setViewportSize(VIEWPORT);
   noProblems('in the editor and the collection');
 
   // ---- The reference front end shows it -------------------------------------------------
@@ -407,7 +432,7 @@ async function run(browser) {
   const last = timed.getByRole('textbox', { name: 'Paragraph 50' });
   await last.waitFor();
   await last.click();
-  await timed.keyboard.press('End');
+  await timed.keyboard.press('Control+End');
   await timed.evaluate(() => {
     window.__events = [];
     new PerformanceObserver((list) => window.__events.push(...list.getEntries().map((e) => e.duration))).observe({

@@ -49,7 +49,11 @@ async fn serve(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let path = path.into_inner();
     let index = if let Some(found) = ASSETS.iter().position(|a| a.name == path) {
         found
-    } else if path.rsplit('/').next().is_some_and(|last| last.contains('.')) {
+    } else if path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
+    {
         // A file the desk does not have (an old build's asset name, a typo).
         return HttpResponse::NotFound().finish();
     } else {

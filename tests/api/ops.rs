@@ -119,3 +119,77 @@ async fn the_reference_front_end_is_served_only_when_enabled(on: TestApp, off: T
     assert_eq!(off.get("/demo/").send().await.status, 404);
     assert_eq!(off.get("/demo/app.js").send().await.status, 404);
 }
+
+mod the_desk_is_served_unless_turned_off {
+    use crate::helpers::{Backend, TestApp};
+
+    #[actix_web::test]
+    async fn sqlite() {
+        let off = [("DATELINE_DESK", "false")];
+        if let (Some(on), Some(off)) = (
+            TestApp::spawn(Backend::Sqlite).await,
+            TestApp::spawn_env(Backend::Sqlite, &off).await,
+        ) {
+            super::the_desk_is_served_unless_turned_off(on, off).await;
+        }
+    }
+}
+
+/// `/desk/` serves the embedded editors' app on every path under it (its own routes,
+/// so a link to a story opens on reload), under a policy with no inline script, with
+/// ETags so a reload revalidates in one round trip; `DATELINE_DESK=false` removes it.
+async fn the_desk_is_served_unless_turned_off(on: TestApp, off: TestApp) {
+    let page = on.get("/desk/").send().await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().contains("/desk/app.js"), "{}", page.text());
+    let policy = page.header("content-security-policy").unwrap().to_owned();
+    for rule in [
+        "default-src 'none'",
+        "script-src 'self';",
+        "style-src 'self';",
+        "connect-src 'self';",
+        "frame-ancestors 'none'",
+        "blob:",
+    ] {
+        assert!(policy.contains(rule), "{policy}");
+    }
+    assert!(!policy.contains("unsafe"), "{policy}");
+    // A story's address in the desk is the same page: the app routes itself.
+    let deep = on.get("/desk/stories/01abc").send().await;
+    assert_eq!(deep.status, 200);
+    assert_eq!(deep.text(), page.text());
+
+    let script = on.get("/desk/app.js").send().await;
+    assert_eq!(script.status, 200);
+    assert!(
+        script
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(script.text().contains("/api/v1/articles"));
+    assert_eq!(script.header("cache-control").as_deref(), Some("no-cache"));
+    let etag = script.header("etag").unwrap();
+    let again = on
+        .get("/desk/app.js")
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.status, 304);
+    assert!(again.text().is_empty());
+    let style = on.get("/desk/app.css").send().await;
+    assert_eq!(style.status, 200);
+    assert_ne!(style.header("etag").unwrap(), etag);
+    assert_eq!(on.get("/desk/missing.js").send().await.status, 404);
+    assert_eq!(on.get("/desk/../Cargo.toml").send().await.status, 404);
+    let bare = on.get("/desk").send().await;
+    assert!([301, 302, 307, 308].contains(&bare.status));
+
+    assert_eq!(off.get("/desk/").send().await.status, 404);
+    assert_eq!(off.get("/desk/app.js").send().await.status, 404);
+}

@@ -739,6 +739,11 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
     let read = app.get(&public).send().await.json();
     assert_eq!(read["headline"], "Rail strike called");
     assert_eq!(read["version"].as_i64(), Some(live_version));
+    assert!(read.get("working_copy").is_none(), "{read}");
+    // The desk sees that there is one (and opens it rather than the live story).
+    let desk = app.get(&public).bearer(&app.admin).send().await.json();
+    assert_eq!(desk["working_copy"]["version"], 2, "{desk}");
+    assert_eq!(desk["headline"], "Rail strike called");
     assert!(
         !app.get("/feeds/json")
             .send()
@@ -785,6 +790,8 @@ async fn a_working_copy_stays_out_of_sight_until_published_onto_the_live_story(a
     assert_eq!(read["headline"], "Rail strike called off");
     assert_eq!(actions(&app, &draft.id).await[0], "publish_working_copy");
     // The story is there; it has no working copy now (a state, so 409, not 404).
+    let desk = app.get(&public).bearer(&app.admin).send().await.json();
+    assert!(desk.get("working_copy").is_none(), "{desk}");
     app.get(&copy_path)
         .bearer(&app.admin)
         .send()

@@ -1,7 +1,7 @@
 // The body editor: one editor per block, added from the bar below, moved by dragging
 // the handle or from the keyboard (Alt+↑ / Alt+↓, or the Up and Down buttons), removed.
 import { memo } from 'preact/compat';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api, ok, type Block, type Image } from '../api/client';
 import { LibraryPicker, StoryPicker, UploadZone, thumb } from '../pickers';
 import { Checkbox, Select, TextArea, TextField, announce, useId } from '../ui';
@@ -10,14 +10,19 @@ import { normalise } from './richtext';
 
 const ADDABLE: Block['type'][] = ['paragraph', 'heading', 'quote', 'list', 'image', 'related', 'embed'];
 
-export function BlockList(props: { blocks: Keyed[]; onChange: (blocks: Keyed[]) => void; disabled?: boolean }) {
+/** `onChange` gets an update of the blocks (applied to the newest state, never a stale copy). */
+export function BlockList(props: { blocks: Keyed[]; onChange: (update: (blocks: Keyed[]) => Keyed[]) => void; disabled?: boolean }) {
   const { blocks, onChange } = props;
-  const [dragFrom, setDragFrom] = useState<number | null>(null);
+  // Where a drag started: a ref, because dragover fires before a re-render could tell.
+  const dragFrom = useRef<number | null>(null);
+  const setDragFrom = (at: number | null) => {
+    dragFrom.current = at;
+  };
   const [dropAt, setDropAt] = useState<number | null>(null);
   const focusAfter = useRef<number | null>(null);
   const listRef = useRef<HTMLOListElement>(null);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (focusAfter.current === null) return;
     const key = focusAfter.current;
     focusAfter.current = null;
@@ -27,28 +32,29 @@ export function BlockList(props: { blocks: Keyed[]; onChange: (blocks: Keyed[]) 
 
   const move = (from: number, to: number) => {
     if (to < 0 || to >= blocks.length || from === to) return;
-    const next = [...blocks];
-    const [item] = next.splice(from, 1);
-    next.splice(to, 0, item!);
-    onChange(next);
-    announce(`${BLOCK_LABEL[item!.block.type]} moved to position ${to + 1} of ${next.length}`);
+    const item = blocks[from]!;
+    onChange((now) => {
+      const next = now.filter((b) => b.key !== item.key);
+      next.splice(to, 0, item);
+      return next;
+    });
+    announce(`${BLOCK_LABEL[item.block.type]} moved to position ${to + 1} of ${blocks.length}`);
   };
   // Stable across renders, so an unchanged block's editor is not re-rendered.
-  const latest = useRef({ blocks, onChange });
-  latest.current = { blocks, onChange };
+  const latest = useRef(onChange);
+  latest.current = onChange;
   const update = useCallback((key: number, block: Block) => {
-    const { blocks: now, onChange: change } = latest.current;
-    change(now.map((b) => (b.key === key ? { key, block } : b)));
+    latest.current((now) => now.map((b) => (b.key === key ? { key, block } : b)));
   }, []);
   const remove = (index: number) => {
-    const next = blocks.filter((_, i) => i !== index);
-    onChange(next);
-    announce(`${BLOCK_LABEL[blocks[index]!.block.type]} removed`);
+    const item = blocks[index]!;
+    onChange((now) => now.filter((b) => b.key !== item.key));
+    announce(`${BLOCK_LABEL[item.block.type]} removed`);
   };
   const add = (type: Block['type']) => {
     const item = fresh(emptyBlock(type));
     focusAfter.current = item.key;
-    onChange([...blocks, item]);
+    onChange((now) => [...now, item]);
   };
 
   return (
@@ -58,16 +64,16 @@ export function BlockList(props: { blocks: Keyed[]; onChange: (blocks: Keyed[]) 
           <li
             key={item.key}
             data-key={item.key}
-            class={`block${dropAt === index && dragFrom !== null ? ' block--drop' : ''}`}
+            class={`block${dropAt === index ? ' block--drop' : ''}`}
             onDragOver={(e) => {
-              if (dragFrom === null) return;
+              if (dragFrom.current === null) return;
               e.preventDefault();
               setDropAt(index);
             }}
             onDrop={(e) => {
-              if (dragFrom === null) return;
+              if (dragFrom.current === null) return;
               e.preventDefault();
-              move(dragFrom, index);
+              move(dragFrom.current, index);
               setDragFrom(null);
               setDropAt(null);
             }}
@@ -233,7 +239,10 @@ function ParagraphEditor(props: { html: string; label: string; onHtml: (html: st
   const id = useId('para');
 
   // Only an outside change (a merge, a restore) rewrites the DOM; typing never does.
-  useEffect(() => {
+  // A layout effect runs in the same task as the render, so no keystroke can land
+  // between the render and this comparison (a passive effect would compare a stale
+  // render's html with a newer keystroke's and put the old text back).
+  useLayoutEffect(() => {
     if (ref.current && props.html !== emitted.current) {
       ref.current.innerHTML = props.html;
       emitted.current = props.html;

@@ -111,7 +111,8 @@ export function WorkflowPanel(props: { article: Article; onArticle: (a: Article)
   const [everyone, setEveryone] = useState<Option[]>([]);
   const [adding, setAdding] = useState('');
   useEffect(() => {
-    people().then(setEveryone, () => undefined);
+    people(me).then(setEveryone, () => undefined);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const patch = async (body: { stage?: Stage; assignees?: string[] }) => {

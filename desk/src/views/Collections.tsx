@@ -3,7 +3,7 @@
 // capacity, stories added by search, scheduled orders and history with restore.
 // Every change carries the collection's version; a 412 (a colleague reordered
 // first) shows the colleague's order and says so, and nothing is overwritten.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, ok, type Schemas } from '../api/client';
 import { StoryPicker } from '../pickers';
 import { ErrorNote, Link, TextField, announce, fromLocalInput, toLocalInput, useLoad, when } from '../ui';
@@ -78,7 +78,11 @@ export function CollectionView({ slug }: { slug: string }) {
   const [curation, setCuration] = useState<Curation | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [dragFrom, setDragFrom] = useState<number | null>(null);
+  // Where a drag started: a ref, because dragover fires before a re-render could tell.
+  const dragFrom = useRef<number | null>(null);
+  const setDragFrom = (at: number | null) => {
+    dragFrom.current = at;
+  };
   const [dropAt, setDropAt] = useState<number | null>(null);
   const [historyKey, setHistoryKey] = useState(0);
   const focusId = useRef<string | null>(null);
@@ -87,7 +91,9 @@ export function CollectionView({ slug }: { slug: string }) {
 
   const load = async () => {
     try {
-      setCuration(await ok(api.GET('/api/v1/collections/{slug}/items', path)));
+      const fresh = await ok(api.GET('/api/v1/collections/{slug}/items', path));
+      latest.current = fresh;
+      setCuration(fresh);
     } catch (err) {
       setError(err);
     }
@@ -96,42 +102,65 @@ export function CollectionView({ slug }: { slug: string }) {
     load();
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [slug]);
-  useEffect(() => {
+  // Moving a focused node blurs it: focus comes back in the same task as the render.
+  useLayoutEffect(() => {
     if (!focusId.current) return;
     listRef.current?.querySelector<HTMLElement>(`[data-id="${focusId.current}"]`)?.focus();
     focusId.current = null;
   });
 
-  /** One write; on 412 the colleague's order is shown instead, with a notice. */
-  const write = async (what: string, call: (version: number) => Promise<Curation>) => {
-    if (!curation) return;
-    try {
-      const next = await call(curation.version);
-      setCuration(next);
-      setError(null);
-      setNotice(null);
-      setHistoryKey((k) => k + 1);
-      announce(what);
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 412) {
-        await load();
-        setNotice('Someone else changed this collection a moment ago. This is their order now; make your change again if it still applies.');
-        announce('A colleague changed this collection; the new order is shown');
-      } else {
-        setError(err);
-      }
-    }
+  // Writes go one at a time, each with the version the previous one returned (a
+  // second Alt+↓ before the first answer must not look like a colleague's change).
+  const latest = useRef<Curation | null>(null);
+  latest.current = curation;
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const show = (next: Curation) => {
+    latest.current = next;
+    setCuration(next);
   };
-  const replace = (items: Item[], what: string) =>
-    write(what, (version) => ok(api.PUT('/api/v1/collections/{slug}/items', { ...path, body: { version, items: inputs(items) } })));
+
+  /** One write; on 412 the colleague's order is shown instead, with a notice. */
+  const queued = useRef(0);
+  const epoch = useRef(0);
+  const write = (what: string, call: (version: number) => Promise<Curation>) => {
+    const mine = ++queued.current;
+    const era = epoch.current;
+    queue.current = queue.current.then(async () => {
+      // Changes made on the order a 412 replaced are not sent on top of the new one.
+      if (!latest.current || era !== epoch.current) return;
+      try {
+        const answer = await call(latest.current.version);
+        // A later change is already on screen (and queued): keep it, take the version.
+        if (mine === queued.current) show(answer);
+        else latest.current = { ...latest.current, version: answer.version };
+        setError(null);
+        setNotice(null);
+        setHistoryKey((k) => k + 1);
+        announce(what);
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 412) {
+          epoch.current += 1;
+          await load();
+          setNotice('Someone else changed this collection a moment ago. This is their order now; make your change again if it still applies.');
+          announce('A colleague changed this collection; the new order is shown');
+        } else {
+          setError(err);
+        }
+      }
+    });
+    return queue.current;
+  };
   const move = (from: number, to: number) => {
-    if (!curation || to < 0 || to >= curation.items.length || from === to) return;
-    const items = [...curation.items];
+    const now = latest.current;
+    if (!now || to < 0 || to >= now.items.length || from === to) return;
+    const items = [...now.items];
     const [x] = items.splice(from, 1);
     items.splice(to, 0, x!);
     focusId.current = x!.article.id;
-    setCuration({ ...curation, items });
-    replace(items, `“${x!.article.headline}” moved to position ${to + 1}`);
+    show({ ...now, items });
+    write(`“${x!.article.headline}” moved to position ${to + 1}`, (version) =>
+      ok(api.PUT('/api/v1/collections/{slug}/items', { ...path, body: { version, items: inputs(items) } })),
+    );
   };
 
   if (!curation) {
@@ -179,13 +208,13 @@ export function CollectionView({ slug }: { slug: string }) {
               setDropAt(null);
             }}
             onDragOver={(e) => {
-              if (dragFrom === null) return;
+              if (dragFrom.current === null) return;
               e.preventDefault();
               setDropAt(index);
             }}
             onDrop={(e) => {
               e.preventDefault();
-              if (dragFrom !== null) move(dragFrom, index);
+              if (dragFrom.current !== null) move(dragFrom.current, index);
               setDragFrom(null);
               setDropAt(null);
             }}
@@ -203,8 +232,8 @@ export function CollectionView({ slug }: { slug: string }) {
             <span class="curation__pos">{index + 1}</span>
             <span class="curation__headline">
               {item.article.headline}
-              {item.pinned ? <span class="badge"> pinned</span> : null}
-              {!item.visible ? <span class="badge"> not shown ({item.status})</span> : null}
+              {item.pinned ? <span class="badge">pinned</span> : null}
+              {!item.visible ? <span class="badge">not shown ({item.status})</span> : null}
               {item.expires_at ? <span class="muted small"> · until {when(item.expires_at)}</span> : null}
             </span>
             <span class="curation__tools">
@@ -275,7 +304,7 @@ export function CollectionView({ slug }: { slug: string }) {
         exclude={items.map((i) => i.article.id)}
         onPick={(a) =>
           write(`“${a.headline}” added at the top`, (version) =>
-            ok(api.POST('/api/v1/collections/{slug}/items', { ...path, body: { article_id: a.id, position: 0, version } })),
+            ok(api.POST('/api/v1/collections/{slug}/items', { ...path, body: { article_id: a.id, position: 1, version } })),
           )
         }
       />

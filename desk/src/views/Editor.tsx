@@ -3,7 +3,8 @@
 // them. A 412 (a colleague saved in between) merges what only one side changed and
 // asks only about fields both changed (ConflictDialog). Until a change is saved it is
 // also kept on this device, so a crash or a closed tab loses nothing.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { memo } from 'preact/compat';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, ok, type Article } from '../api/client';
 import { BlockList } from '../blocks/BlockList';
 import type { Keyed } from '../blocks/model';
@@ -29,6 +30,24 @@ import { useMe } from '../session';
 import { ErrorNote, Link, TextArea, announce, when } from '../ui';
 
 type Mode = 'story' | 'copy';
+
+// The side panels re-render when their own inputs change, not on every keystroke.
+const Publishing = memo(PublishingPanel);
+const Preview = memo(PreviewPanel);
+const Corrections = memo(CorrectionsPanel);
+const Revisions = memo(RevisionsPanel);
+const Live = memo(LiveConsole);
+const META: (keyof Fields)[] = ['section', 'tags', 'authors', 'source', 'language', 'access', 'featured_image', 'seo_title', 'seo_description', 'canonical_url'];
+const Details = memo(DetailsPanel, (a, b) =>
+  a.article === b.article && a.mode === b.mode && a.readOnly === b.readOnly && a.set === b.set && META.every((k) => a.fields[k] === b.fields[k]),
+);
+
+/** A callback whose identity never changes but which always runs the latest code. */
+function useStable<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  const ref = useRef(fn);
+  ref.current = fn;
+  return useCallback((...args: A) => ref.current(...args), []);
+}
 type SaveState = 'saved' | 'dirty' | 'saving' | 'conflict' | 'error' | 'locked';
 
 const BACKUP = (id: string, mode: Mode) => `dateline.desk.unsaved.${id}.${mode}`;
@@ -48,9 +67,10 @@ export function EditorView({ id }: { id: string }) {
       setArticle(a);
       setError(null);
       let copy: { version: number; content: Record<string, unknown> } | null = null;
-      if (a.status === 'published' && wanted !== 'story') {
-        const res = await api.GET('/api/v1/articles/{key}/working-copy', { params: { path: { key: id } } });
-        if (res.data) copy = res.data as { version: number; content: Record<string, unknown> };
+      // A published story with a working copy opens on the copy (readers keep the
+      // published version until the copy is published).
+      if (a.working_copy && wanted !== 'story') {
+        copy = await ok(api.GET('/api/v1/articles/{key}/working-copy', { params: { path: { key: id } } }));
       }
       setMode(copy ? 'copy' : 'story');
       setCopyVersion(copy ? copy.version : null);
@@ -132,18 +152,20 @@ function StoryEditor(props: {
   const [tick, setTick] = useState(0);
   const fieldsRef = useRef(fields);
   fieldsRef.current = fields;
+  // The fields as last saved (or loaded), by identity: typing compares one pointer,
+  // not the whole story; the save itself works out what changed.
+  const clean = useRef<Fields>(props.initial);
 
   // A write by a side panel (stage, publish, live, corrections) moves the story's
   // version on without touching its content: this editor's next save uses it.
-  const adopt = (a: Article) => {
+  const adopt = useStable((a: Article) => {
     props.onArticle(a);
     if (mode === 'story' && !saving.current) version.current = a.version;
-  };
+  });
   const lock = useLock(article, me, props.onArticle);
   const readOnly = lock.heldByOther;
 
-  const current = useMemo(() => payload(fields), [fields]);
-  const dirty = changed(current, server.current, fieldsOf).length > 0;
+  const dirty = fields !== clean.current;
 
   // An earlier session's unsaved changes on this device.
   useEffect(() => {
@@ -161,12 +183,21 @@ function StoryEditor(props: {
 
   const save = async () => {
     if (saving.current || conflict || readOnly) return;
-    const sent = payload(fieldsRef.current);
+    const snapshot = fieldsRef.current;
+    const sent = payload(snapshot);
     const diff = changed(sent, server.current, fieldsOf);
     if (!diff.length) {
+      clean.current = snapshot;
+      localStorage.removeItem(BACKUP(article.id, mode));
       setState('saved');
+      setTick((t) => t + 1); // `clean` is a ref: show the news
       return;
     }
+    const json = JSON.stringify(sent);
+    if (refused.current === json) return;
+    // Kept on this device until the server has it.
+    const backupValue: Backup = { version: version.current, base: server.current, mine: sent };
+    localStorage.setItem(BACKUP(article.id, mode), JSON.stringify(backupValue));
     saving.current = true;
     setState('saving');
     try {
@@ -182,9 +213,11 @@ function StoryEditor(props: {
         props.onArticle(saved);
       }
       server.current = { ...server.current, ...pick(sent, diff) };
+      clean.current = snapshot;
+      refused.current = null;
       setSaveError(null);
       setSavedAt(new Date());
-      if (!changed(payload(fieldsRef.current), server.current, fieldsOf).length) {
+      if (fieldsRef.current === snapshot) {
         localStorage.removeItem(BACKUP(article.id, mode));
         setState('saved');
         announce('Saved');
@@ -201,7 +234,7 @@ function StoryEditor(props: {
         }
         return;
       }
-      if (err instanceof ApiError && err.status >= 400 && err.status < 500) refused.current = JSON.stringify(sent);
+      if (err instanceof ApiError && err.status >= 400 && err.status < 500) refused.current = json;
       setSaveError(err);
       setState(err instanceof ApiError && err.status === 423 ? 'locked' : 'error');
     } finally {
@@ -240,17 +273,13 @@ function StoryEditor(props: {
     setState('dirty');
   };
 
-  // Autosave: a moment after the last change; keep a copy on this device meanwhile.
+  // Autosave: a moment after the last change.
   useEffect(() => {
     if (!dirty || conflict || readOnly || saving.current) return;
-    if (refused.current === JSON.stringify(current)) return;
-    if (state === 'saved') setState('dirty');
-    const backupValue: Backup = { version: version.current, base: server.current, mine: current };
-    localStorage.setItem(BACKUP(article.id, mode), JSON.stringify(backupValue));
     const t = setTimeout(save, state === 'error' ? 5000 : SAVE_DELAY_MS);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [current, conflict, readOnly, tick]);
+  }, [fields, conflict, readOnly, tick]);
 
   // Leaving with unsaved changes: the browser asks first.
   useEffect(() => {
@@ -262,17 +291,27 @@ function StoryEditor(props: {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => setFields((f) => ({ ...f, [key]: value }));
+  const set = useCallback(<K extends keyof Fields>(key: K, value: Fields[K]) => setFields((f) => ({ ...f, [key]: value })), []);
+  const flush = useStable(async () => {
+    await save();
+    return version.current;
+  });
+  const reload = useStable((m?: Mode | null) => props.reload(m));
+  const onTrashed = useStable(() => navigate('/'));
+  const onRestored = useStable(() => props.reload('story'));
+  const onBody = useCallback((update: (blocks: Keyed[]) => Keyed[]) => setFields((f) => ({ ...f, body: update(f.body) })), []);
+  // What the line says: changes undone before they were saved leave nothing unsaved.
+  const shown: SaveState = state === 'dirty' && !dirty ? 'saved' : state === 'saved' && dirty ? 'dirty' : state;
   const status =
-    state === 'saving'
+    shown === 'saving'
       ? 'Saving…'
-      : state === 'conflict'
+      : shown === 'conflict'
         ? 'A colleague saved this story too'
-        : state === 'error'
+        : shown === 'error'
           ? 'Not saved: retrying'
-          : state === 'locked'
+          : shown === 'locked'
             ? 'Not saved: locked by someone else'
-            : dirty
+            : shown === 'dirty'
               ? 'Unsaved changes'
               : savedAt
                 ? 'Saved'
@@ -285,9 +324,9 @@ function StoryEditor(props: {
           <Link to="/">Stories</Link> / <span class={`badge badge--${article.status}`}>{article.status}</span>
           {mode === 'copy' ? <span class="badge badge--copy">working copy</span> : null}
         </p>
-        <p class={`savestate savestate--${state}`} data-state={dirty ? 'dirty' : state} aria-live="polite">
+        <p class={`savestate savestate--${shown}`} data-state={shown} aria-live="polite">
           {status}
-          {savedAt && state === 'saved' && !dirty ? <span class="muted"> at {savedAt.toLocaleTimeString()}</span> : null}
+          {savedAt && shown === 'saved' ? <span class="muted"> at {savedAt.toLocaleTimeString()}</span> : null}
         </p>
       </div>
       {mode === 'copy' ? (
@@ -331,27 +370,28 @@ function StoryEditor(props: {
           <TextArea label="Headline" rows={2} value={fields.headline} onValue={(v) => set('headline', v.replace(/\n/g, ' '))} />
           <TextArea label="Standfirst" rows={2} value={fields.standfirst} onValue={(v) => set('standfirst', v)} />
           <h2 class="editor__bodyhead">Body</h2>
-          <BlockList blocks={fields.body} onChange={(body: Keyed[]) => set('body', body)} disabled={readOnly} />
+          <BlockList
+            blocks={fields.body}
+            onChange={onBody}
+            disabled={readOnly}
+          />
         </fieldset>
         <aside class="editor__side" aria-label="Story settings">
-          <PublishingPanel
+          <Publishing
             article={article}
             mode={mode}
             copyVersion={props.copyVersion}
-            flush={async () => {
-              await save();
-              return version.current;
-            }}
+            flush={flush}
             onArticle={adopt}
-            reload={props.reload}
-            onTrashed={() => navigate('/')}
+            reload={reload}
+            onTrashed={onTrashed}
           />
-          <PreviewPanel article={article} mode={mode} />
+          <Preview article={article} mode={mode} />
           <WorkflowPanel article={article} onArticle={adopt} lock={lock} />
-          <DetailsPanel fields={fields} set={set} mode={mode} readOnly={readOnly} article={article} onArticle={adopt} />
-          {article.status === 'published' ? <CorrectionsPanel article={article} onArticle={adopt} /> : null}
-          {article.live ? <LiveConsole article={article} /> : null}
-          <RevisionsPanel article={article} onRestored={() => props.reload('story')} />
+          <Details fields={fields} set={set} mode={mode} readOnly={readOnly} article={article} onArticle={adopt} />
+          {article.status === 'published' ? <Corrections article={article} onArticle={adopt} /> : null}
+          {article.live ? <Live article={article} /> : null}
+          <Revisions article={article} onRestored={onRestored} />
           <p class="muted small">
             Created {when(article.created_at)} · version {article.version} · {article.word_count} words
           </p>

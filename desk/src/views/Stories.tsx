@@ -171,8 +171,8 @@ export function StoriesView() {
             <tr key={a.id}>
               <td>
                 <Link to={`/stories/${a.id}`}>{a.headline}</Link>
-                {a.live ? <span class="badge badge--live"> live</span> : null}
-                {a.lock ? <span class="badge"> locked by {a.lock.user.name}</span> : null}
+                {a.live ? <span class="badge badge--live">live</span> : null}
+                {a.lock ? <span class="badge">locked by {a.lock.user.name}</span> : null}
               </td>
               <td>
                 <span class={`badge badge--${a.status}`}>{a.status}</span>

@@ -349,6 +349,10 @@ pub struct ArticleResponse {
     /// The desk's view: who holds the edit lock, if anyone does now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lock: Option<EditLock>,
+    /// The desk's view: the working copy being prepared for this published story, if
+    /// there is one (read it at `GET …/working-copy`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_copy: Option<CopyNote>,
     /// The stories its "Also Read" blocks show (filled with them; for surrogate keys).
     #[serde(skip)]
     pub links: Vec<String>,
@@ -374,6 +378,15 @@ pub struct EditLock {
     pub acquired_at: DateTime<Utc>,
     /// Lapses then unless renewed (`POST …/lock` again).
     pub expires_at: DateTime<Utc>,
+}
+
+/// That a story has a working copy: its version, who started it and when it last changed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CopyNote {
+    pub version: i64,
+    /// The user who started it (null for an API key).
+    pub created_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A user as the desk shows them.
@@ -532,6 +545,7 @@ impl ArticleResponse {
             stage: None,
             assignees: None,
             lock: None,
+            working_copy: None,
             links: Vec::new(),
         }
     }

@@ -363,14 +363,16 @@ pub fn story_response(
         .ok_or_else(|| AppError::internal("a story went missing while it was shown"))
 }
 
-/// Adds the desk's view (stage and assignees) to stories shown to someone who works
-/// on them; public reads never call this. Two queries, whatever the number of stories.
+/// Adds the desk's view (stage, assignees, lock, working copy) to stories shown to someone who works
+/// on them; public reads never call this. Four queries, whatever the number of stories.
 pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResult<()> {
     let ids: Vec<&str> = stories.iter().map(|s| s.id.as_str()).collect();
     let super::db::Desk { stages, people } = super::db::desk_of(conn, &ids)?;
     let stages: HashMap<String, super::model::Stage> = stages.into_iter().collect();
     let mut locks: HashMap<String, super::model::EditLock> =
         super::locks::on(conn, &ids)?.into_iter().collect();
+    let mut copies: HashMap<String, super::model::CopyNote> =
+        super::working_copies::on(conn, &ids)?.into_iter().collect();
     let mut assigned: HashMap<String, Vec<super::model::Person>> = HashMap::new();
     for (article, id, name) in people {
         assigned
@@ -381,6 +383,7 @@ pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResul
     for story in stories.iter_mut() {
         story.stage = stages.get(story.id.as_str()).copied();
         story.lock = locks.remove(story.id.as_str());
+        story.working_copy = copies.remove(story.id.as_str());
         story.assignees = Some(assigned.remove(story.id.as_str()).unwrap_or_default());
     }
     Ok(())
