@@ -275,6 +275,24 @@ async function run(browser) {
   );
   await contextB.close();
 
+  // ---- A preview link, read in the reference front end by someone with no login ----------
+  await page.getByText('Preview', { exact: true }).click();
+  await page.getByRole('button', { name: 'Create preview link' }).click();
+  const previewLink = page.getByRole('link', { name: 'Open the preview in the reference front end' });
+  await previewLink.waitFor();
+  const previewHref = new URL(await previewLink.getAttribute('href'), origin).href;
+  const outsider = await browser.newContext({ viewport: VIEWPORT });
+  const previewPage = await outsider.newPage();
+  watch(previewPage, 'preview reader');
+  await previewPage.goto(previewHref);
+  await previewPage.getByRole('heading', { level: 1, name: headline }).waitFor();
+  check(
+    await previewPage.getByText('Preview: readers do not see this version yet.').isVisible(),
+    'the preview link shows the unpublished story in the reference front end, marked as a preview',
+  );
+  await outsider.close();
+  currentPage = page;
+
   // ---- Publish -------------------------------------------------------------------------
   await page.getByRole('button', { name: 'Publish now' }).click();
   await page.locator('.crumbs .badge--published').waitFor();

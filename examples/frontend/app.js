@@ -4,6 +4,7 @@
 //   #/                 front page   (sections, "homepage" collection, rail collection)
 //   #/section/<slug>   section page (sections, the section's stories, rail collection)
 //   #/story/<slug>     story page   (the story, sections, rail collection)
+//   #/preview/<token>  a story before publication, from the desk's preview link
 // Each view costs at most three API requests, made in parallel. The article read
 // already carries previous/next, related stories and "Also Read" targets, so the
 // story page needs nothing more than its structured data for the page head; a live
@@ -476,20 +477,24 @@ function breadcrumb(sections) {
   );
 }
 
-async function storyView(slug) {
+/** A story page; with `previewToken`, the story as the desk's preview link shows it
+ * (unpublished or a working copy): no structured data, no live stream, marked. */
+async function storyView(slug, previewToken = null) {
   const [article, tree, railItems, structuredData] = await Promise.all([
-    api(`/articles/${seg(slug)}`, { formats: 'blocks' }).catch(unless([404, 410], null)),
+    previewToken
+      ? api(`/preview/${seg(previewToken)}`, { formats: 'blocks' }).catch(unless([401, 403, 404, 410], null))
+      : api(`/articles/${seg(slug)}`, { formats: 'blocks' }).catch(unless([404, 410], null)),
     api('/sections'),
     loadRail(),
     // What search engines read, for the page head (schema.org NewsArticle).
-    api(`/articles/${seg(slug)}/structured-data`).catch(() => null),
+    previewToken ? null : api(`/articles/${seg(slug)}/structured-data`).catch(() => null),
   ]);
-  if (!article) return { ...notFound('Story'), tree, rail: railItems };
+  if (!article) return { ...notFound(previewToken ? 'Preview' : 'Story'), tree, rail: railItems };
   // A live story: its entries, newest first, then the stream from where they end.
-  const entries = article.live ? await api(`/articles/${seg(article.slug)}/entries`) : null;
+  const entries = article.live && !previewToken ? await api(`/articles/${seg(article.slug)}/entries`) : null;
   const live = entries ? liveCoverage(article, entries) : null;
   // An old slug redirects to the current one: show the current address.
-  if (article.slug && article.slug !== slug) {
+  if (!previewToken && article.slug && article.slug !== slug) {
     history.replaceState(null, '', `${location.pathname}${location.search}${storyHref(article.slug)}`);
   }
   const trail = article.section ? sectionTrail(tree, article.section.slug) : [];
@@ -505,6 +510,7 @@ async function storyView(slug) {
       h(
         'header',
         { class: 'story__header' },
+        previewToken ? h('p', { class: 'preview-note', role: 'note' }, 'Preview: readers do not see this version yet.') : null,
         breadcrumb(crumbs),
         h('h1', { class: 'story__headline', tabindex: '-1' }, article.headline),
         article.standfirst ? h('p', { class: 'story__standfirst' }, article.standfirst) : null,
@@ -528,7 +534,7 @@ async function storyView(slug) {
     relatedList(article.related, body.alsoRead),
   );
   return {
-    title: `${article.live?.state === 'live' ? 'LIVE: ' : ''}${article.headline} | Dateline`,
+    title: `${previewToken ? 'Preview: ' : ''}${article.live?.state === 'live' ? 'LIVE: ' : ''}${article.headline} | Dateline`,
     structuredData,
     onShow: live?.follow,
     content,
@@ -812,6 +818,7 @@ function parseRoute(hash) {
   if (!parts.length) return { view: 'front' };
   if (parts.length === 2 && parts[0] === 'section') return { view: 'section', slug: parts[1] };
   if (parts.length === 2 && parts[0] === 'story') return { view: 'story', slug: parts[1] };
+  if (parts.length === 2 && parts[0] === 'preview') return { view: 'preview', token: parts[1] };
   return { view: 'missing' };
 }
 
@@ -823,6 +830,8 @@ function load(route) {
       return sectionView(route.slug);
     case 'story':
       return storyView(route.slug);
+    case 'preview':
+      return storyView(null, route.token);
     default:
       return Promise.resolve(notFound('Page'));
   }
