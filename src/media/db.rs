@@ -199,6 +199,32 @@ pub fn ensure_unused(conn: &mut DbConn, id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// One story that shows an image: `(id, slug, headline, status, updated_at)`.
+pub type UseRow = (String, String, String, String, NaiveDateTime);
+
+/// The stories that show an image (in the body or as the featured image; trashed ones
+/// aside), most recently changed first, at most 100; and whether it is the logo.
+pub fn usage(conn: &mut DbConn, id: &str) -> AppResult<(Vec<UseRow>, bool)> {
+    get(conn, id)?;
+    let stories = article_links::table
+        .inner_join(articles::table.on(articles::id.eq(article_links::article_id)))
+        .filter(article_links::target_kind.eq("image"))
+        .filter(article_links::target_id.eq(id))
+        .filter(articles::deleted_at.is_null())
+        .select((
+            articles::id,
+            articles::slug,
+            articles::headline,
+            articles::status,
+            articles::updated_at,
+        ))
+        .distinct()
+        .order((articles::updated_at.desc(), articles::id.desc()))
+        .limit(100)
+        .load(conn)?;
+    Ok((stories, crate::publication::db::is_logo(conn, id)?))
+}
+
 /// Deletes an image's row and returns it, so its files can be removed after commit.
 pub fn delete(conn: &mut DbConn, id: &str) -> AppResult<ImageRow> {
     let row = get(conn, id)?;

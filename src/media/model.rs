@@ -110,6 +110,28 @@ pub struct CropResponse {
     pub url: String,
 }
 
+/// Where an image is used: what deleting it would need first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageUsage {
+    /// Stories that show it, in the body or as the featured image (trashed ones
+    /// aside), most recently changed first, at most 100.
+    pub stories: Vec<ImageUse>,
+    /// Whether it is the publication's logo (settings).
+    pub logo: bool,
+}
+
+/// A story that shows an image.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImageUse {
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    /// `draft`, `scheduled`, `published` or `archived`.
+    #[schema(example = "published")]
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+}
+
 /// An image in the library.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImageResponse {

@@ -8,7 +8,8 @@ use bytes::Bytes;
 use super::db;
 use super::files::{ByteRange, MediaStore, is_public_key};
 use super::model::{
-    FocalPoint, ImageMeta, ImageQuery, ImageResponse, ImageUpload, StoredRendition, UpdateImage,
+    FocalPoint, ImageMeta, ImageQuery, ImageResponse, ImageUpload, ImageUsage, ImageUse,
+    StoredRendition, UpdateImage,
 };
 use super::process;
 use super::upload::read_form;
@@ -128,6 +129,42 @@ pub async fn get_image(
     let id = id.into_inner();
     let row = state.db.read(move |conn| db::get(conn, &id)).await?;
     Ok(respond(&req, StatusCode::OK, row, &state.media))
+}
+
+/// Where an image is used: the stories that show it and whether it is the logo (what
+/// has to change before it can be deleted).
+#[utoipa::path(
+    tag = "images",
+    params(("id" = String, Path, description = "Image id")),
+    responses(
+        (status = 200, description = "Its uses", body = ImageUsage),
+        (status = 404, description = "No such image"),
+    ),
+    security(("bearer" = []), ("api_key" = ["content:read"]))
+)]
+#[get("/images/{id}/usage")]
+pub async fn image_usage(
+    _: Reader,
+    req: HttpRequest,
+    id: Path<String>,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let (stories, logo) = state.db.read(move |conn| db::usage(conn, &id)).await?;
+    let usage = ImageUsage {
+        stories: stories
+            .into_iter()
+            .map(|(id, slug, headline, status, updated_at)| ImageUse {
+                id,
+                slug,
+                headline,
+                status,
+                updated_at: crate::http::utc(updated_at),
+            })
+            .collect(),
+        logo,
+    };
+    Ok(cache::private(&req, StatusCode::OK, &usage, None))
 }
 
 /// Changes alt text, caption, credit or focal point (versioned).
@@ -327,6 +364,7 @@ pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(upload_image)
         .service(list_images)
         .service(get_image)
+        .service(image_usage)
         .service(update_image)
         .service(delete_image);
 }

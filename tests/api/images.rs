@@ -17,6 +17,7 @@ media_backends!(
     identical_uploads_are_stored_once,
     media_files_are_served_with_ranges_and_immutable_caching,
     the_library_is_searchable_editable_and_deletable,
+    the_library_says_where_a_photo_is_used,
     crops_are_cut_around_the_focal_point_and_follow_it,
     photos_from_before_crops_get_them_after_start_up,
 );
@@ -504,6 +505,87 @@ async fn the_library_is_searchable_editable_and_deletable(app: TestApp) {
     assert_eq!(app.delete(&path).bearer(&editor).send().await.status, 204);
     app.get(&path).bearer(&editor).send().await.problem(404);
     fetch(&app, &url).await.problem(404);
+}
+
+/// `GET /images/{id}/usage`: the stories that show a photo (body or featured image),
+/// newest change first, trashed ones aside; what the desk shows before a delete.
+async fn the_library_says_where_a_photo_is_used(app: TestApp) {
+    let photo = upload(
+        &app,
+        &app.admin,
+        "used.png",
+        &png(64, 48),
+        &[("alt", "Quay")],
+    )
+    .await
+    .json();
+    let id = photo["id"].as_str().unwrap();
+    let usage_path = format!("/api/v1/images/{id}/usage");
+    let empty = app.get(&usage_path).bearer(&app.admin).send().await;
+    assert_eq!(empty.status, 200, "{}", empty.text());
+    assert_eq!(empty.json(), json!({"stories": [], "logo": false}));
+
+    let story = |headline: &str, extra: Value| {
+        let mut body = json!({"headline": headline});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let app = &app;
+        async move {
+            let res = app
+                .post("/api/v1/articles")
+                .bearer(&app.admin)
+                .json(body)
+                .send()
+                .await;
+            assert_eq!(res.status, 201, "{}", res.text());
+            res.json()
+        }
+    };
+    let in_body = story(
+        "Quay reopens",
+        json!({"body": [{"type": "image", "image_id": id, "caption": "The quay"}]}),
+    )
+    .await;
+    let featured = story("Ferries return", json!({"featured_image": id})).await;
+    story("Unrelated", json!({})).await;
+
+    let usage = app.get(&usage_path).bearer(&app.admin).send().await.json();
+    let headlines: Vec<&str> = usage["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["headline"].as_str().unwrap())
+        .collect();
+    assert_eq!(headlines, ["Ferries return", "Quay reopens"], "{usage}");
+    assert_eq!(usage["stories"][0]["id"], featured["id"]);
+    assert_eq!(usage["stories"][0]["status"], "draft");
+    assert_eq!(usage["logo"], false);
+    // What the desk tells an editor before a delete, and why the delete is refused.
+    app.delete(&format!("/api/v1/images/{id}"))
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(409);
+    // A trashed story no longer counts.
+    let trashed = app
+        .delete(&format!(
+            "/api/v1/articles/{}",
+            in_body["id"].as_str().unwrap()
+        ))
+        .bearer(&app.admin)
+        .send()
+        .await;
+    assert_eq!(trashed.status, 204, "{}", trashed.text());
+    let usage = app.get(&usage_path).bearer(&app.admin).send().await.json();
+    assert_eq!(usage["stories"].as_array().unwrap().len(), 1, "{usage}");
+
+    app.get(&usage_path).send().await.problem(401);
+    app.get("/api/v1/images/nope/usage")
+        .bearer(&app.admin)
+        .send()
+        .await
+        .problem(404);
 }
 
 async fn unusual_pixel_formats_and_shapes_are_handled(app: TestApp) {

@@ -79,7 +79,7 @@ export function blockText(block: Block): string {
     case 'image':
       return `[photo${block.caption ? `: ${block.caption}` : ''}]`;
     case 'related':
-      return `[${block.label || 'Also Read'}: ${block.target?.headline ?? block.article_id}]`;
+      return `[${block.label || 'Also Read'}: ${block.target?.headline ?? 'a linked story'}]`;
     case 'embed':
       return `[embed: ${block.url}]`;
   }

@@ -386,11 +386,11 @@ function StoryEditor(props: {
             reload={reload}
             onTrashed={onTrashed}
           />
-          <Preview article={article} mode={mode} />
-          <WorkflowPanel article={article} onArticle={adopt} lock={lock} />
-          <Details fields={fields} set={set} mode={mode} readOnly={readOnly} article={article} onArticle={adopt} />
-          {article.status === 'published' ? <Corrections article={article} onArticle={adopt} /> : null}
           {article.live ? <Live article={article} /> : null}
+          <Details fields={fields} set={set} mode={mode} readOnly={readOnly} article={article} onArticle={adopt} />
+          <WorkflowPanel article={article} onArticle={adopt} lock={lock} />
+          <Preview article={article} mode={mode} />
+          {article.status === 'published' ? <Corrections article={article} onArticle={adopt} /> : null}
           <Revisions article={article} onRestored={onRestored} />
           <p class="muted small">
             Created {when(article.created_at)} · version {article.version} · {article.word_count} words

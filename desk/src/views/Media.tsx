@@ -5,13 +5,15 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ok, type Image } from '../api/client';
 import { FocalPhoto } from '../blocks/BlockList';
 import { UploadZone, thumb } from '../pickers';
-import { ErrorNote, TextArea, TextField, announce, when } from '../ui';
+import { ErrorNote, Link, TextArea, TextField, announce, useLoad, when } from '../ui';
 
 function ImageEditor({ image, onImage, onDeleted }: { image: Image; onImage: (i: Image) => void; onDeleted: () => void }) {
   const [alt, setAlt] = useState(image.alt);
   const [caption, setCaption] = useState(image.caption);
   const [credit, setCredit] = useState(image.credit);
   const [error, setError] = useState<unknown>(null);
+  const usage = useLoad(() => ok(api.GET('/api/v1/images/{id}/usage', { params: { path: { id: image.id } } })), [image.id]);
+  const uses = usage.data ? usage.data.stories.length + (usage.data.logo ? 1 : 0) : 0;
   useEffect(() => {
     setAlt(image.alt);
     setCaption(image.caption);
@@ -55,6 +57,8 @@ function ImageEditor({ image, onImage, onDeleted }: { image: Image; onImage: (i:
           <button
             type="button"
             class="button button--danger"
+            disabled={uses > 0}
+            aria-describedby="photo-usage"
             onClick={async () => {
               try {
                 await ok(api.DELETE('/api/v1/images/{id}', { params: { path: { id: image.id } } }));
@@ -70,6 +74,28 @@ function ImageEditor({ image, onImage, onDeleted }: { image: Image; onImage: (i:
         </div>
       </form>
       <ErrorNote error={error} />
+      <div id="photo-usage">
+        <h3>Where it is used</h3>
+        {usage.data ? (
+          uses ? (
+            <>
+              <ul class="plain">
+                {usage.data.logo ? <li>The publication's logo (Settings)</li> : null}
+                {usage.data.stories.map((s) => (
+                  <li key={s.id}>
+                    <Link to={`/stories/${s.id}`}>{s.headline}</Link> <span class="muted small">{s.status}</span>
+                  </li>
+                ))}
+              </ul>
+              <p class="muted small">A photo in use cannot be deleted: take it out of these first.</p>
+            </>
+          ) : (
+            <p class="muted">Not used anywhere yet.</p>
+          )
+        ) : (
+          <ErrorNote error={usage.error} />
+        )}
+      </div>
     </section>
   );
 }
