@@ -350,6 +350,28 @@ async function run(browser) {
   await page.setViewportSize(VIEWPORT);
   noProblems('in the editor and the collection');
 
+  // ---- A working copy of the published story -----------------------------------------------
+  await page.goto(desk(`stories/${storyId}`));
+  await page.getByRole('button', { name: 'Edit in a working copy' }).click();
+  await page.locator('.badge--copy').waitFor();
+  await page.getByLabel('Standfirst').fill('The vote clears the way for a terminal that can take three ferries at once');
+  await waitSaved(page, 'an edit to the working copy');
+  check(/two ferries/.test((await api('GET', `/articles/${storyId}`)).standfirst), 'readers keep the published version while the working copy is edited');
+  await page.getByLabel('Correction note (optional, shown to readers)').fill('An earlier version gave the wrong number of berths.');
+  await page.getByRole('button', { name: 'Publish changes' }).click();
+  await page.locator('.crumbs .badge--published').waitFor();
+  await page.locator('.badge--copy').waitFor({ state: 'detached' });
+  saved = await api('GET', `/articles/${storyId}`);
+  check(
+    /three ferries/.test(saved.standfirst) && saved.corrections.some((c) => /wrong number of berths/.test(c.text)),
+    'publishing the working copy updates the live story, with its correction',
+  );
+  // Revisions: the change is listed, with its diff.
+  await page.getByText(/^Revisions \(/).click();
+  await page.getByRole('button', { name: /publish_working_copy/ }).first().click();
+  await page.locator('.diff ins', { hasText: 'three' }).first().waitFor();
+  check(true, 'the revisions list shows what publishing the working copy changed, word by word');
+
   // ---- The reference front end shows it -------------------------------------------------
   const reader = await browser.newContext({ viewport: VIEWPORT });
   const front = await reader.newPage();
