@@ -226,3 +226,36 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     </dialog>
   );
 }
+
+/** A select of what can still be added, and its button (tags, byline, assignees). */
+export function AddChoice(props: {
+  label: string;
+  placeholder: string;
+  button: string;
+  options: readonly { id: string; name: string }[];
+  onAdd: (id: string) => void;
+}) {
+  const [adding, setAdding] = useState('');
+  if (!props.options.length) return null;
+  return (
+    <div class="inline-form">
+      <Select
+        label={props.label}
+        value={adding}
+        options={[['', props.placeholder], ...props.options.map((o) => [o.id, o.name] as const)]}
+        onValue={setAdding}
+      />
+      <button
+        type="button"
+        class="button button--small"
+        disabled={!adding}
+        onClick={() => {
+          props.onAdd(adding);
+          setAdding('');
+        }}
+      >
+        {props.button}
+      </button>
+    </div>
+  );
+}

@@ -21,36 +21,11 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, TestFailure, check, env as requiredEnv, passedSoFar } from '../../tests/browser/harness.mjs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
-
-class TestFailure extends Error {}
-let passed = 0;
-function check(condition, what) {
-  if (!condition) throw new TestFailure(what);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}`);
-}
-function env(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`desk test FAILED: ${name} is not set (see the header of test/desk.mjs)`);
-    process.exit(2);
-  }
-  return value;
-}
+const env = (name) => requiredEnv(name, 'desk test');
 
 const deskUrl = new URL(env('DESK_URL'));
 const demoUrl = new URL(env('DEMO_URL'));
@@ -520,12 +495,12 @@ async function main() {
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     await run(browser);
-    console.log(`desk: ${passed} passed, 0 failed`);
+    console.log(`desk: ${passedSoFar()} passed, 0 failed`);
     console.log(`screenshots in ${screenshotDir}`);
   } catch (err) {
     const reason = err instanceof TestFailure ? err.message : err.stack || String(err);
     console.error(`\ndesk test FAILED: ${reason}`);
-    console.log(`desk: ${passed} passed, 1 failed`);
+    console.log(`desk: ${passedSoFar()} passed, 1 failed`);
     process.exitCode = 1;
     if (currentPage && !currentPage.isClosed()) {
       await mkdir(screenshotDir, { recursive: true });

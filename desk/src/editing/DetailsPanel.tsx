@@ -5,7 +5,7 @@ import { api, ok, type Article, type Image } from '../api/client';
 import { FocalPhoto } from '../blocks/BlockList';
 import { authors, sections, tags, type Option } from '../lookups';
 import { LibraryPicker, UploadZone } from '../pickers';
-import { ErrorNote, Select, TextArea, TextField, announce } from '../ui';
+import { AddChoice, ErrorNote, Select, TextArea, TextField, announce } from '../ui';
 import type { Fields } from './draft';
 
 function Chips(props: {
@@ -15,7 +15,6 @@ function Chips(props: {
   ordered?: boolean;
   onIds: (ids: string[]) => void;
 }) {
-  const [adding, setAdding] = useState('');
   const name = (id: string) => props.options.find((o) => o.id === id)?.name.replace(/^(— )+/, '') ?? id;
   const move = (i: number, to: number) => {
     const next = [...props.ids];
@@ -48,27 +47,13 @@ function Chips(props: {
         ))}
         {props.ids.length === 0 ? <li class="muted">None</li> : null}
       </ul>
-      {rest.length ? (
-        <div class="inline-form">
-          <Select
-            label={`Add to ${props.label.toLowerCase()}`}
-            value={adding}
-            options={[['', 'Choose…'], ...rest.map((o) => [o.id, o.name] as const)]}
-            onValue={setAdding}
-          />
-          <button
-            type="button"
-            class="button button--small"
-            disabled={!adding}
-            onClick={() => {
-              props.onIds([...props.ids, adding]);
-              setAdding('');
-            }}
-          >
-            Add
-          </button>
-        </div>
-      ) : null}
+      <AddChoice
+        label={`Add to ${props.label.toLowerCase()}`}
+        placeholder="Choose…"
+        button="Add"
+        options={rest}
+        onAdd={(id) => props.onIds([...props.ids, id])}
+      />
     </div>
   );
 }

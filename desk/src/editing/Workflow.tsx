@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ok, type Article, type Schemas, type User } from '../api/client';
 import { people, type Option } from '../lookups';
 import { atLeast, useMe } from '../session';
-import { Checkbox, ErrorNote, Select, TextArea, announce, when } from '../ui';
+import { AddChoice, Checkbox, ErrorNote, Select, TextArea, announce, when } from '../ui';
 
 type Stage = Schemas['Stage'];
 type Note = Schemas['NoteResponse'];
@@ -109,7 +109,6 @@ export function WorkflowPanel(props: { article: Article; onArticle: (a: Article)
   const me = useMe();
   const [error, setError] = useState<unknown>(null);
   const [everyone, setEveryone] = useState<Option[]>([]);
-  const [adding, setAdding] = useState('');
   useEffect(() => {
     people(me).then(setEveryone, () => undefined);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -157,27 +156,13 @@ export function WorkflowPanel(props: { article: Article; onArticle: (a: Article)
           Assign to me
         </button>
       ) : null}
-      {options.length ? (
-        <div class="inline-form">
-          <Select
-            label="Add an assignee"
-            value={adding}
-            options={[['', 'Choose a person'], ...options.map((p) => [p.id, p.name] as const)]}
-            onValue={setAdding}
-          />
-          <button
-            type="button"
-            class="button button--small"
-            disabled={!adding}
-            onClick={() => {
-              patch({ assignees: [...ids, adding] });
-              setAdding('');
-            }}
-          >
-            Assign
-          </button>
-        </div>
-      ) : null}
+      <AddChoice
+        label="Add an assignee"
+        placeholder="Choose a person"
+        button="Assign"
+        options={options}
+        onAdd={(id) => patch({ assignees: [...ids, id] })}
+      />
       <ErrorNote error={error} />
       <Notes article={article} />
     </details>

@@ -14,6 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, TestFailure, check, env as requiredEnv, passedSoFar } from '../../../tests/browser/harness.mjs';
 
 const MAX_API_REQUESTS_PER_VIEW = 3;
 // The story view also fetches its structured data (JSON-LD for the page head), in
@@ -23,40 +24,13 @@ const MAX_API_REQUESTS_PER_STORY_VIEW = 4;
 const MAX_API_REQUESTS_PER_LIVE_VIEW = 6;
 // The demo newsroom's live story (`dateline demo`).
 const LIVE_SLUG = 'storm-watch-live-updates';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const VIEWPORT = { width: 1280, height: 900 };
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
-
-class TestFailure extends Error {}
 
 /** The page under test, for a screenshot when something fails. */
 let currentPage = null;
 
-let passed = 0;
-function check(condition, what) {
-  if (!condition) throw new TestFailure(what);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}`);
-}
-
-function env(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`browser test FAILED: ${name} is not set (see the header of test/browser.mjs)`);
-    process.exit(2);
-  }
-  return value;
-}
+const env = (name) => requiredEnv(name, 'browser test');
 
 const demoUrl = new URL(env('DEMO_URL'));
 const screenshotDir = path.resolve(env('SCREENSHOT_DIR'));
@@ -473,12 +447,12 @@ async function main() {
     const args = devMode ? [...CHROMIUM_ARGS, '--disable-features=LocalNetworkAccessChecks'] : CHROMIUM_ARGS;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
     await run(browser);
-    console.log(`browser: ${passed} passed, 0 failed`);
+    console.log(`browser: ${passedSoFar()} passed, 0 failed`);
     console.log(`screenshots in ${screenshotDir}`);
   } catch (err) {
     const reason = err instanceof TestFailure ? err.message : err.stack || String(err);
     console.error(`\nbrowser test FAILED: ${reason}`);
-    console.log(`browser: ${passed} passed, 1 failed`);
+    console.log(`browser: ${passedSoFar()} passed, 1 failed`);
     process.exitCode = 1;
     if (currentPage) {
       const shot = path.join(screenshotDir, 'failure.png');
