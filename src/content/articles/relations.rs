@@ -371,8 +371,7 @@ pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResul
     let stages: HashMap<String, super::model::Stage> = stages.into_iter().collect();
     let mut locks: HashMap<String, super::model::EditLock> =
         super::locks::on(conn, &ids)?.into_iter().collect();
-    let mut copies: HashMap<String, super::model::CopyNote> =
-        super::working_copies::on(conn, &ids)?.into_iter().collect();
+    let mut copies = working_copies_of(conn, &ids)?;
     let mut assigned: HashMap<String, Vec<super::model::Person>> = HashMap::new();
     for (article, id, name) in people {
         assigned
@@ -387,6 +386,35 @@ pub fn with_desk(conn: &mut DbConn, stories: &mut [ArticleResponse]) -> AppResul
         story.assignees = Some(assigned.remove(story.id.as_str()).unwrap_or_default());
     }
     Ok(())
+}
+
+/// Which of these stories have a working copy (one query; the copies themselves are
+/// read and written in `working_copies`).
+fn working_copies_of(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> AppResult<HashMap<String, super::model::CopyNote>> {
+    use crate::store::schema::article_working_copies as copies;
+    let rows: Vec<(String, i64, Option<String>, chrono::NaiveDateTime)> = copies::table
+        .filter(copies::article_id.eq_any(ids))
+        .select((
+            copies::article_id,
+            copies::version,
+            copies::created_by,
+            copies::updated_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(article, version, created_by, updated_at)| {
+            let note = super::model::CopyNote {
+                version,
+                created_by,
+                updated_at: crate::http::utc(updated_at),
+            };
+            (article, note)
+        })
+        .collect())
 }
 
 /// A story as the desk sees it after a write: the default renderings and the desk's

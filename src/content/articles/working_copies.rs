@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::db;
 use super::input::UpdateArticle;
-use super::model::{ArticleRow, CopyNote, Status};
+use super::model::{ArticleRow, Status};
 use crate::error::{AppError, AppResult, Errors};
 use crate::http::utc;
 use crate::store::schema::article_working_copies as copies;
@@ -124,30 +124,6 @@ fn find(conn: &mut DbConn, article: &str) -> AppResult<Option<CopyRow>> {
         .select(CopyRow::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Which of these stories have a working copy (one query).
-pub fn on(conn: &mut DbConn, articles: &[&str]) -> AppResult<Vec<(String, CopyNote)>> {
-    let rows: Vec<(String, i64, Option<String>, NaiveDateTime)> = copies::table
-        .filter(copies::article_id.eq_any(articles))
-        .select((
-            copies::article_id,
-            copies::version,
-            copies::created_by,
-            copies::updated_at,
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(article, version, created_by, updated_at)| {
-            let note = CopyNote {
-                version,
-                created_by,
-                updated_at: utc(updated_at),
-            };
-            (article, note)
-        })
-        .collect())
 }
 
 /// The working copy of a story (409 when it has none).
