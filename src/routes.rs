@@ -29,6 +29,7 @@ pub fn register(cfg: &mut ServiceConfig) {
             .service(auth::logout)
             .service(auth::me)
             .service(users::list_users)
+            .service(users::list_people)
             .service(users::create_user)
             .service(users::get_user)
             .service(users::update_user)

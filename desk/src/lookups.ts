@@ -1,6 +1,6 @@
 // Lists the editor's pickers need (sections, authors, tags, people), loaded once per
 // page and shared, refreshed when a view changes them.
-import { api, ok, type Schemas, type User } from './api/client';
+import { api, ok, type Schemas } from './api/client';
 
 export type Option = { id: string; slug: string; name: string };
 
@@ -56,15 +56,8 @@ export const authors = () =>
 export const tags = () =>
   once('tags', () => allPages((cursor) => ok(api.GET('/api/v1/tags', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } }))));
 
-/**
- * People a story can be assigned to. Only admins may list users, so everyone else is
- * offered themselves (and the story's current assignees, which the story carries).
- */
-export const people = (me: User) =>
-  once(`people:${me.role}`, async () => {
-    if (me.role !== 'admin') return [{ id: me.id, slug: me.email, name: me.name }];
-    const users = await allPages((cursor) =>
-      ok(api.GET('/api/v1/users', { params: { query: { limit: 100, ...(cursor ? { cursor } : {}) } } })),
-    );
-    return users.filter((u) => !u.disabled).map((u) => ({ id: u.id, slug: u.email, name: u.name }));
-  });
+/** People a story can be assigned to: every active account (`GET /people`). */
+export const people = () =>
+  once('people', async () =>
+    (await ok(api.GET('/api/v1/people'))).map((p) => ({ id: p.id, slug: p.role, name: p.name })),
+  );

@@ -229,6 +229,15 @@ async function run(browser) {
   await pageB.keyboard.press('Control+a');
   await pageB.keyboard.type('The board approved the terminal 7 to 2 after a long debate.');
   await waitSaved(pageB, "the colleague's edit");
+  // An editor (not an admin) assigns the story to a colleague from the people list.
+  const boss = await api('GET', '/me');
+  await pageB.getByLabel('Add an assignee').selectOption({ label: boss.name });
+  await pageB.getByRole('button', { name: 'Assign', exact: true }).click();
+  await pageB.getByRole('list', { name: 'Assignees' }).getByText(boss.name).waitFor();
+  check(
+    (await api('GET', `/articles/${storyId}`)).assignees?.some((p) => p.id === boss.id),
+    'an editor assigns the story to a colleague chosen from the people list',
+  );
   currentPage = page;
 
   await first.click();

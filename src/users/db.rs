@@ -90,6 +90,17 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
+/// Every active account (neither disabled nor deleted), by name; at most 1,000.
+pub fn colleagues(conn: &mut DbConn) -> AppResult<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::deleted_at.is_null())
+        .filter(users::disabled.eq(false))
+        .select(UserRow::as_select())
+        .order((users::name.asc(), users::id.asc()))
+        .limit(1000)
+        .load(conn)?)
+}
+
 /// The changes a PATCH applies (None = unchanged).
 #[derive(AsChangeset, Default)]
 #[diesel(table_name = users)]

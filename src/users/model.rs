@@ -27,6 +27,15 @@ pub struct UserRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
+/// A colleague as the desk offers them (assignees, mentions in notes): no e-mail, no
+/// account details; those are the admin's (`/users`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Colleague {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
 /// A user account (a person who signs in; not necessarily a byline).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {

@@ -5,9 +5,9 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 
 use super::db::{self, UserChanges};
-use super::model::{CreateUser, UpdateUser, UserResponse};
+use super::model::{Colleague, CreateUser, UpdateUser, UserResponse};
 use crate::auth::model::Role;
-use crate::auth::principal::Admin;
+use crate::auth::principal::{Admin, Writer};
 use crate::auth::{db as auth_db, password};
 use crate::error::{AppError, AppResult};
 use crate::http::cache::{self, Visibility};
@@ -43,6 +43,32 @@ pub async fn list_users(
         UserResponse::from,
     );
     Ok(pagination::respond(&req, &page, Visibility::Private))
+}
+
+/// The people a story can be assigned to or a note can mention: every active
+/// account's id, name and role, by name (at most 1,000). For anyone who writes; no
+/// e-mail addresses or account details (the admins' `/users` has those).
+#[utoipa::path(
+    tag = "users",
+    responses((status = 200, description = "Active people, by name", body = Vec<Colleague>)),
+    security(("bearer" = []), ("api_key" = ["content:write"]))
+)]
+#[get("/people")]
+pub async fn list_people(
+    _: Writer,
+    req: HttpRequest,
+    state: Data<AppState>,
+) -> AppResult<HttpResponse> {
+    let rows = state.db.read(db::colleagues).await?;
+    let people: Vec<Colleague> = rows
+        .into_iter()
+        .map(|row| Colleague {
+            role: Role::parse(&row.role).unwrap_or(Role::Contributor),
+            id: row.id,
+            name: row.name,
+        })
+        .collect();
+    Ok(cache::private(&req, StatusCode::OK, &people, None))
 }
 
 /// Creates a user account with a role and an initial password.

@@ -14,7 +14,48 @@ both_backends!(
     a_stale_version_is_refused_with_412,
     a_write_without_a_version_is_refused_with_428,
     users_page_through_without_gaps,
+    writers_see_their_colleagues_without_account_details,
 );
+
+/// `GET /people`: whom a story can be assigned to, for everyone who writes (the desk's
+/// assignee picker), without e-mails, and without disabled or deleted accounts.
+async fn writers_see_their_colleagues_without_account_details(app: TestApp) {
+    let (editor_id, editor) = app.user("editor").await;
+    let (contributor_id, contributor) = app.user("contributor").await;
+    let (gone_id, _) = app.user("author").await;
+    let disabled = app
+        .patch(&format!("/api/v1/users/{gone_id}"))
+        .bearer(&app.admin)
+        .json(json!({"version": 1, "disabled": true}))
+        .send()
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text());
+
+    let res = app.get("/api/v1/people").bearer(&contributor).send().await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let people = res.json();
+    let people = people.as_array().unwrap();
+    let find = |id: &str| people.iter().find(|p| p["id"] == id);
+    assert_eq!(find(&editor_id).unwrap()["role"], "editor");
+    assert_eq!(find(&contributor_id).unwrap()["name"], "A contributor");
+    assert!(
+        find(&gone_id).is_none(),
+        "a disabled account is not offered"
+    );
+    assert!(
+        people.iter().all(|p| p.get("email").is_none()),
+        "{people:?}"
+    );
+    assert_eq!(
+        app.get("/api/v1/people")
+            .bearer(&editor)
+            .send()
+            .await
+            .status,
+        200
+    );
+    app.get("/api/v1/people").send().await.problem(401);
+}
 
 async fn admins_create_users_of_every_role(app: TestApp) {
     for role in ["admin", "editor", "author", "contributor"] {

@@ -110,8 +110,7 @@ export function WorkflowPanel(props: { article: Article; onArticle: (a: Article)
   const [error, setError] = useState<unknown>(null);
   const [everyone, setEveryone] = useState<Option[]>([]);
   useEffect(() => {
-    people(me).then(setEveryone, () => undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    people().then(setEveryone, () => undefined);
   }, []);
 
   const patch = async (body: { stage?: Stage; assignees?: string[] }) => {
@@ -142,7 +141,7 @@ export function WorkflowPanel(props: { article: Article; onArticle: (a: Article)
             <button
               type="button"
               class="button button--small"
-              aria-label={`Unassign ${p.name}`}
+              aria-label={`Remove ${p.name} from the assignees`}
               onClick={() => patch({ assignees: ids.filter((x) => x !== p.id) })}
             >
               Remove

@@ -112,7 +112,8 @@ export function CollectionView({ slug }: { slug: string }) {
   // Writes go one at a time, each with the version the previous one returned (a
   // second Alt+↓ before the first answer must not look like a colleague's change).
   const latest = useRef<Curation | null>(null);
-  latest.current = curation;
+  // Set only by show() and load(): never from a render, whose state may predate the
+  // version a queued write just took.
   const queue = useRef<Promise<void>>(Promise.resolve());
   const show = (next: Curation) => {
     latest.current = next;
