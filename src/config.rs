@@ -297,8 +297,8 @@ impl Settings {
             workers: number(&get, "DATELINE_WORKERS", &cores.to_string(), 1..=256)?,
             site_url: site_url(&get, &public_url)?,
             api_key_rate_limit: number(&get, "DATELINE_API_KEY_RATE_LIMIT", "600", 1..=1_000_000)?,
-            webhooks_allow_private: flag(&get, "DATELINE_WEBHOOKS_ALLOW_PRIVATE")?,
-            require_approval: flag(&get, "DATELINE_REQUIRE_APPROVAL")?,
+            webhooks_allow_private: flag(&get, "DATELINE_WEBHOOKS_ALLOW_PRIVATE", false)?,
+            require_approval: flag(&get, "DATELINE_REQUIRE_APPROVAL", false)?,
             edit_lock_hold: Duration::from_secs(number(
                 &get,
                 "DATELINE_EDIT_LOCK_SECONDS",
@@ -321,9 +321,8 @@ impl Settings {
                 0..=65536,
             )? << 20,
             cors_origins,
-            demo_frontend: flag(&get, "DATELINE_DEMO_FRONTEND")?,
-            desk: get("DATELINE_DESK").is_none_or(|v| v.trim().is_empty())
-                || flag(&get, "DATELINE_DESK")?,
+            demo_frontend: flag(&get, "DATELINE_DEMO_FRONTEND", false)?,
+            desk: flag(&get, "DATELINE_DESK", true)?,
             purge_targets: purge_targets(&get)?,
             purge_delay: Duration::from_millis(number(
                 &get,
@@ -414,9 +413,15 @@ where
     }
 }
 
-fn flag(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+/// A true/false variable; unset or empty means `default`.
+fn flag(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match get(name).as_deref().map(str::trim) {
-        None | Some("" | "false" | "0" | "no") => Ok(false),
+        None | Some("") => Ok(default),
+        Some("false" | "0" | "no") => Ok(false),
         Some("true" | "1" | "yes") => Ok(true),
         Some(other) => Err(ConfigError {
             var: name,
@@ -472,7 +477,7 @@ fn purge_targets(get: &impl Fn(&str) -> Option<String>) -> Result<Vec<PurgeTarge
             api: http_url(get, "DATELINE_FASTLY_API_URL", "https://api.fastly.com")?,
             service_id,
             token: Secret(token),
-            soft: flag(get, "DATELINE_FASTLY_SOFT_PURGE")?,
+            soft: flag(get, "DATELINE_FASTLY_SOFT_PURGE", false)?,
         });
     }
     if let Some((zone_id, token)) = pair(

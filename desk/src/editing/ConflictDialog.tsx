@@ -77,7 +77,7 @@ function FieldChoice(props: {
 }
 
 export function ConflictDialog(props: {
-  conflict: { mine: Payload; theirs: Payload; base: Payload; fields: FieldName[]; by: string };
+  conflict: { mine: Payload; theirs: Payload; base: Payload; fields: FieldName[] };
   onResolve: (r: Resolution) => void;
 }) {
   const { mine, theirs, base, fields } = props.conflict;

@@ -59,7 +59,6 @@ export function EditorView({ id }: { id: string }) {
   const [article, setArticle] = useState<Article | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [copyVersion, setCopyVersion] = useState<number | null>(null);
-  const [mode, setMode] = useState<Mode>('story');
 
   const load = async (wanted: Mode | null = null) => {
     try {
@@ -72,7 +71,6 @@ export function EditorView({ id }: { id: string }) {
       if (a.working_copy && wanted !== 'story') {
         copy = await ok(api.GET('/api/v1/articles/{key}/working-copy', { params: { path: { key: id } } }));
       }
-      setMode(copy ? 'copy' : 'story');
       setCopyVersion(copy ? copy.version : null);
       return { article: a, copy };
     } catch (err) {
@@ -118,7 +116,6 @@ export function EditorView({ id }: { id: string }) {
       copyVersion={copyVersion}
       onArticle={setArticle}
       reload={(m) => start(m)}
-      modeLabel={mode}
     />
   );
 }
@@ -131,7 +128,6 @@ function StoryEditor(props: {
   copyVersion: number | null;
   onArticle: (a: Article) => void;
   reload: (mode?: Mode | null) => void;
-  modeLabel: Mode;
 }) {
   const { article, mode } = props;
   const me = useMe();
@@ -140,7 +136,7 @@ function StoryEditor(props: {
   const [state, setState] = useState<SaveState>('saved');
   const [saveError, setSaveError] = useState<unknown>(null);
   const [savedAt, setSavedAt] = useState<Date | null>(null);
-  const [conflict, setConflict] = useState<{ mine: Payload; theirs: Payload; base: Payload; fields: FieldName[]; by: string } | null>(null);
+  const [conflict, setConflict] = useState<{ mine: Payload; theirs: Payload; base: Payload; fields: FieldName[] } | null>(null);
   const [backup, setBackup] = useState<Backup | null>(null);
 
   // What the server holds (as far as this editor knows) and its version.
@@ -257,14 +253,13 @@ function StoryEditor(props: {
     version.current = theirsRead.version;
     server.current = theirs;
     if (mode === 'story') props.onArticle(theirsRead as Article);
-    const by = mode === 'story' ? 'a colleague' : 'a colleague (working copy)';
     setFields((f) => applyPayload(f, pick(merged, changed(merged, mine))));
     if (!conflicts.length) {
       announce('A colleague saved this story too; their changes were merged with yours');
       setState('dirty');
       return;
     }
-    setConflict({ mine, theirs, base, fields: conflicts, by });
+    setConflict({ mine, theirs, base, fields: conflicts });
   };
 
   const resolve = (resolution: Resolution) => {
