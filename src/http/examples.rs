@@ -57,9 +57,11 @@ fn body(operation_id: &str) -> Option<Value> {
                 {"type": "image", "image_id": IMAGE_ID, "caption": "Boats return to the harbour"},
                 {"type": "heading", "level": 2, "text": "What changes for ferries"},
                 {"type": "quote", "text": "We are open for business.", "attribution": "The harbour master"},
-                {"type": "list", "ordered": false, "items": ["Ferries resume on Monday", "Freight follows in April"]},
+                {"type": "list", "ordered": false, "items": ["Ferries resume on <strong>Monday</strong>", "Freight follows in April"]},
+                {"type": "table", "header": true, "rows": [["Route", "First sailing"], ["Dover – Calais", "Monday 06:00"]], "caption": "The new timetable"},
+                {"type": "code", "text": "curl https://harbour.example/api/status", "language": "shell"},
                 {"type": "related", "article_id": ARTICLE_ID, "label": "Also Read"},
-                {"type": "embed", "url": "https://www.youtube.com/watch?v=abc123", "provider": "youtube"}
+                {"type": "embed", "url": "https://www.youtube.com/watch?v=abc123", "provider": "youtube", "caption": "The first ferry leaves"}
             ]
         }),
         "update_article" => {

@@ -380,6 +380,7 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
                             .map(str::to_owned)
                     })
                     .filter(|p| p != "url"),
+                caption: None,
             }),
             _ => out
                 .notes

@@ -322,6 +322,7 @@ pub(super) fn fit(story: &mut Story) {
                 let mut items: Vec<String> = items
                     .into_iter()
                     .map(|mut item| {
+                        // Sanitising mends a tag the cut leaves open.
                         clip(&mut item, 2000, "a list item", notes);
                         item
                     })
@@ -333,6 +334,50 @@ pub(super) fn fit(story: &mut Story) {
                     items = rest;
                 }
                 body.push(Block::List { ordered, items });
+            }
+            Block::Table {
+                header,
+                mut rows,
+                caption,
+            } => {
+                for row in &mut rows {
+                    if row.len() > 50 {
+                        notes.push(format!(
+                            "a table row had {} cells; only the first 50 were kept",
+                            row.len()
+                        ));
+                        row.truncate(50);
+                    }
+                    for cell in row.iter_mut() {
+                        clip(cell, 5000, "a table cell", notes);
+                    }
+                }
+                let caption = caption.map(|mut c| {
+                    clip(&mut c, 2000, "a table's caption", notes);
+                    c
+                });
+                // At most 500 rows a table: a longer one continues in the next block.
+                let mut first = true;
+                while !rows.is_empty() {
+                    let rest = rows.split_off(rows.len().min(500));
+                    body.push(Block::Table {
+                        header: header && first,
+                        rows,
+                        caption: if rest.is_empty() { caption.clone() } else { None },
+                    });
+                    rows = rest;
+                    first = false;
+                }
+            }
+            Block::Code { mut text, language } => {
+                clip(&mut text, 50_000, "a code block", notes);
+                let language = language.filter(|l| {
+                    l.len() <= 40
+                        && l.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_')
+                        })
+                });
+                body.push(Block::Code { text, language });
             }
             Block::Image {
                 image_id,
@@ -351,9 +396,21 @@ pub(super) fn fit(story: &mut Story) {
                     image,
                 });
             }
-            Block::Embed { url, provider } => {
+            Block::Embed {
+                url,
+                provider,
+                caption,
+            } => {
                 if crate::content::is_http_url(&url) {
-                    body.push(Block::Embed { url, provider });
+                    let caption = caption.map(|mut c| {
+                        clip(&mut c, 2000, "an embed's caption", notes);
+                        c
+                    });
+                    body.push(Block::Embed {
+                        url,
+                        provider,
+                        caption,
+                    });
                 } else {
                     notes.push(format!("embed {url:?} is not an http(s) URL; left out"));
                 }

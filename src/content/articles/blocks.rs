@@ -34,11 +34,32 @@ pub enum Block {
         #[schema(max_length = 300)]
         attribution: Option<String>,
     },
-    /// A bulleted or numbered list of plain-text items.
+    /// A bulleted or numbered list. Each item is inline HTML, as a paragraph's.
     List {
         ordered: bool,
         #[schema(min_items = 1, max_items = 200)]
         items: Vec<String>,
+    },
+    /// A table: rows of cells, each inline HTML as a paragraph's; with `header`, the
+    /// first row heads the columns. `caption` is plain text.
+    Table {
+        #[serde(default)]
+        header: bool,
+        #[schema(min_items = 1, max_items = 500)]
+        rows: Vec<Vec<String>>,
+        #[serde(default)]
+        #[schema(max_length = 2000)]
+        caption: Option<String>,
+    },
+    /// Preformatted text shown exactly as written (code, a console session, a
+    /// timetable set in spaces): line breaks and indentation kept, no markup.
+    /// `language` names the code's language for highlighting (`python`, `sql`).
+    Code {
+        #[schema(min_length = 1, max_length = 50_000)]
+        text: String,
+        #[serde(default)]
+        #[schema(max_length = 40)]
+        language: Option<String>,
     },
     /// A photo from the library; `caption`/`credit` override the image's own. On reads,
     /// `image` carries the photo itself (URL, `srcset`, size, alt, its own caption and
@@ -75,13 +96,16 @@ pub enum Block {
         #[schema(read_only)]
         target: Option<Box<RelatedTarget>>,
     },
-    /// An embedded post or video by URL.
+    /// An embedded post, video or audio by URL, with an optional plain-text caption.
     Embed {
         #[schema(max_length = 2048)]
         url: String,
         #[serde(default)]
         #[schema(max_length = 100)]
         provider: Option<String>,
+        #[serde(default)]
+        #[schema(max_length = 2000)]
+        caption: Option<String>,
     },
 }
 
@@ -156,23 +180,26 @@ fn plain(field: &str, text: &str, max: usize, errors: &mut Errors) -> String {
     }
 }
 
+/// Inline HTML (a paragraph, a list item, a table cell): checked as sent, then
+/// sanitised and trimmed (dropping a tag can leave an edge space, and a second save
+/// must not change the text). The limit is on what was sent, as the document states
+/// it: sanitising escapes and so may lengthen the text.
+fn inline(field: &str, html: &str, max: usize, errors: &mut Errors) -> String {
+    if let Err(m) = crate::content::parse_text(html, max) {
+        errors.add(field, m);
+    }
+    sanitize(html.trim()).trim().to_owned()
+}
+
 impl Block {
     /// Checks and normalises one block (sanitising paragraph HTML); reference checks
     /// (images, articles) happen against the database afterwards.
     pub fn clean(self, at: usize, errors: &mut Errors) -> Block {
         let field = |name: &str| format!("body[{at}].{name}");
         match self {
-            Block::Paragraph { html } => {
-                // Trimmed after cleaning too: dropping a tag can leave an edge space,
-                // and a second save must not change the text.
-                // The limit is on what was sent, as the document states it:
-                // sanitising escapes and so may lengthen the text.
-                if let Err(m) = crate::content::parse_text(&html, 20_000) {
-                    errors.add(field("html"), m);
-                }
-                let html = sanitize(html.trim()).trim().to_owned();
-                Block::Paragraph { html }
-            }
+            Block::Paragraph { html } => Block::Paragraph {
+                html: inline(&field("html"), &html, 20_000, errors),
+            },
             Block::Heading { level, text } => {
                 if !(2..=4).contains(&level) {
                     errors.add(field("level"), "must be 2, 3 or 4");
@@ -194,9 +221,68 @@ impl Block {
                 let items = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| plain(&format!("body[{at}].items[{i}]"), item, 2000, errors))
+                    .map(|(i, item)| inline(&format!("body[{at}].items[{i}]"), item, 2000, errors))
                     .collect();
                 Block::List { ordered, items }
+            }
+            Block::Table {
+                header,
+                rows,
+                caption,
+            } => {
+                if rows.is_empty() || rows.len() > 500 {
+                    errors.add(field("rows"), "must have 1 to 500 rows");
+                }
+                let rows = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(r, row)| {
+                        if row.is_empty() || row.len() > 50 {
+                            errors.add(format!("body[{at}].rows[{r}]"), "must have 1 to 50 cells");
+                        }
+                        row.iter()
+                            .enumerate()
+                            .map(|(c, cell)| {
+                                inline(&format!("body[{at}].rows[{r}][{c}]"), cell, 5000, errors)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Block::Table {
+                    header,
+                    rows,
+                    caption: caption.map(|c| plain(&field("caption"), &c, 2000, errors)),
+                }
+            }
+            Block::Code { text, language } => {
+                if let Err(m) = crate::content::parse_text(&text, 50_000) {
+                    errors.add(field("text"), m);
+                }
+                // Indentation is meaning here: only blank lines before and trailing
+                // space after are dropped (so a second save changes nothing).
+                let text = text
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n")
+                    .trim_end()
+                    .trim_start_matches('\n')
+                    .to_owned();
+                if text.trim().is_empty() {
+                    errors.add(field("text"), "must not be empty");
+                }
+                let language = language
+                    .map(|l| plain(&field("language"), &l, 40, errors))
+                    .filter(|l| !l.is_empty());
+                if let Some(l) = &language
+                    && !l
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_'))
+                {
+                    errors.add(
+                        field("language"),
+                        "must be a language name such as python, c++ or shell (letters, digits, + - # . _)",
+                    );
+                }
+                Block::Code { text, language }
             }
             Block::Image {
                 image_id,
@@ -216,7 +302,11 @@ impl Block {
                 label: label.map(|l| plain(&field("label"), &l, 100, errors)),
                 target: None,
             },
-            Block::Embed { url, provider } => {
+            Block::Embed {
+                url,
+                provider,
+                caption,
+            } => {
                 let url = crate::content::http_url(&url).unwrap_or_else(|m| {
                     errors.add(field("url"), m);
                     url
@@ -224,6 +314,7 @@ impl Block {
                 Block::Embed {
                     url,
                     provider: provider.map(|p| plain(&field("provider"), &p, 100, errors)),
+                    caption: caption.map(|c| plain(&field("caption"), &c, 2000, errors)),
                 }
             }
         }
@@ -371,16 +462,70 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
                 let tag = if *ordered { "ol" } else { "ul" };
                 html.push_str(&format!("<{tag}>"));
                 for item in items {
-                    html.push_str(&format!("<li>{}</li>", esc(item)));
+                    html.push_str(&format!("<li>{item}</li>"));
                 }
                 html.push_str(&format!("</{tag}>\n"));
                 text.push(
                     items
                         .iter()
-                        .map(|i| format!("- {i}"))
+                        .map(|i| format!("- {}", strip_tags(i)))
                         .collect::<Vec<_>>()
                         .join("\n"),
                 );
+            }
+            Block::Table {
+                header,
+                rows,
+                caption,
+            } => {
+                html.push_str("<figure class=\"table\"><table>");
+                let (head, body) = match rows.split_first() {
+                    Some((first, rest)) if *header => (Some(first), rest),
+                    _ => (None, rows.as_slice()),
+                };
+                if let Some(head) = head {
+                    html.push_str("<thead><tr>");
+                    for cell in head {
+                        html.push_str(&format!("<th scope=\"col\">{cell}</th>"));
+                    }
+                    html.push_str("</tr></thead>");
+                }
+                html.push_str("<tbody>");
+                for row in body {
+                    html.push_str("<tr>");
+                    for cell in row {
+                        html.push_str(&format!("<td>{cell}</td>"));
+                    }
+                    html.push_str("</tr>");
+                }
+                html.push_str("</tbody></table>");
+                if let Some(c) = caption.as_deref().filter(|c| !c.is_empty()) {
+                    html.push_str(&format!("<figcaption>{}</figcaption>", esc(c)));
+                    text.push(c.to_owned());
+                }
+                html.push_str("</figure>\n");
+                text.push(
+                    rows.iter()
+                        .map(|row| {
+                            row.iter()
+                                .map(|cell| strip_tags(cell))
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+            }
+            Block::Code { text: code, language } => {
+                match language.as_deref().filter(|l| !l.is_empty()) {
+                    Some(l) => html.push_str(&format!(
+                        "<pre><code class=\"language-{}\">{}</code></pre>\n",
+                        esc(l),
+                        esc(code)
+                    )),
+                    None => html.push_str(&format!("<pre><code>{}</code></pre>\n", esc(code))),
+                }
+                text.push(code.clone());
             }
             Block::Image {
                 image_id,
@@ -434,13 +579,22 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
                     esc(&label)
                 ));
             }
-            Block::Embed { url, provider } => {
+            Block::Embed {
+                url,
+                provider,
+                caption,
+            } => {
                 html.push_str(&format!(
-                    "<figure class=\"embed\" data-provider=\"{}\"><a href=\"{}\" rel=\"noopener noreferrer\">{}</a></figure>\n",
+                    "<figure class=\"embed\" data-provider=\"{}\"><a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
                     esc(provider.as_deref().unwrap_or("")),
                     esc(url),
                     esc(url)
                 ));
+                if let Some(c) = caption.as_deref().filter(|c| !c.is_empty()) {
+                    html.push_str(&format!("<figcaption>{}</figcaption>", esc(c)));
+                    text.push(c.to_owned());
+                }
+                html.push_str("</figure>\n");
             }
         }
     }
@@ -577,5 +731,68 @@ mod tests {
         );
         assert_eq!((long.word_count, long.reading_time_minutes), (461, 3));
         assert_eq!(short.text, "Three words here");
+    }
+
+    #[test]
+    fn tables_code_and_list_items_clean_and_render() {
+        let mut errors = Errors::default();
+        let table = Block::Table {
+            header: true,
+            rows: vec![
+                vec!["<b>Route</b>".into(), "Time <script>x</script>".into()],
+                vec![r#"<a href="https://x.com">Dover</a>"#.into(), "06:00".into()],
+            ],
+            caption: Some(" Sailings ".into()),
+        }
+        .clean(0, &mut errors);
+        let code = Block::Code {
+            text: "\r\n\n  indented()\r\n\n  more() \n\n".into(),
+            language: Some("python".into()),
+        }
+        .clean(1, &mut errors);
+        let list = Block::List {
+            ordered: false,
+            items: vec!["Fish & <em>chips</em>".into()],
+        }
+        .clean(2, &mut errors);
+        assert!(errors.finish().is_ok());
+        let mut errors = Errors::default();
+        assert_eq!(
+            code,
+            Block::Code {
+                text: "  indented()\n\n  more()".into(),
+                language: Some("python".into())
+            }
+        );
+        let again = code.clone().clean(1, &mut errors);
+        assert_eq!(again, code, "a second save changes nothing");
+        let none = Referenced { image: &|_| None };
+        let out = render(&[table, code, list], "", &none);
+        assert!(out.html.contains(r#"<figure class="table"><table><thead><tr><th scope="col">Route</th><th scope="col">Time</th></tr></thead><tbody><tr><td><a href="https://x.com" rel="noopener noreferrer">Dover</a></td><td>06:00</td></tr></tbody></table><figcaption>Sailings</figcaption></figure>"#), "{}", out.html);
+        assert!(out.html.contains("<pre><code class=\"language-python\">  indented()\n\n  more()</code></pre>"), "{}", out.html);
+        assert!(out.html.contains("<ul><li>Fish &amp; <em>chips</em></li></ul>"), "{}", out.html);
+        assert!(out.text.contains("Route | Time\nDover | 06:00"), "{}", out.text);
+        assert!(out.text.contains("- Fish & chips"), "{}", out.text);
+
+        let mut errors = Errors::default();
+        Block::Code {
+            text: "\n \n".into(),
+            language: Some("c; rm".into()),
+        }
+        .clean(4, &mut errors);
+        Block::Table {
+            header: false,
+            rows: vec![vec![]],
+            caption: None,
+        }
+        .clean(5, &mut errors);
+        let Err(crate::error::AppError::Validation(found)) = errors.finish() else {
+            panic!("expected field errors");
+        };
+        let fields: Vec<&str> = found.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["body[4].text", "body[4].language", "body[5].rows[0]"]
+        );
     }
 }

@@ -94,9 +94,24 @@ fn words_of(block: &Value) -> Option<String> {
             .as_array()?
             .iter()
             .filter_map(Value::as_str)
+            .map(strip_tags)
             .collect::<Vec<_>>()
             .join("\n"),
-        "image" => block["caption"].as_str()?.to_owned(),
+        "table" => block["rows"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_array)
+            .map(|row| {
+                row.iter()
+                    .filter_map(Value::as_str)
+                    .map(strip_tags)
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        "code" => block["text"].as_str()?.to_owned(),
+        "image" | "embed" => block["caption"].as_str()?.to_owned(),
         _ => return None,
     };
     Some(text)
