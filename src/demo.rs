@@ -278,6 +278,15 @@ pub async fn run(state: &AppState) -> Result<String, String> {
                     json!({"type": "related", "article_id": previous, "label": "Also Read"}),
                 );
             }
+            if n == 0 {
+                // The first story shows the rest of the block types a front end meets.
+                body.extend([
+                    json!({"type": "list", "ordered": false, "items": ["Talks resume on <strong>Monday</strong>", "Read the <a href=\"https://example.com/statement\">full statement</a>"]}),
+                    json!({"type": "table", "header": true, "rows": [["Region", "Turnout"], ["North", "64%"], ["South", "58%"]], "caption": "Turnout by region"}),
+                    json!({"type": "code", "language": "shell", "text": "curl https://example.com/api/results\n  --header 'Accept: application/json'"}),
+                    json!({"type": "embed", "url": "https://www.youtube.com/watch?v=demo", "provider": "youtube", "caption": "The announcement"}),
+                ]);
+            }
             body.push(json!({"type": "paragraph", "html": "More details are expected later this week. <a href=\"https://example.com/background\">Background</a>."}));
             let id = create(
                 state,
