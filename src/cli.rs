@@ -24,17 +24,42 @@ USAGE:
                             write the whole newsroom (rows and media files) to the folder
                             PATH; password hashes, API keys and webhooks only if asked
     dateline import PATH    load an export into this (empty) database and media store
-    dateline import wordpress FILE.xml [--media DIR] [--pages]
-    dateline import ghost FILE.json [--media DIR] [--pages]
-                            move a WordPress (WXR) or Ghost (JSON) site in: authors,
-                            categories/primary tags as sections, tags, photos found in
-                            DIR (wp-content/uploads, content/images), posts (and pages
-                            with --pages) as articles; re-running updates, never duplicates
+    dateline import wordpress FILE.xml [--media DIR] [--pages] [--source NAME]
+    dateline import ghost FILE.json [--media DIR] [--pages] [--source URL]
+                            move a WordPress (WXR) or Ghost (JSON) site in (see
+                            `dateline import --help`)
     dateline openapi        print the OpenAPI document (JSON)
     dateline user create --email EMAIL --role ROLE [--name NAME] [--password PASSWORD]
                             create a user; without --password, reads one line from stdin
 
 Configuration comes from the environment and .env (see .env.example).";
+
+const IMPORT_USAGE: &str = "\
+USAGE:
+    dateline import wordpress FILE.xml [--media DIR] [--pages] [--source NAME]
+    dateline import ghost FILE.json [--media DIR] [--pages] [--source URL]
+    dateline import PATH            load a `dateline export` folder into an empty newsroom
+
+Moves a WordPress (WXR 1.0-1.2, Tools -> Export) or Ghost (1.0 and later, Settings ->
+Labs -> Export) site in: authors and co-authors, categories (WordPress) or primary tags
+(Ghost) as sections, tags, photos, posts as articles with their bodies in blocks, old
+addresses as redirects, and who may read each (Ghost's members-only and paid posts).
+Every post is imported or named in the report with the reason; what could not be
+mapped is listed line by line. Re-running updates what changed in the source, never
+duplicates, and leaves alone what editors changed in Dateline since.
+
+OPTIONS:
+    --media DIR      the site's media folder (wp-content/uploads, content/images): photos
+                     are read from it; without it, each photo is reported and left out
+    --pages          import pages as articles too
+    --source NAME    names the site, the same on every run. A Ghost export does not say
+                     which site it is from: give its address (https://site.example),
+                     which also turns Ghost's own links (__GHOST_URL__) into full
+                     addresses; without it the site is named by its title and owner.
+                     A WordPress export names itself; --source overrides that name.
+
+Against a running server on the same SQLite file, the import waits its turn for each
+write. The report goes to stdout; the exit status is 1 if any record failed.";
 
 /// Runs the command named on the command line.
 pub fn main() -> ExitCode {
@@ -59,6 +84,14 @@ pub fn main() -> ExitCode {
         ["export", path, rest @ ..] if rest.iter().all(|f| *f == "--with-secrets") => {
             let (path, secrets) = (std::path::PathBuf::from(path), !rest.is_empty());
             run(move |settings| export(settings, &path, secrets))
+        }
+        ["import", ..] if words.iter().any(|w| matches!(*w, "-h" | "--help" | "help")) => {
+            println!("{IMPORT_USAGE}");
+            ExitCode::SUCCESS
+        }
+        ["import"] | ["import", "wordpress" | "ghost"] => {
+            eprintln!("dateline: import needs a file\n{IMPORT_USAGE}");
+            ExitCode::from(2)
         }
         ["import", kind @ ("wordpress" | "ghost"), file, rest @ ..] => {
             let (kind, file) = (kind.to_string(), std::path::PathBuf::from(file));
@@ -185,6 +218,13 @@ fn import_from(
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--pages" => options.pages = true,
+            "--source" => {
+                let name = args.next().ok_or("import: --source needs a name or URL")?;
+                if name.trim().is_empty() || name.len() > 200 {
+                    return Err("import: --source must be 1 to 200 characters".into());
+                }
+                options.source = Some(name.trim().to_owned());
+            }
             "--media" => {
                 let dir = args.next().ok_or("import: --media needs a folder")?;
                 let dir = std::path::PathBuf::from(dir);
@@ -196,10 +236,11 @@ fn import_from(
             other => return Err(format!("import {kind}: unknown option {other:?}")),
         }
     }
+    // Read first: a file that is not an export creates or changes nothing.
+    let bundle = crate::importers::read_file(kind, file, &options)?;
     let state = prepare(settings)?;
-    let report = actix_web::rt::System::new().block_on(async move {
-        crate::importers::import_file(&state, kind, file, &options).await
-    })?;
+    let report = actix_web::rt::System::new()
+        .block_on(async move { crate::importers::run(&state, bundle, &options).await });
     println!("{report}");
     let failed = [
         report.authors,

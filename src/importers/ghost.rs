@@ -1,7 +1,14 @@
-//! Reads a Ghost export (Settings → Labs → Export, a JSON file): staff users (→ authors),
-//! tags (the primary tag of a post → its section; public tags → tags; `#internal` tags
-//! are skipped), posts (and pages, if asked) with their Lexical body in blocks (the HTML
-//! when a post has no Lexical), featured images with their alt text and caption.
+//! Reads a Ghost export (Settings → Labs → Export, a JSON file, Ghost 1.0 and later):
+//! staff users (→ authors, every co-author in order), tags (the primary tag of a post →
+//! its section; public tags → tags; `#internal` tags are skipped), posts (and pages, if
+//! asked) with their Lexical body in blocks (the HTML when a post has no Lexical),
+//! featured images with their alt text and caption, and who may read each (members-only
+//! and paid posts keep their date and get that access level).
+//!
+//! A Ghost export does not say which site it is from, and writes the site's own address
+//! as `__GHOST_URL__`: `--source https://site.example` names it (and resolves those
+//! links); without it the site is named by its title and owner, and its own links are
+//! made site-relative.
 
 use std::collections::HashMap;
 
@@ -9,6 +16,7 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
 use super::{Bundle, Options, Person, State, Story, Term, html};
+use crate::content::articles::model::Access;
 use crate::content::articles::blocks::{Block, esc};
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -63,23 +71,111 @@ fn links(data: &Value, table: &str, other: &str) -> HashMap<String, Vec<String>>
     out
 }
 
+/// The placeholder Ghost writes for its own address.
+const GHOST_URL: &str = "__GHOST_URL__";
+
+/// Checks the export's Ghost version: 1.0 and later are read (0.x exports have another
+/// shape: pages as flags, HTML without cards, dates as numbers).
+fn check_version(db: &Value) -> Result<String, String> {
+    let version = db
+        .get("meta")
+        .and_then(|m| text(m, "version"))
+        .ok_or("not a Ghost export: no meta.version (use Settings → Labs → Export)")?;
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    // 0.x wrote its database version ("003", "004") or "0.11.x" here.
+    if major == 0 || !version.contains('.') {
+        return Err(format!(
+            "this is a Ghost {version} export: Dateline reads exports of Ghost 1.0 and later. Import it into a current Ghost (which upgrades it) and export again; nothing was imported"
+        ));
+    }
+    Ok(version)
+}
+
+/// What names the site: `--source`, else its title and owner (an export has no URL).
+fn site_name(data: &Value, options: &Options) -> Result<String, String> {
+    if let Some(source) = &options.source {
+        return Ok(source.trim_end_matches('/').to_owned());
+    }
+    let title = rows(data, "settings")
+        .iter()
+        .find(|s| text(s, "key").as_deref() == Some("title"))
+        .and_then(|s| text(s, "value"));
+    let owner = owner_email(data);
+    match (title, owner) {
+        (Some(title), Some(owner)) => Ok(format!("{title} ({owner})")),
+        _ => Err(
+            "this Ghost export does not say which site it is from: name it with --source https://your-site.example (its address; the same on every re-run)"
+                .into(),
+        ),
+    }
+}
+
+/// The e-mail address of the site's owner (the Owner role, else the first user).
+fn owner_email(data: &Value) -> Option<String> {
+    let owner_role = rows(data, "roles")
+        .iter()
+        .find(|r| text(r, "name").as_deref() == Some("Owner"))
+        .and_then(|r| id(r, "id"));
+    let owner_id = owner_role.and_then(|role| {
+        rows(data, "roles_users")
+            .iter()
+            .find(|ru| id(ru, "role_id").as_ref() == Some(&role))
+            .and_then(|ru| id(ru, "user_id"))
+    });
+    let users = rows(data, "users");
+    owner_id
+        .and_then(|o| users.iter().find(|u| id(u, "id").as_ref() == Some(&o)))
+        .or_else(|| users.first())
+        .and_then(|u| text(u, "email"))
+}
+
 /// Reads a Ghost JSON export.
 pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
     let doc: Value = serde_json::from_str(raw).map_err(|e| format!("not a Ghost export: {e}"))?;
     // `{"db": [{"meta", "data"}]}`, or the bare `{"meta", "data"}` of older versions.
     let db = doc.get("db").and_then(|db| db.get(0)).unwrap_or(&doc);
-    let data = db
-        .get("data")
-        .filter(|d| d.get("posts").is_some())
-        .ok_or("not a Ghost export: no data.posts (use Settings → Labs → Export)")?;
-    let site = db
-        .get("meta")
-        .and_then(|m| text(m, "site_url"))
-        .unwrap_or_else(|| "ghost".into());
+    let Some(data) = db.get("data").filter(|d| d.get("posts").is_some()) else {
+        return Err("not a Ghost export: no data.posts (use Settings → Labs → Export)".into());
+    };
+    if !data["posts"].is_array() {
+        return Err("not a Ghost export: data.posts is not a list of posts".into());
+    }
+    check_version(db)?;
+    let site = site_name(data, options)?;
+    // The site's own links: absolute when --source is its address, else site-relative.
+    let base = options
+        .source
+        .as_deref()
+        .filter(|s| s.starts_with("https://") || s.starts_with("http://"))
+        .map(|s| s.trim_end_matches('/').to_owned());
+    let placeholders = raw.matches(GHOST_URL).count();
+    let doc: Value = if placeholders > 0 {
+        // JSON-safe: an http(s) address needs no escaping inside a JSON string once
+        // its quotes and backslashes are refused.
+        let with = base
+            .as_deref()
+            .filter(|b| !b.contains(['"', '\\']))
+            .unwrap_or("");
+        serde_json::from_str(&raw.replace(GHOST_URL, with))
+            .map_err(|e| format!("not a Ghost export: {e}"))?
+    } else {
+        doc
+    };
+    let db = doc.get("db").and_then(|db| db.get(0)).unwrap_or(&doc);
+    let data = &db["data"];
     let mut bundle = Bundle {
-        source: format!("ghost:{}", site.trim_end_matches('/')),
+        source: format!("ghost:{site}"),
         ..Bundle::default()
     };
+    if placeholders > 0 && base.is_none() {
+        bundle.notes.push(format!(
+            "{placeholders} link(s) and image address(es) to the Ghost site itself (__GHOST_URL__) were made site-relative; give --source https://your-site.example to make them absolute"
+        ));
+    }
 
     for user in rows(data, "users") {
         let Some(user_id) = id(user, "id") else {
@@ -135,26 +231,40 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .filter_map(|m| Some((id(m, "post_id")?, m)))
         .collect();
     let mut sections_used = std::collections::BTreeSet::new();
-    let mut skipped_pages = 0;
+    let mut skipped_pages: Vec<String> = Vec::new();
     for post in rows(data, "posts") {
         let Some(post_id) = id(post, "id") else {
             continue;
         };
-        let kind = text(post, "type").unwrap_or_else(|| "post".into());
+        // Ghost 1–2 flagged pages with `page: true`; later versions say `type`.
+        let kind = text(post, "type").unwrap_or_else(|| {
+            if post.get("page").and_then(Value::as_bool) == Some(true) {
+                "page".into()
+            } else {
+                "post".into()
+            }
+        });
+        let title = text(post, "title");
         if kind == "page" && !options.pages {
-            skipped_pages += 1;
+            skipped_pages.push(title.unwrap_or_else(|| post_id.clone()));
             continue;
         }
         let mut notes = Vec::new();
         let visibility = text(post, "visibility").unwrap_or_else(|| "public".into());
-        let state = match (text(post, "status").as_deref(), time(post, "published_at")) {
-            // Members-only or paid: Dateline has no paywall, so keep it from the public.
-            (_, _) if visibility != "public" => {
-                notes.push(format!(
-                    "visible to {visibility:?} in Ghost; imported as a draft"
-                ));
-                State::Draft
+        let access = match visibility.as_str() {
+            "public" => Access::Public,
+            "members" => Access::Members,
+            // "paid", "tiers" (some paid tiers), or a filter naming tiers.
+            other => {
+                if other != "paid" {
+                    notes.push(format!(
+                        "visible to {other:?} in Ghost: imported as paid (Dateline's access levels are public, members and paid)"
+                    ));
+                }
+                Access::Paid
             }
+        };
+        let state = match (text(post, "status").as_deref(), time(post, "published_at")) {
             (Some("sent"), _) => {
                 notes.push("an email-only newsletter in Ghost; imported as a draft".into());
                 State::Draft
@@ -230,13 +340,14 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         }
         bundle.stories.push(Story {
             id: post_id,
-            headline: text(post, "title").unwrap_or_else(|| "(untitled)".into()),
+            headline: title.unwrap_or_else(|| "(untitled)".into()),
             slug: text(post, "slug"),
             old_slugs: Vec::new(),
             permalink: text(post, "slug").map(|s| format!("/{s}/")),
             standfirst: text(post, "custom_excerpt"),
             body: body.blocks,
             state,
+            access,
             section,
             tags: tag_ids,
             authors,
@@ -252,9 +363,15 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .iter()
         .filter_map(|t| tags.get(t).cloned())
         .collect();
-    if skipped_pages > 0 {
+    if !skipped_pages.is_empty() {
         bundle.notes.push(format!(
-            "{skipped_pages} page(s) not imported (import them with --pages)"
+            "{} page(s) not imported (import them with --pages): {}",
+            skipped_pages.len(),
+            skipped_pages
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(bundle)
@@ -297,7 +414,60 @@ fn plain(nodes: Option<&Value>) -> String {
     html::text_of(&inline(nodes))
 }
 
-/// One top-level Lexical node as blocks.
+/// A list's items as inline HTML, nested lists' items after their parent's.
+fn list_items(list: &Value, out: &mut Vec<String>) {
+    for item in list
+        .get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let children = item.get("children").and_then(Value::as_array);
+        let own: Vec<Value> = children
+            .into_iter()
+            .flatten()
+            .filter(|c| c.get("type").and_then(Value::as_str) != Some("list"))
+            .cloned()
+            .collect();
+        let html = inline(Some(&Value::Array(own)));
+        if !html::text_of(&html).is_empty() {
+            out.push(html.trim().to_owned());
+        }
+        for nested in children
+            .into_iter()
+            .flatten()
+            .filter(|c| c.get("type").and_then(Value::as_str) == Some("list"))
+        {
+            list_items(nested, out);
+        }
+    }
+}
+
+/// HTML from a card (its text fields hold HTML) read into blocks.
+fn html_blocks(markup: &str, out: &mut html::Converted) {
+    let converted = html::to_blocks(markup);
+    out.blocks.extend(converted.blocks);
+    out.notes.extend(converted.notes);
+    out.images.extend(converted.images);
+}
+
+/// A link as a paragraph of its own (a button, a file to download).
+fn link_paragraph(url: Option<String>, label: Option<String>, out: &mut html::Converted) {
+    if let (Some(url), Some(label)) = (url, label) {
+        out.blocks.push(Block::Paragraph {
+            html: format!("<a href=\"{}\">{}</a>", esc(&url), esc(&label)),
+        });
+    }
+}
+
+/// A card's caption (HTML) as plain text.
+fn caption(node: &Value, key: &str) -> Option<String> {
+    text(node, key)
+        .map(|c| html::text_of(&c))
+        .filter(|c| !c.is_empty())
+}
+
+/// One top-level Lexical node (Ghost 5's editor: text nodes and cards) as blocks.
 fn lexical_block(node: &Value, out: &mut html::Converted) {
     let kind = node.get("type").and_then(Value::as_str).unwrap_or_default();
     let children = node.get("children");
@@ -332,15 +502,22 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
         }
         "list" => {
             let ordered = node.get("listType").and_then(Value::as_str) == Some("number");
-            let items: Vec<String> = children
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|item| plain(item.get("children")))
-                .filter(|t| !t.is_empty())
-                .collect();
+            let mut items = Vec::new();
+            list_items(node, &mut items);
             if !items.is_empty() {
                 out.blocks.push(Block::List { ordered, items });
+            }
+        }
+        "codeblock" => {
+            let code = node.get("code").and_then(Value::as_str).unwrap_or_default();
+            if !code.trim().is_empty() {
+                out.blocks.push(Block::Code {
+                    text: code.to_owned(),
+                    language: text(node, "language"),
+                });
+            }
+            if let Some(c) = caption(node, "caption") {
+                out.blocks.push(Block::Paragraph { html: esc(&c) });
             }
         }
         "image" => {
@@ -349,9 +526,7 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
                     .push((src.clone(), text(node, "alt").unwrap_or_default()));
                 out.blocks.push(Block::Image {
                     image_id: src,
-                    caption: text(node, "caption")
-                        .map(|c| html::text_of(&c))
-                        .filter(|c| !c.is_empty()),
+                    caption: caption(node, "caption"),
                     credit: None,
                     image: None,
                 });
@@ -369,30 +544,114 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
                     out,
                 );
             }
+            if let Some(c) = caption(node, "caption") {
+                out.blocks.push(Block::Paragraph { html: esc(&c) });
+            }
         }
-        "embed" | "bookmark" | "video" => match text(node, "url").or(text(node, "src")) {
-            Some(url) if url.starts_with("http") => out.blocks.push(Block::Embed {
-                url,
-                provider: text(node, "embedType")
+        "embed" | "bookmark" | "video" | "audio" => {
+            let url = text(node, "url").or(text(node, "src"));
+            let provider = match kind {
+                "video" | "audio" => Some(kind.to_owned()),
+                _ => text(node, "embedType")
                     .or_else(|| {
                         node.pointer("/metadata/publisher")
                             .and_then(Value::as_str)
                             .map(str::to_owned)
                     })
                     .filter(|p| p != "url"),
-                caption: None,
-            }),
-            _ => out
-                .notes
-                .push(format!("a {kind} card without a URL was left out")),
-        },
-        "html" => {
-            let converted = html::to_blocks(&text(node, "html").unwrap_or_default());
-            out.blocks.extend(converted.blocks);
-            out.notes.extend(converted.notes);
-            out.images.extend(converted.images);
+            };
+            let caption = caption(node, "caption")
+                .or_else(|| caption(node, "title"))
+                .or_else(|| {
+                    node.pointer("/metadata/title")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            match url {
+                Some(url) if url.starts_with("http") => out.blocks.push(Block::Embed {
+                    url,
+                    provider,
+                    caption,
+                }),
+                Some(url) => out.notes.push(format!(
+                    "a {kind} card's address {url:?} is not an http(s) URL; left out"
+                )),
+                None => out
+                    .notes
+                    .push(format!("a {kind} card without a URL was left out")),
+            }
         }
+        "file" => {
+            let label = text(node, "fileTitle").or(text(node, "fileName"));
+            link_paragraph(text(node, "src"), label, out);
+            if let Some(c) = caption(node, "fileCaption") {
+                out.blocks.push(Block::Paragraph { html: esc(&c) });
+            }
+        }
+        "product" => {
+            if let Some(title) = caption(node, "productTitle") {
+                out.blocks.push(Block::Heading {
+                    level: 3,
+                    text: title,
+                });
+            }
+            if let Some(src) = text(node, "productImageSrc") {
+                lexical_block(&serde_json::json!({"type": "image", "src": src}), out);
+            }
+            html_blocks(&text(node, "productDescription").unwrap_or_default(), out);
+            if node.get("productButtonEnabled").and_then(Value::as_bool) != Some(false) {
+                link_paragraph(text(node, "productUrl"), text(node, "productButton"), out);
+            }
+        }
+        "header" => {
+            if let Some(title) = caption(node, "header") {
+                out.blocks.push(Block::Heading {
+                    level: 2,
+                    text: title,
+                });
+            }
+            html_blocks(&text(node, "subheader").unwrap_or_default(), out);
+            if node.get("buttonEnabled").and_then(Value::as_bool) == Some(true) {
+                link_paragraph(text(node, "buttonUrl"), text(node, "buttonText"), out);
+            }
+        }
+        "callout" => {
+            let emoji = text(node, "calloutEmoji").unwrap_or_default();
+            let body = text(node, "calloutText").unwrap_or_default();
+            let start = out.blocks.len();
+            html_blocks(&body, out);
+            // The emoji leads the callout's first paragraph.
+            if let Some(Block::Paragraph { html }) = out.blocks.get_mut(start)
+                && !emoji.is_empty()
+            {
+                *html = format!("{} {html}", esc(&emoji));
+            }
+        }
+        "toggle" => {
+            if let Some(heading) = caption(node, "heading") {
+                out.blocks.push(Block::Heading {
+                    level: 3,
+                    text: heading,
+                });
+            }
+            html_blocks(&text(node, "content").unwrap_or_default(), out);
+        }
+        "button" => link_paragraph(text(node, "buttonUrl"), text(node, "buttonText"), out),
+        "markdown" => {
+            let source = node.get("markdown").and_then(Value::as_str).unwrap_or("");
+            let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_TABLES);
+            let mut markup = String::new();
+            pulldown_cmark::html::push_html(&mut markup, parser);
+            html_blocks(&markup, out);
+        }
+        "html" => html_blocks(&text(node, "html").unwrap_or_default(), out),
         "horizontalrule" => {}
+        "paywall" => out.notes.push(
+            "the paywall card (where Ghost's free preview ends) has no place in a Dateline body: the story's access level applies to all of it".into(),
+        ),
+        "email" | "email-cta" => out.notes.push(format!(
+            "a Ghost {kind} card (shown only in newsletters) left out"
+        )),
         other => out.notes.push(format!(
             "a Ghost {other:?} card has no Dateline block; left out"
         )),

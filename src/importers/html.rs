@@ -57,7 +57,8 @@ const MAPPED: &[&str] = &[
 const WRAPPERS: &[&str] = &[
     "html", "body", "div", "span", "section", "article", "header", "footer", "main", "aside", "u",
     "small", "sup", "sub", "mark", "abbr", "time", "s", "del", "ins", "picture", "nav", "kbd",
-    "samp", "var", "q", "colgroup", "col", "track", "wbr",
+    "samp", "var", "q", "colgroup", "col", "track", "wbr", "acronym", "big", "tt", "strike",
+    "address", "center", "font", "hgroup", "label",
 ];
 
 /// A story body in blocks, and what did not fit.

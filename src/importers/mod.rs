@@ -25,6 +25,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use crate::content::articles::blocks::Block;
+use crate::content::articles::model::Access;
 use crate::error::AppResult;
 use crate::state::AppState;
 use media::Images;
@@ -84,6 +85,8 @@ pub struct Story {
     pub standfirst: Option<String>,
     pub body: Vec<Block>,
     pub state: State,
+    /// Who may read it (Ghost's members-only and paid posts).
+    pub access: Access,
     pub section: Option<String>,
     pub tags: Vec<String>,
     pub authors: Vec<String>,
@@ -120,6 +123,10 @@ pub struct Options {
     pub pages: bool,
     /// Draw progress bars on stderr (when it is a terminal).
     pub progress: bool,
+    /// Names the site imported from (`--source`): a URL or a name. Required where the
+    /// export does not say (Ghost); where it does (WordPress), it replaces that name.
+    /// Re-runs must name the site the same way to update rather than duplicate.
+    pub source: Option<String>,
 }
 
 /// Counts for one kind of record.
@@ -365,6 +372,8 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
         counted: HashSet::new(),
     };
     let total = bundle.stories.len();
+    // Photo files not found, each with the stories that lost it (one line per file).
+    let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (n, mut story) in std::mem::take(&mut bundle.stories).into_iter().enumerate() {
         let label = format!("article {:?}", story.headline);
         fit(&mut story);
@@ -387,9 +396,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
                         credit,
                         image: None,
                     }),
-                    None => report
-                        .not_mapped
-                        .push(format!("{label}: image {url} not found; left out")),
+                    None => missing.entry(url).or_default().push(story.headline.clone()),
                 },
                 other => body.push(other),
             }
@@ -398,9 +405,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             Some(url) => {
                 let found = images.resolve(state, &source, &url, &mut report).await;
                 if found.is_none() {
-                    report
-                        .not_mapped
-                        .push(format!("{label}: featured image {url} not found; left out"));
+                    missing.entry(url).or_default().push(story.headline.clone());
                 }
                 found
             }
@@ -433,12 +438,55 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             }
             Err(e) => {
                 report.articles.failed += 1;
-                report.not_mapped.push(format!("{label}: {}", describe(&e)));
+                report
+                    .not_mapped
+                    .push(format!("{label}: NOT IMPORTED: {}", describe(&e)));
             }
         }
         progress.step("articles", n + 1, total);
     }
+    if !missing.is_empty() {
+        let place = match &options.media_dir {
+            Some(dir) => format!("in {}", dir.display()),
+            None => "(no --media folder was given)".to_owned(),
+        };
+        report.not_mapped.push(format!(
+            "{} photo file(s) not found {place}; each is left out of the stories below",
+            missing.len()
+        ));
+    }
+    for (url, mut stories) in missing {
+        stories.dedup();
+        let named: Vec<String> = stories.iter().take(5).map(|s| format!("{s:?}")).collect();
+        let more = match stories.len() {
+            n if n > 5 => format!(" and {} more", n - 5),
+            _ => String::new(),
+        };
+        report.not_mapped.push(format!(
+            "photo {url} not found; left out of {}{more}",
+            named.join(", ")
+        ));
+    }
     report
+}
+
+/// Reads `path` as `kind` (`wordpress` or `ghost`): nothing is written yet, so a file
+/// that is not a readable export leaves the newsroom as it was.
+pub fn read_file(kind: &str, path: &Path, options: &Options) -> Result<Bundle, String> {
+    if path.to_string_lossy().starts_with('-') {
+        return Err(format!(
+            "import {kind}: {} is an option, not a file (see dateline import --help)",
+            path.display()
+        ));
+    }
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| format!("import {kind}: cannot read {}: {e}", path.display()))?;
+    match kind {
+        "wordpress" => wordpress::read(&raw, options),
+        "ghost" => ghost::read(&raw, options),
+        other => Err(format!("import: unknown source {other:?}")),
+    }
+    .map_err(|e| format!("import {kind} {}: {e}", path.display()))
 }
 
 /// Reads `path` as `kind` (`wordpress` or `ghost`) and imports it.
@@ -448,12 +496,6 @@ pub async fn import_file(
     path: &Path,
     options: &Options,
 ) -> Result<Report, String> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|e| format!("import {kind}: cannot read {}: {e}", path.display()))?;
-    let bundle = match kind {
-        "wordpress" => wordpress::read(&raw, options)?,
-        "ghost" => ghost::read(&raw, options)?,
-        other => return Err(format!("import: unknown source {other:?}")),
-    };
+    let bundle = read_file(kind, path, options)?;
     Ok(run(state, bundle, options).await)
 }

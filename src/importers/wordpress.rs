@@ -1,7 +1,9 @@
-//! Reads a WordPress export (WXR, "Tools → Export" in wp-admin): authors, categories
-//! (→ sections, keeping their tree), tags, attachments (→ photos, when the files are in
-//! the media folder), posts (and pages, if asked) with their HTML bodies in blocks, and
-//! every old slug (`_wp_old_slug`) as a redirect.
+//! Reads a WordPress export (WXR 1.0–1.2, "Tools → Export" in wp-admin): authors (and
+//! Co-Authors Plus bylines and guest authors), categories (→ sections, keeping their
+//! tree), tags, attachments (→ photos, when the files are in the media folder; a bare
+//! `[gallery]` shows the post's own), posts (and pages, if asked) with their HTML bodies
+//! in blocks, and every old slug (`_wp_old_slug`) as a redirect. Every post is either
+//! read or named in the report with the reason.
 
 use std::collections::HashMap;
 
@@ -9,11 +11,35 @@ use chrono::NaiveDateTime;
 
 use super::xml::{Element, parse_xml};
 use super::{Bundle, Options, Person, Picture, State, Story, Term, html};
+use crate::content::articles::model::Access;
 
-/// `2024-03-05 10:00:00` (WordPress's GMT columns); the zero date means "never".
+/// `2024-03-05 10:00:00` (WordPress's date columns); the zero date means "never".
 fn gmt(raw: Option<String>) -> Option<NaiveDateTime> {
     raw.filter(|r| !r.starts_with("0000"))
         .and_then(|r| NaiveDateTime::parse_from_str(&r, "%Y-%m-%d %H:%M:%S").ok())
+}
+
+/// The site's offset from UTC, learned from the posts that carry both their local and
+/// their GMT date (the most common difference): WXR does not state it, and real
+/// exports often have only the local `post_date` (`post_date_gmt` zero).
+fn site_offset(items: &[&Element]) -> Option<chrono::TimeDelta> {
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    for item in items {
+        if let (Some(local), Some(utc)) = (
+            gmt(item.get("wp:post_date")),
+            gmt(item.get("wp:post_date_gmt")),
+        ) {
+            *seen.entry((local - utc).num_minutes()).or_default() += 1;
+        }
+    }
+    let (minutes, _) = seen.into_iter().max_by_key(|(m, n)| (*n, -m.abs()))?;
+    Some(chrono::TimeDelta::minutes(minutes))
+}
+
+/// Text WordPress stores as HTML (titles, term and display names): tags dropped,
+/// entities decoded (`Media &amp; Text` → `Media & Text`).
+fn decoded(raw: Option<String>) -> Option<String> {
+    raw.map(|r| html::text_of(&r)).filter(|t| !t.is_empty())
 }
 
 /// WordPress stores non-ASCII slugs percent-encoded.
@@ -54,7 +80,7 @@ fn named_term(nicename: &str, known: Option<&String>, text: &str) -> Term {
     let name = known
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
-        .or_else(|| Some(text.trim().to_owned()).filter(|n| !n.is_empty()))
+        .or_else(|| decoded(Some(text.to_owned())))
         .unwrap_or_else(|| nicename.to_owned());
     Term {
         id: nicename.to_owned(),
@@ -83,18 +109,31 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .child("rss")
         .and_then(|rss| rss.child("channel"))
         .ok_or("not a WordPress export: no <rss><channel>")?;
-    if channel.child("wp:wxr_version").is_none() {
-        return Err(
-            "not a WordPress export: no <wp:wxr_version> (use Tools → Export in wp-admin)".into(),
-        );
+    match channel.get("wp:wxr_version").as_deref() {
+        None => {
+            return Err(
+                "not a WordPress export: no <wp:wxr_version> (use Tools → Export in wp-admin)"
+                    .into(),
+            );
+        }
+        Some("1.0" | "1.1" | "1.2") => {}
+        Some(other) => {
+            return Err(format!(
+                "WordPress export format (WXR) {other} is not one Dateline reads (1.0 to 1.2, written by WordPress 3.0 and later); nothing was imported"
+            ));
+        }
     }
     let site = channel
         .get("wp:base_blog_url")
         .or_else(|| channel.get("wp:base_site_url"))
         .or_else(|| channel.get("link"))
         .unwrap_or_else(|| "unknown-site".into());
+    let source = options
+        .source
+        .clone()
+        .unwrap_or_else(|| site.trim_end_matches('/').to_owned());
     let mut bundle = Bundle {
-        source: format!("wordpress:{}", site.trim_end_matches('/')),
+        source: format!("wordpress:{source}"),
         ..Bundle::default()
     };
 
@@ -103,8 +142,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         let Some(login) = author.get("wp:author_login") else {
             continue;
         };
-        let name = author
-            .get("wp:author_display_name")
+        let name = decoded(author.get("wp:author_display_name"))
             .or_else(|| {
                 let full = format!(
                     "{} {}",
@@ -134,7 +172,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         let Some(slug) = cat.get("wp:category_nicename") else {
             continue;
         };
-        let name = cat.get("wp:cat_name").unwrap_or_else(|| slug.clone());
+        let name = decoded(cat.get("wp:cat_name")).unwrap_or_else(|| slug.clone());
         category_slugs.insert(slug.clone(), name.clone());
         if slug == "uncategorized" {
             continue;
@@ -152,7 +190,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         let Some(slug) = tag.get("wp:tag_slug") else {
             continue;
         };
-        let name = tag.get("wp:tag_name").unwrap_or_else(|| slug.clone());
+        let name = decoded(tag.get("wp:tag_name")).unwrap_or_else(|| slug.clone());
         tag_slugs.insert(slug.clone(), ());
         bundle.tags.push(Term {
             id: slug.clone(),
@@ -163,9 +201,10 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         });
     }
 
-    // Attachments first: posts name their featured image by attachment id.
+    // Attachments first: posts name their featured image by attachment id, and a bare
+    // [gallery] shows the images attached to its post.
     let items: Vec<&Element> = channel.all("item").collect();
-    let mut attachment_urls = HashMap::new();
+    let mut attachments = Attachments::default();
     for item in items
         .iter()
         .filter(|i| i.get("wp:post_type").as_deref() == Some("attachment"))
@@ -180,39 +219,87 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                 .map(|(_, v)| v.clone())
                 .filter(|v| !v.is_empty())
         };
-        attachment_urls.insert(id, url.clone());
+        if let Some(parent) = item.get("wp:post_parent").filter(|p| p != "0") {
+            let order = item
+                .get("wp:menu_order")
+                .and_then(|o| o.parse::<i64>().ok())
+                .unwrap_or(0);
+            let number = id.parse::<i64>().unwrap_or(0);
+            attachments
+                .by_parent
+                .entry(parent)
+                .or_default()
+                .push((order, number, url.clone()));
+        }
+        attachments.urls.insert(id, url.clone());
         bundle.pictures.insert(
             url,
             Picture {
-                alt: find("_wp_attachment_image_alt").or_else(|| item.get("title")),
+                alt: find("_wp_attachment_image_alt").or_else(|| decoded(item.get("title"))),
                 caption: item.get("excerpt:encoded").map(|c| html::text_of(&c)),
                 credit: None,
                 file: find("_wp_attached_file"),
             },
         );
     }
+    for list in attachments.by_parent.values_mut() {
+        list.sort();
+    }
+    // Reusable blocks, which posts include by reference.
+    let reusable: HashMap<String, String> = items
+        .iter()
+        .filter(|i| i.get("wp:post_type").as_deref() == Some("wp_block"))
+        .filter_map(|i| Some((i.get("wp:post_id")?, i.get("content:encoded")?)))
+        .collect();
+    let guests = guest_authors(&items, &mut bundle);
+    let offset = site_offset(&items);
+    let mut local_as_utc = 0;
 
     let mut skipped: HashMap<String, usize> = HashMap::new();
+    let mut pages_left = Vec::new();
     let mut extra_categories = 0;
-    for item in items {
+    for (n, item) in items.iter().enumerate() {
         let kind = item.get("wp:post_type").unwrap_or_else(|| "post".into());
+        let title = decoded(item.get("title"));
+        let named = title.clone().unwrap_or_else(|| format!("item {}", n + 1));
         let wanted = kind == "post" || (kind == "page" && options.pages);
         if !wanted {
-            if kind != "attachment" {
-                *skipped.entry(kind).or_default() += 1;
+            match kind.as_str() {
+                "attachment" | "wp_block" | "guest-author" => {}
+                "page" => pages_left.push(named),
+                _ => *skipped.entry(kind).or_default() += 1,
             }
             continue;
         }
-        let Some(id) = item.get("wp:post_id") else {
+        // The post's id, else its permanent address: either keys it for re-runs.
+        let Some(id) = item
+            .get("wp:post_id")
+            .or_else(|| item.get("guid"))
+            .or_else(|| item.get("link"))
+        else {
+            bundle.notes.push(format!(
+                "{kind} {named:?}: has no wp:post_id, guid or link to know it by on a re-run; not imported"
+            ));
             continue;
         };
         let status = item.get("wp:status").unwrap_or_default();
         let mut notes = Vec::new();
         let protected = item.get("wp:post_password").is_some();
-        let when = gmt(item.get("wp:post_date_gmt"));
+        let when = gmt(item.get("wp:post_date_gmt")).or_else(|| {
+            let local = gmt(item.get("wp:post_date"))?;
+            Some(match offset {
+                Some(offset) => local - offset,
+                None => {
+                    local_as_utc += 1;
+                    local
+                }
+            })
+        });
         let state = match (status.as_str(), when) {
             ("trash", _) => {
-                *skipped.entry("trashed post".into()).or_default() += 1;
+                bundle.notes.push(format!(
+                    "{kind} {named:?}: in WordPress's trash; not imported"
+                ));
                 continue;
             }
             // Dateline has no passwords on stories: keep it from the public.
@@ -222,6 +309,12 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             }
             ("publish", Some(at)) => State::Published(at),
             ("future", Some(at)) => State::Scheduled(at),
+            ("publish" | "future", None) => {
+                notes.push(format!(
+                    "WordPress status {status:?} without a date; imported as a draft"
+                ));
+                State::Draft
+            }
             ("draft" | "auto-draft", _) => State::Draft,
             (other, _) => {
                 notes.push(format!("WordPress status {other:?} imported as a draft"));
@@ -229,7 +322,8 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             }
         };
         let mut section = None;
-        let mut tags = Vec::new();
+        let mut tags: Vec<String> = Vec::new();
+        let mut bylines = Vec::new();
         for cat in item.all("category") {
             let Some(nicename) = cat.attr("nicename").map(str::to_owned) else {
                 continue;
@@ -261,12 +355,17 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                     }
                     tags.push(nicename)
                 }
+                // Co-Authors Plus: the story's bylines, in order.
+                Some("author") => bylines.push(byline(&nicename, &cat.text, &logins, &guests, &mut bundle)),
                 _ => {}
             }
         }
+        // A category and a tag of the same slug are one tag here.
+        let mut seen = std::collections::HashSet::new();
+        tags.retain(|t| seen.insert(t.clone()));
         let meta = meta(item);
         let thumbnail = meta.iter().find(|(k, _)| k == "_thumbnail_id");
-        let featured_image = thumbnail.and_then(|(_, v)| attachment_urls.get(v).cloned());
+        let featured_image = thumbnail.and_then(|(_, v)| attachments.urls.get(v).cloned());
         if let (Some((_, id)), None) = (thumbnail, &featured_image) {
             notes.push(format!(
                 "featured image (attachment {id}) is not in the export; left out"
@@ -278,7 +377,8 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             .filter_map(|(_, v)| slug_from(Some(v.clone())))
             .collect();
         let content = item.get("content:encoded").unwrap_or_default();
-        let (prepared, shortcode_notes) = prepare(&content, &attachment_urls);
+        let own = item.get("wp:post_id").unwrap_or_default();
+        let (prepared, shortcode_notes) = prepare(&content, &own, &attachments, &reusable);
         notes.extend(shortcode_notes);
         let converted = html::to_blocks(&prepared);
         notes.extend(converted.notes);
@@ -288,9 +388,21 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                 picture.alt = Some(alt);
             }
         }
+        let headline = title.unwrap_or_else(|| {
+            notes.push("had no title; imported as \"(untitled)\"".into());
+            "(untitled)".into()
+        });
+        let mut authors: Vec<String> = bylines;
+        if authors.is_empty()
+            && let Some(login) = item.get("dc:creator").and_then(|c| logins.get(&c).cloned())
+        {
+            authors.push(login);
+        }
+        let mut seen = std::collections::HashSet::new();
+        authors.retain(|a| seen.insert(a.clone()));
         bundle.stories.push(Story {
             id,
-            headline: item.get("title").unwrap_or_else(|| "(untitled)".into()),
+            headline,
             slug: slug_from(item.get("wp:post_name")),
             old_slugs,
             permalink: item.get("link"),
@@ -300,13 +412,10 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                 .filter(|e| !e.is_empty()),
             body: converted.blocks,
             state,
+            access: Access::Public,
             section,
             tags,
-            authors: item
-                .get("dc:creator")
-                .and_then(|c| logins.get(&c).cloned())
-                .into_iter()
-                .collect(),
+            authors,
             featured_image,
             canonical_url: None,
             seo_title: None,
@@ -319,31 +428,156 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             "{extra_categories} story categories beyond the first were imported as tags (a story has one section)"
         ));
     }
+    if local_as_utc > 0 {
+        bundle.notes.push(format!(
+            "{local_as_utc} post(s) had only a local date and no post gave the site's offset from UTC: their local time was read as UTC"
+        ));
+    }
+    if !pages_left.is_empty() {
+        bundle.notes.push(format!(
+            "{} page(s) not imported (import them with --pages): {}",
+            pages_left.len(),
+            pages_left
+                .iter()
+                .map(|p| format!("{p:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     let mut skipped: Vec<_> = skipped.into_iter().collect();
     skipped.sort();
     for (kind, n) in skipped {
-        let hint = if kind == "page" {
-            " (import them with --pages)"
-        } else {
-            ""
+        let what = match kind.as_str() {
+            "nav_menu_item" => " (menu entries: the navigation is the front end's)",
+            "revision" => " (earlier versions of posts)",
+            _ => " (a type Dateline has no place for)",
         };
         bundle
             .notes
-            .push(format!("{n} item(s) of type {kind:?} not imported{hint}"));
+            .push(format!("{n} item(s) of type {kind:?} not imported{what}"));
     }
     Ok(bundle)
 }
 
-/// WordPress's classic-editor conventions turned into plain HTML: paragraphs from blank
-/// lines (`wpautop`), `[caption]` into figures, `[gallery]` into images, `[embed]` into
-/// a bare URL. Other shortcodes are left as text, and reported.
-fn prepare(content: &str, attachments: &HashMap<String, String>) -> (String, Vec<String>) {
+/// What the export holds of its attachments.
+#[derive(Default)]
+struct Attachments {
+    /// Attachment id → file URL.
+    urls: HashMap<String, String>,
+    /// Post id → its attachments as `(menu order, id, URL)`, in gallery order.
+    by_parent: HashMap<String, Vec<(i64, i64, String)>>,
+}
+
+/// Co-Authors Plus guest authors (`guest-author` items), by their login, as people.
+fn guest_authors(items: &[&Element], bundle: &mut Bundle) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for item in items
+        .iter()
+        .filter(|i| i.get("wp:post_type").as_deref() == Some("guest-author"))
+    {
+        let meta = meta(item);
+        let find = |key: &str| {
+            meta.iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let Some(login) = find("cap-user_login").or_else(|| item.get("wp:post_name")) else {
+            continue;
+        };
+        let name = decoded(find("cap-display_name"))
+            .or_else(|| decoded(item.get("title")))
+            .unwrap_or_else(|| login.clone());
+        let id = format!("guest:{login}");
+        let mut links = std::collections::BTreeMap::new();
+        if let Some(site) = find("cap-website") {
+            links.insert("website".to_owned(), site);
+        }
+        bundle.authors.push(Person {
+            id: id.clone(),
+            slug: crate::content::slug::Slug::derive(&name)
+                .ok()
+                .map(|s| s.to_string()),
+            name,
+            bio: find("cap-description"),
+            links,
+        });
+        out.insert(login, id);
+    }
+    out
+}
+
+/// A Co-Authors Plus byline (`<category domain="author" nicename="cap-…">`): a
+/// WordPress user, a guest author, or else a person known only by that name.
+fn byline(
+    nicename: &str,
+    text: &str,
+    logins: &HashMap<String, String>,
+    guests: &HashMap<String, String>,
+    bundle: &mut Bundle,
+) -> String {
+    let login = nicename.strip_prefix("cap-").unwrap_or(nicename);
+    let label = text.trim();
+    for key in [login, label] {
+        if let Some(id) = logins.get(key).or_else(|| guests.get(key)) {
+            return id.clone();
+        }
+    }
+    let id = format!("guest:{login}");
+    if !bundle.authors.iter().any(|a| a.id == id) {
+        let name = decoded(Some(label.to_owned())).unwrap_or_else(|| login.to_owned());
+        bundle.authors.push(Person {
+            id: id.clone(),
+            slug: crate::content::slug::Slug::derive(&name)
+                .ok()
+                .map(|s| s.to_string()),
+            name,
+            bio: None,
+            links: Default::default(),
+        });
+    }
+    id
+}
+
+/// WordPress blocks that leave nothing to read: page breaks, spacing, decoration.
+const SILENT_BLOCKS: &[&str] = &["more", "nextpage", "separator", "spacer", "block"];
+
+/// WordPress's own markup turned into plain HTML: reusable blocks included, paragraphs
+/// from blank lines (`wpautop`), `[caption]` into figures, `[gallery]` into images (a
+/// bare one: the post's attached images), `[audio]`/`[video]` into players, `[embed]`
+/// into a bare URL. Other shortcodes are left as text, and reported; so are blocks that
+/// WordPress draws when a page is viewed (latest posts, archives), which an export
+/// holds no content for.
+fn prepare(
+    content: &str,
+    own_id: &str,
+    attachments: &Attachments,
+    reusable: &HashMap<String, String>,
+) -> (String, Vec<String>) {
     let mut notes = Vec::new();
+    let content = include_reusable(content, reusable, &mut notes);
+    let dynamic = dynamic_blocks(&content);
+    if !dynamic.is_empty() {
+        notes.push(format!(
+            "WordPress block(s) drawn when a page is viewed, with no content in the export, left out: {}",
+            dynamic.join(", ")
+        ));
+    }
     let mut html = String::with_capacity(content.len() + 64);
-    let mut rest = content;
+    let mut rest = content.as_str();
     while let Some(open) = rest.find('[') {
         html.push_str(&rest[..open]);
         let after = &rest[open + 1..];
+        // `[[gallery]]` is how WordPress writes a shortcode's name as text.
+        if let Some(escaped) = after.strip_prefix('[')
+            && let Some(end) = escaped.find("]]")
+        {
+            html.push('[');
+            html.push_str(&escaped[..end]);
+            html.push(']');
+            rest = &escaped[end + 2..];
+            continue;
+        }
         let name: String = after
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
@@ -383,16 +617,67 @@ fn prepare(content: &str, attachments: &HashMap<String, String>) -> (String, Vec
                 rest = tail.get(end + closing.len()..).unwrap_or("");
             }
             "gallery" => {
-                let ids = attribute(attrs, "ids").unwrap_or_default();
-                for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-                    match attachments.get(id) {
-                        Some(url) => {
-                            html.push_str(&format!("\n\n<figure><img src=\"{url}\"></figure>\n\n"))
-                        }
-                        None => notes.push(format!("gallery image {id} is not in the export")),
-                    }
+                let listed = attribute(attrs, "ids").or_else(|| attribute(attrs, "include"));
+                let urls: Vec<String> = match &listed {
+                    Some(ids) => ids
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|i| !i.is_empty())
+                        .filter_map(|id| {
+                            let url = attachments.urls.get(id).cloned();
+                            if url.is_none() {
+                                notes.push(format!("gallery image {id} is not in the export"));
+                            }
+                            url
+                        })
+                        .collect(),
+                    // A bare [gallery]: the images attached to this post, in order.
+                    None => attachments
+                        .by_parent
+                        .get(own_id)
+                        .into_iter()
+                        .flatten()
+                        .map(|(_, _, url)| url.clone())
+                        .filter(|url| is_picture(url))
+                        .collect(),
+                };
+                if urls.is_empty() && listed.is_none() {
+                    notes.push(
+                        "a [gallery] of the post's attached images, none of which is in the export; left out"
+                            .into(),
+                    );
                 }
+                html.push_str("\n\n<figure>");
+                for url in urls {
+                    html.push_str(&format!("<figure><img src=\"{url}\"></figure>"));
+                }
+                html.push_str("</figure>\n\n");
                 rest = tail;
+            }
+            "audio" | "video" => {
+                const SOURCES: [&str; 11] = [
+                    "src", "mp3", "m4a", "ogg", "wav", "wma", "mp4", "m4v", "webm", "ogv", "flv",
+                ];
+                // Keyed (`mp3="…"`), or the address alone (`[audio https://…]`).
+                let src = SOURCES.iter().find_map(|k| attribute(attrs, k)).or_else(|| {
+                    attrs
+                        .split_whitespace()
+                        .find(|a| a.starts_with("http://") || a.starts_with("https://"))
+                        .map(str::to_owned)
+                });
+                let (end, skip) = match tail.find(&closing) {
+                    Some(end) => (end, end + closing.len()),
+                    None => (0, 0),
+                };
+                let src = src.or_else(|| Some(tail[..end].trim().to_owned()).filter(|s| !s.is_empty()));
+                match src {
+                    Some(src) => html.push_str(&format!(
+                        "\n\n<figure><{name} src=\"{}\"></{name}></figure>\n\n",
+                        src.replace('"', "%22")
+                    )),
+                    None => notes.push(format!("an [{name}] without a file was left out")),
+                }
+                rest = &tail[skip..];
             }
             "embed" => {
                 let end = tail.find(&closing).unwrap_or(tail.len());
@@ -422,8 +707,75 @@ fn prepare(content: &str, attachments: &HashMap<String, String>) -> (String, Vec
     (autop(&html), notes)
 }
 
+/// Whether an attachment's URL is a picture (a gallery shows only those).
+fn is_picture(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let path = lower.split(['?', '#']).next().unwrap_or_default();
+    [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// `<!-- wp:block {"ref":12} /-->` replaced by the reusable block's content.
+fn include_reusable(
+    content: &str,
+    reusable: &HashMap<String, String>,
+    notes: &mut Vec<String>,
+) -> String {
+    const OPEN: &str = "<!-- wp:block {\"ref\":";
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let Some(end) = after.find("-->") else {
+            out.push_str(&rest[at..]);
+            rest = "";
+            break;
+        };
+        let id: String = after.chars().take_while(char::is_ascii_digit).collect();
+        match reusable.get(&id) {
+            // One level deep: a reusable block that includes another is not followed.
+            Some(inner) => out.push_str(&format!("\n\n{}\n\n", inner.replace(OPEN, "<!-- "))),
+            None => notes.push(format!(
+                "reusable block {id} is not in the export; left out"
+            )),
+        }
+        rest = &after[end + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Names of self-closing block comments (`<!-- wp:latest-posts {…} /-->`) other than
+/// page breaks and spacing: blocks WordPress draws at view time.
+fn dynamic_blocks(content: &str) -> Vec<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for (at, _) in content.match_indices("<!-- wp:") {
+        let after = &content[at + "<!-- wp:".len()..];
+        let Some(end) = after.find("-->") else {
+            break;
+        };
+        if !after[..end].trim_end().ends_with('/') {
+            continue;
+        }
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '_'))
+            .collect();
+        let name = name.trim_end_matches('/');
+        if !name.is_empty() && !SILENT_BLOCKS.contains(&name) {
+            found.insert(format!("wp:{name}"));
+        }
+    }
+    found.into_iter().collect()
+}
+
 fn attribute(attrs: &str, name: &str) -> Option<String> {
-    let at = attrs.find(&format!("{name}="))?;
+    let at = attrs
+        .match_indices(&format!("{name}="))
+        .find(|(i, _)| *i == 0 || attrs.as_bytes()[i - 1].is_ascii_whitespace())?
+        .0;
     let value = &attrs[at + name.len() + 1..];
     let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'');
     match quote {
@@ -432,42 +784,147 @@ fn attribute(attrs: &str, name: &str) -> Option<String> {
     }
 }
 
+/// Block-level elements: kept whole by `autop`, never broken into paragraphs.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "dl",
+    "blockquote",
+    "figure",
+    "table",
+    "pre",
+    "iframe",
+    "audio",
+    "video",
+    "hr",
+    "form",
+    "fieldset",
+    "details",
+    "object",
+    "script",
+    "style",
+    "div",
+    "section",
+    "article",
+    "aside",
+    "header",
+    "footer",
+    "nav",
+    "main",
+];
+
+/// Containers whose own text is paragraphed too, as WordPress does.
+const CONTAINERS: &[&str] = &[
+    "div", "section", "article", "aside", "header", "footer", "main",
+];
+
 /// Blank-line-separated text becomes paragraphs and single newlines line breaks, as
-/// WordPress renders classic content; chunks that already are block markup stay as
-/// they are.
+/// WordPress renders classic content (`wpautop`); block-level elements (a table, a
+/// list, a `<pre>`) are kept whole, so their own line breaks stay what they were.
 fn autop(html: &str) -> String {
-    const BLOCK_STARTS: [&str; 12] = [
-        "<p",
-        "<h",
-        "<ul",
-        "<ol",
-        "<blockquote",
-        "<figure",
-        "<div",
-        "<!--",
-        "<table",
-        "<pre",
-        "<iframe",
-        "<hr",
-    ];
     let normalised = html.replace("\r\n", "\n");
     let mut out = String::with_capacity(normalised.len() + 64);
-    for chunk in normalised.split("\n\n") {
+    let mut text = String::new();
+    let mut rest = normalised.as_str();
+    while let Some(at) = rest.find('<') {
+        text.push_str(&rest[..at]);
+        let from = &rest[at..];
+        if let Some(comment) = from.strip_prefix("<!--") {
+            let end = comment.find("-->").map_or(from.len(), |e| e + 4 + 3);
+            paragraphs(&std::mem::take(&mut text), &mut out);
+            rest = &from[end.min(from.len())..];
+            continue;
+        }
+        let name: String = from[1..]
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if !BLOCK_TAGS.contains(&name.as_str()) {
+            text.push('<');
+            rest = &from[1..];
+            continue;
+        }
+        paragraphs(&std::mem::take(&mut text), &mut out);
+        let Some(open_end) = from.find('>') else {
+            out.push_str(from);
+            rest = "";
+            break;
+        };
+        let end = if name == "hr" {
+            open_end + 1
+        } else {
+            element_end(from, &name).unwrap_or(from.len())
+        };
+        let element = &from[..end];
+        if CONTAINERS.contains(&name.as_str()) && end > open_end + 1 {
+            let close = element.rfind("</").unwrap_or(element.len());
+            out.push_str(&element[..open_end + 1]);
+            out.push('\n');
+            out.push_str(&autop(&element[open_end + 1..close.max(open_end + 1)]));
+            out.push_str(&element[close.max(open_end + 1)..]);
+        } else {
+            out.push_str(element);
+        }
+        out.push('\n');
+        rest = &from[end..];
+    }
+    text.push_str(rest);
+    paragraphs(&text, &mut out);
+    out
+}
+
+/// Where the element opening at `html[0]` ends (after its matching close tag), counting
+/// nested elements of the same name.
+fn element_end(html: &str, name: &str) -> Option<usize> {
+    let lower = html.to_ascii_lowercase();
+    let open = format!("<{name}");
+    let close = format!("</{name}");
+    let mut depth = 0usize;
+    let mut at = 0;
+    while at < lower.len() {
+        let next_open = lower[at..].find(&open).map(|i| i + at);
+        let next_close = lower[at..].find(&close).map(|i| i + at);
+        match (next_open, next_close) {
+            (Some(o), Some(c)) if o < c => {
+                let boundary = lower.as_bytes().get(o + open.len()).copied();
+                if boundary.is_some_and(|b| !b.is_ascii_alphanumeric()) {
+                    depth += 1;
+                }
+                at = o + open.len();
+            }
+            (_, Some(c)) => {
+                depth = depth.saturating_sub(1);
+                let end = lower[c..].find('>').map_or(lower.len(), |e| c + e + 1);
+                if depth == 0 {
+                    return Some(end);
+                }
+                at = end;
+            }
+            (_, None) => return None,
+        }
+    }
+    None
+}
+
+/// Text between block elements: paragraphs at blank lines, `<br>` at single newlines.
+fn paragraphs(text: &str, out: &mut String) {
+    for chunk in text.split("\n\n") {
         let chunk = chunk.trim();
         if chunk.is_empty() {
             continue;
         }
-        let lower = chunk.to_ascii_lowercase();
-        if BLOCK_STARTS.iter().any(|b| lower.starts_with(b)) {
-            out.push_str(chunk);
-        } else {
-            out.push_str("<p>");
-            out.push_str(&chunk.replace('\n', "<br>\n"));
-            out.push_str("</p>");
-        }
-        out.push('\n');
+        out.push_str("<p>");
+        out.push_str(&chunk.replace('\n', "<br>\n"));
+        out.push_str("</p>\n");
     }
-    out
 }
 
 #[cfg(test)]
@@ -476,11 +933,22 @@ mod tests {
 
     #[test]
     fn classic_content_gets_paragraphs_and_figures() {
-        let mut attachments = HashMap::new();
-        attachments.insert("7".to_owned(), "https://x.test/a.jpg".to_owned());
+        let mut attachments = Attachments::default();
+        attachments
+            .urls
+            .insert("7".to_owned(), "https://x.test/a.jpg".to_owned());
+        attachments.by_parent.insert(
+            "42".to_owned(),
+            vec![
+                (0, 8, "https://x.test/b.png".to_owned()),
+                (1, 9, "https://x.test/notes.pdf".to_owned()),
+            ],
+        );
         let (html, notes) = prepare(
-            "First line\nsecond line\n\n[caption id=\"attachment_7\" width=\"300\"]<img src=\"https://x.test/a-300x200.jpg\" alt=\"A\"> The caption[/caption]\n\n[gallery ids=\"7,8\"]\n\n[contact-form] and [sic]",
+            "First line\nsecond line\n\n[caption id=\"attachment_7\" width=\"300\"]<img src=\"https://x.test/a-300x200.jpg\" alt=\"A\"> The caption[/caption]\n\n[gallery ids=\"7,8\"]\n\n[gallery]\n\n[contact-form] and [sic] and [[gallery]]\n\n[audio mp3=\"https://x.test/a.mp3\"][/audio]",
+            "42",
             &attachments,
+            &HashMap::new(),
         );
         assert!(
             html.starts_with("<p>First line<br>\nsecond line</p>"),
@@ -488,11 +956,40 @@ mod tests {
         );
         assert!(html.contains("<figure><img src=\"https://x.test/a-300x200.jpg\" alt=\"A\"><figcaption>The caption</figcaption></figure>"), "{html}");
         assert!(
-            html.contains("<figure><img src=\"https://x.test/a.jpg\"></figure>"),
+            html.contains("<figure><figure><img src=\"https://x.test/a.jpg\"></figure></figure>"),
             "{html}"
         );
-        assert!(html.contains("[contact-form] and [sic]"), "{html}");
+        // A bare [gallery]: the post's attached pictures (not its PDF).
+        assert!(
+            html.contains("<figure><figure><img src=\"https://x.test/b.png\"></figure></figure>"),
+            "{html}"
+        );
+        assert!(html.contains("[contact-form] and [sic] and [gallery]"), "{html}");
+        assert!(html.contains("<audio src=\"https://x.test/a.mp3\"></audio>"), "{html}");
         assert_eq!(notes.len(), 3, "{notes:?}");
+    }
+
+    #[test]
+    fn classic_text_around_blocks_keeps_them_whole() {
+        let (html, _) = prepare(
+            "Intro line\n\n<table>\n<tr>\n<td>a</td>\n</tr>\n</table>\nAfter\n\n<pre>code\n\n  indented</pre>\n\n<div class=\"x\">one\n\ntwo</div>\n\n<!-- wp:latest-posts {\"postsToShow\":3} /-->",
+            "1",
+            &Attachments::default(),
+            &HashMap::new(),
+        );
+        assert!(!html.contains("<table><br>") && !html.contains("<tr><br>"), "{html}");
+        assert!(html.contains("<table>\n<tr>\n<td>a</td>\n</tr>\n</table>"), "{html}");
+        assert!(html.contains("<pre>code\n\n  indented</pre>"), "{html}");
+        assert!(html.contains("<p>one</p>") && html.contains("<p>two</p>"), "{html}");
+        assert!(html.contains("<p>After</p>"), "{html}");
+        let (_, notes) = prepare(
+            "<!-- wp:latest-posts /--><!-- wp:more --><!--more--><!-- /wp:more --><!-- wp:spacer /-->",
+            "1",
+            &Attachments::default(),
+            &HashMap::new(),
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("wp:latest-posts"), "{notes:?}");
     }
 
     #[test]

@@ -507,6 +507,7 @@ pub(super) async fn upsert_story(
                 authors: Some(resolved.authors.clone()),
                 source: None,
                 featured_image: Some(resolved.featured.clone()),
+                access: Some(story.access),
                 canonical_url: story.canonical_url.clone(),
                 seo: Some(crate::content::articles::model::Seo {
                     title: story.seo_title.clone().unwrap_or_default(),
