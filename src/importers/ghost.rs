@@ -16,8 +16,8 @@ use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
 use super::{Bundle, Options, Person, State, Story, Term, html};
-use crate::content::articles::model::Access;
 use crate::content::articles::blocks::{Block, esc};
+use crate::content::articles::model::Access;
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key)

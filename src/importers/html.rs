@@ -217,7 +217,6 @@ fn attributes(raw: &str) -> Vec<(String, String)> {
     out
 }
 
-
 /// Collapses runs of whitespace (HTML text is whitespace-insensitive).
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -281,41 +280,37 @@ const VOID: &[&str] = &["br", "img", "source", "hr", "wbr", "col"];
 
 /// Reads the cleaned (well-formed) HTML into a tree.
 fn tree(html: &str) -> Vec<Node> {
-    let mut stack: Vec<(String, Vec<(String, String)>, Vec<Node>)> =
-        vec![(String::new(), Vec::new(), Vec::new())];
+    fn element(name: String, attrs: Vec<(String, String)>) -> Node {
+        Node::Element {
+            name,
+            attrs,
+            children: Vec::new(),
+        }
+    }
+    fn push(stack: &mut [Node], node: Node) {
+        if let Some(Node::Element { children, .. }) = stack.last_mut() {
+            children.push(node);
+        }
+    }
+    // The open elements, the document root first.
+    let mut stack = vec![element(String::new(), Vec::new())];
     for token in tokens(html) {
         match token {
-            Token::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    top.2.push(Node::Text(unescape(t)));
-                }
-            }
+            Token::Text(t) => push(&mut stack, Node::Text(unescape(t))),
             Token::Start(name, attrs) if VOID.contains(&name.as_str()) => {
-                if let Some(top) = stack.last_mut() {
-                    top.2.push(Node::Element {
-                        name,
-                        attrs,
-                        children: Vec::new(),
-                    });
-                }
+                push(&mut stack, element(name, attrs))
             }
-            Token::Start(name, attrs) => stack.push((name, attrs, Vec::new())),
+            Token::Start(name, attrs) => stack.push(element(name, attrs)),
             Token::End(name) => {
                 // Closes the nearest open element of that name (and any left open in it).
-                if !stack[1..].iter().any(|(n, _, _)| *n == name) {
+                if !stack[1..].iter().any(|n| n.is(&name)) {
                     continue;
                 }
                 while stack.len() > 1 {
-                    let (open, attrs, children) = stack.pop().unwrap_or_default();
-                    let done = open == name;
-                    if let Some(top) = stack.last_mut() {
-                        top.2.push(Node::Element {
-                            name: open,
-                            attrs,
-                            children,
-                        });
-                    }
-                    if done {
+                    let Some(done) = stack.pop() else { break };
+                    let closed = done.is(&name);
+                    push(&mut stack, done);
+                    if closed {
                         break;
                     }
                 }
@@ -323,16 +318,14 @@ fn tree(html: &str) -> Vec<Node> {
         }
     }
     while stack.len() > 1 {
-        let (name, attrs, children) = stack.pop().unwrap_or_default();
-        if let Some(top) = stack.last_mut() {
-            top.2.push(Node::Element {
-                name,
-                attrs,
-                children,
-            });
+        if let Some(done) = stack.pop() {
+            push(&mut stack, done);
         }
     }
-    stack.pop().map(|root| root.2).unwrap_or_default()
+    match stack.pop() {
+        Some(Node::Element { children, .. }) => children,
+        _ => Vec::new(),
+    }
 }
 
 /// The visible text of nodes: line breaks and block edges as spaces, whitespace
@@ -457,8 +450,7 @@ impl Walker<'_> {
             "br" => self.inline.push_str("<br>"),
             "a" => match node.attr("href") {
                 Some(href) => {
-                    self.inline
-                        .push_str(&format!("<a href=\"{}\">", esc(href)));
+                    self.inline.push_str(&format!("<a href=\"{}\">", esc(href)));
                     self.flow(children);
                     self.inline.push_str("</a>");
                 }
@@ -527,9 +519,10 @@ impl Walker<'_> {
 
     fn image(&mut self, img: &Node, caption: Option<String>) {
         if let Some(src) = img.attr("src") {
-            self.out
-                .images
-                .push((src.to_owned(), img.attr("alt").unwrap_or_default().to_owned()));
+            self.out.images.push((
+                src.to_owned(),
+                img.attr("alt").unwrap_or_default().to_owned(),
+            ));
             self.out.blocks.push(image_block(src.to_owned(), caption));
         }
     }
@@ -657,9 +650,10 @@ impl Walker<'_> {
                 continue;
             }
             if i == 0 {
-                let in_head = table
-                    .find("thead")
-                    .is_some_and(|head| head.find("tr").is_some_and(|first| std::ptr::eq(first, *tr)));
+                let in_head = table.find("thead").is_some_and(|head| {
+                    head.find("tr")
+                        .is_some_and(|first| std::ptr::eq(first, *tr))
+                });
                 header = in_head || cells.iter().all(|c| c.is("th"));
             }
             rows.push(
@@ -679,7 +673,9 @@ impl Walker<'_> {
             .or(figure_caption);
         if rows.iter().all(|r| r.iter().all(String::is_empty)) {
             if let Some(c) = caption {
-                self.out.blocks.push(Block::Paragraph { html: esc_text(&c) });
+                self.out
+                    .blocks
+                    .push(Block::Paragraph { html: esc_text(&c) });
             }
             return;
         }
@@ -707,13 +703,20 @@ impl Walker<'_> {
         if text.trim().is_empty() {
             return;
         }
-        let classes = [pre.attr("class"), pre.find("code").and_then(|c| c.attr("class"))];
+        let classes = [
+            pre.attr("class"),
+            pre.find("code").and_then(|c| c.attr("class")),
+        ];
         if classes
             .iter()
             .flatten()
             .any(|c| c.split_whitespace().any(|c| c == "wp-block-verse"))
         {
-            let lines: Vec<String> = text.trim().lines().map(|l| esc_text(l.trim_end())).collect();
+            let lines: Vec<String> = text
+                .trim()
+                .lines()
+                .map(|l| esc_text(l.trim_end()))
+                .collect();
             self.out.blocks.push(Block::Paragraph {
                 html: lines.join("<br>"),
             });
@@ -762,7 +765,9 @@ impl Walker<'_> {
                 self.figure(inner);
             }
             if let Some(c) = caption {
-                self.out.blocks.push(Block::Paragraph { html: esc_text(&c) });
+                self.out
+                    .blocks
+                    .push(Block::Paragraph { html: esc_text(&c) });
             }
         } else if let Some(photo) = images.first() {
             // Text beside the photo but outside <figcaption> is its caption too.
@@ -800,7 +805,9 @@ impl Walker<'_> {
                     }
                     self.flush();
                     if let Some(c) = caption {
-                        self.out.blocks.push(Block::Paragraph { html: esc_text(&c) });
+                        self.out
+                            .blocks
+                            .push(Block::Paragraph { html: esc_text(&c) });
                     }
                 }
             }
@@ -897,7 +904,9 @@ mod tests {
         assert_eq!(
             out.blocks,
             vec![
-                para(r#"First <strong>bold</strong> and <a href="https://x.test/a?b=1&amp;c=2">link</a>."#),
+                para(
+                    r#"First <strong>bold</strong> and <a href="https://x.test/a?b=1&amp;c=2">link</a>."#
+                ),
                 Block::Heading {
                     level: 2,
                     text: "A subhead".into()

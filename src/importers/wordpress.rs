@@ -356,7 +356,9 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
                     tags.push(nicename)
                 }
                 // Co-Authors Plus: the story's bylines, in order.
-                Some("author") => bylines.push(byline(&nicename, &cat.text, &logins, &guests, &mut bundle)),
+                Some("author") => {
+                    bylines.push(byline(&nicename, &cat.text, &logins, &guests, &mut bundle))
+                }
                 _ => {}
             }
         }
@@ -659,17 +661,21 @@ fn prepare(
                     "src", "mp3", "m4a", "ogg", "wav", "wma", "mp4", "m4v", "webm", "ogv", "flv",
                 ];
                 // Keyed (`mp3="…"`), or the address alone (`[audio https://…]`).
-                let src = SOURCES.iter().find_map(|k| attribute(attrs, k)).or_else(|| {
-                    attrs
-                        .split_whitespace()
-                        .find(|a| a.starts_with("http://") || a.starts_with("https://"))
-                        .map(str::to_owned)
-                });
+                let src = SOURCES
+                    .iter()
+                    .find_map(|k| attribute(attrs, k))
+                    .or_else(|| {
+                        attrs
+                            .split_whitespace()
+                            .find(|a| a.starts_with("http://") || a.starts_with("https://"))
+                            .map(str::to_owned)
+                    });
                 let (end, skip) = match tail.find(&closing) {
                     Some(end) => (end, end + closing.len()),
                     None => (0, 0),
                 };
-                let src = src.or_else(|| Some(tail[..end].trim().to_owned()).filter(|s| !s.is_empty()));
+                let src =
+                    src.or_else(|| Some(tail[..end].trim().to_owned()).filter(|s| !s.is_empty()));
                 match src {
                     Some(src) => html.push_str(&format!(
                         "\n\n<figure><{name} src=\"{}\"></{name}></figure>\n\n",
@@ -964,8 +970,14 @@ mod tests {
             html.contains("<figure><figure><img src=\"https://x.test/b.png\"></figure></figure>"),
             "{html}"
         );
-        assert!(html.contains("[contact-form] and [sic] and [gallery]"), "{html}");
-        assert!(html.contains("<audio src=\"https://x.test/a.mp3\"></audio>"), "{html}");
+        assert!(
+            html.contains("[contact-form] and [sic] and [gallery]"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<audio src=\"https://x.test/a.mp3\"></audio>"),
+            "{html}"
+        );
         assert_eq!(notes.len(), 3, "{notes:?}");
     }
 
@@ -977,10 +989,19 @@ mod tests {
             &Attachments::default(),
             &HashMap::new(),
         );
-        assert!(!html.contains("<table><br>") && !html.contains("<tr><br>"), "{html}");
-        assert!(html.contains("<table>\n<tr>\n<td>a</td>\n</tr>\n</table>"), "{html}");
+        assert!(
+            !html.contains("<table><br>") && !html.contains("<tr><br>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<table>\n<tr>\n<td>a</td>\n</tr>\n</table>"),
+            "{html}"
+        );
         assert!(html.contains("<pre>code\n\n  indented</pre>"), "{html}");
-        assert!(html.contains("<p>one</p>") && html.contains("<p>two</p>"), "{html}");
+        assert!(
+            html.contains("<p>one</p>") && html.contains("<p>two</p>"),
+            "{html}"
+        );
         assert!(html.contains("<p>After</p>"), "{html}");
         let (_, notes) = prepare(
             "<!-- wp:latest-posts /--><!-- wp:more --><!--more--><!-- /wp:more --><!-- wp:spacer /-->",

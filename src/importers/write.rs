@@ -363,7 +363,11 @@ pub(super) fn fit(story: &mut Story) {
                     body.push(Block::Table {
                         header: header && first,
                         rows,
-                        caption: if rest.is_empty() { caption.clone() } else { None },
+                        caption: if rest.is_empty() {
+                            caption.clone()
+                        } else {
+                            None
+                        },
                     });
                     rows = rest;
                     first = false;

@@ -29,6 +29,7 @@ mod ops;
 mod plans;
 mod portability;
 mod process;
+mod real_exports;
 mod renders;
 mod sections;
 mod security;

@@ -273,9 +273,9 @@ impl Block {
                     .map(|l| plain(&field("language"), &l, 40, errors))
                     .filter(|l| !l.is_empty());
                 if let Some(l) = &language
-                    && !l
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_'))
+                    && !l.chars().all(|c| {
+                        c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_')
+                    })
                 {
                     errors.add(
                         field("language"),
@@ -516,7 +516,10 @@ pub fn render(blocks: &[Block], standfirst: &str, refs: &Referenced<'_>) -> Rend
                         .join("\n"),
                 );
             }
-            Block::Code { text: code, language } => {
+            Block::Code {
+                text: code,
+                language,
+            } => {
                 match language.as_deref().filter(|l| !l.is_empty()) {
                     Some(l) => html.push_str(&format!(
                         "<pre><code class=\"language-{}\">{}</code></pre>\n",
@@ -740,7 +743,10 @@ mod tests {
             header: true,
             rows: vec![
                 vec!["<b>Route</b>".into(), "Time <script>x</script>".into()],
-                vec![r#"<a href="https://x.com">Dover</a>"#.into(), "06:00".into()],
+                vec![
+                    r#"<a href="https://x.com">Dover</a>"#.into(),
+                    "06:00".into(),
+                ],
             ],
             caption: Some(" Sailings ".into()),
         }
@@ -769,9 +775,24 @@ mod tests {
         let none = Referenced { image: &|_| None };
         let out = render(&[table, code, list], "", &none);
         assert!(out.html.contains(r#"<figure class="table"><table><thead><tr><th scope="col">Route</th><th scope="col">Time</th></tr></thead><tbody><tr><td><a href="https://x.com" rel="noopener noreferrer">Dover</a></td><td>06:00</td></tr></tbody></table><figcaption>Sailings</figcaption></figure>"#), "{}", out.html);
-        assert!(out.html.contains("<pre><code class=\"language-python\">  indented()\n\n  more()</code></pre>"), "{}", out.html);
-        assert!(out.html.contains("<ul><li>Fish &amp; <em>chips</em></li></ul>"), "{}", out.html);
-        assert!(out.text.contains("Route | Time\nDover | 06:00"), "{}", out.text);
+        assert!(
+            out.html.contains(
+                "<pre><code class=\"language-python\">  indented()\n\n  more()</code></pre>"
+            ),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.html
+                .contains("<ul><li>Fish &amp; <em>chips</em></li></ul>"),
+            "{}",
+            out.html
+        );
+        assert!(
+            out.text.contains("Route | Time\nDover | 06:00"),
+            "{}",
+            out.text
+        );
         assert!(out.text.contains("- Fish & chips"), "{}", out.text);
 
         let mut errors = Errors::default();
