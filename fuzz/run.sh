@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bounded coverage-guided fuzzing of the parsers that take raw input from clients:
-# body blocks, the HTML sanitiser, the cursor decoder, the slugger and the image
-# header reader (cargo fuzz, libFuzzer). The seeds in fuzz/corpus/<target> are read,
+# body blocks, the HTML sanitiser, the cursor decoder, the slugger, the image header
+# reader and the importers' HTML reader (cargo fuzz, libFuzzer). The seeds in fuzz/corpus/<target> are read,
 # never written: new finds go to a scratch corpus under target/.
 #
 #   bash fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-30}"
 shift || true
 TARGETS=("$@")
-[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(blocks sanitize cursor slug image_header)
+[ "${#TARGETS[@]}" -gt 0 ] || TARGETS=(blocks sanitize cursor slug image_header import_html)
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 SEED="${FUZZ_SEED:-1}"
 

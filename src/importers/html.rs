@@ -278,6 +278,9 @@ impl Node {
 /// Elements that never have content.
 const VOID: &[&str] = &["br", "img", "source", "hr", "wbr", "col"];
 
+/// How deep the tree goes; deeper elements are unwrapped.
+const MAX_DEPTH: usize = 100;
+
 /// Reads the cleaned (well-formed) HTML into a tree.
 fn tree(html: &str) -> Vec<Node> {
     fn element(name: String, attrs: Vec<(String, String)>) -> Node {
@@ -300,6 +303,9 @@ fn tree(html: &str) -> Vec<Node> {
             Token::Start(name, attrs) if VOID.contains(&name.as_str()) => {
                 push(&mut stack, element(name, attrs))
             }
+            // Past a depth no story needs, tags are dropped and their text kept: the
+            // walk over the tree recurses, and must not run out of stack.
+            Token::Start(_, _) if stack.len() > MAX_DEPTH => {}
             Token::Start(name, attrs) => stack.push(element(name, attrs)),
             Token::End(name) => {
                 // Closes the nearest open element of that name (and any left open in it).
@@ -1046,6 +1052,20 @@ https://vimeo.com/22439234
         assert!(!shown.contains("javascript"), "{shown}");
         assert!(!out.blocks.iter().any(|b| matches!(b, Block::Embed { .. })));
         assert_eq!(out.blocks[0], para("x"));
+        // Deep nesting is read, not a stack overflow.
+        for deep in [
+            "<em>",
+            "<ul><li>",
+            "<figure>",
+            "<blockquote>",
+            "<a href=\"/x\">",
+        ] {
+            let out = to_blocks(&format!("{}deep", deep.repeat(1_000)));
+            assert!(format!("{:?}", out.blocks).contains("deep"), "{deep}");
+        }
+        // A table in a table's cell shows as text only; the report says so.
+        let out = to_blocks(&format!("{}deep", "<table><tr><td>".repeat(500)));
+        assert!(!out.notes.is_empty());
         // Unclosed and stray tags are read, not a crash.
         let out = to_blocks("<ul><li>a<li>b</ul></li></table><figure><figcaption>only a caption");
         assert_eq!(

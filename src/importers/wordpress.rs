@@ -835,6 +835,11 @@ const CONTAINERS: &[&str] = &[
 /// WordPress renders classic content (`wpautop`); block-level elements (a table, a
 /// list, a `<pre>`) are kept whole, so their own line breaks stay what they were.
 fn autop(html: &str) -> String {
+    autop_within(html, 0)
+}
+
+/// `autop` inside `depth` containers (nested containers past a few are kept as they are).
+fn autop_within(html: &str, depth: usize) -> String {
     let normalised = html.replace("\r\n", "\n");
     let mut out = String::with_capacity(normalised.len() + 64);
     let mut text = String::new();
@@ -870,11 +875,14 @@ fn autop(html: &str) -> String {
             element_end(from, &name).unwrap_or(from.len())
         };
         let element = &from[..end];
-        if CONTAINERS.contains(&name.as_str()) && end > open_end + 1 {
+        if CONTAINERS.contains(&name.as_str()) && end > open_end + 1 && depth < 8 {
             let close = element.rfind("</").unwrap_or(element.len());
             out.push_str(&element[..open_end + 1]);
             out.push('\n');
-            out.push_str(&autop(&element[open_end + 1..close.max(open_end + 1)]));
+            out.push_str(&autop_within(
+                &element[open_end + 1..close.max(open_end + 1)],
+                depth + 1,
+            ));
             out.push_str(&element[close.max(open_end + 1)..]);
         } else {
             out.push_str(element);
@@ -888,34 +896,31 @@ fn autop(html: &str) -> String {
 }
 
 /// Where the element opening at `html[0]` ends (after its matching close tag), counting
-/// nested elements of the same name.
+/// nested elements of the same name. One pass over the text.
 fn element_end(html: &str, name: &str) -> Option<usize> {
-    let lower = html.to_ascii_lowercase();
-    let open = format!("<{name}");
-    let close = format!("</{name}");
+    let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut at = 0;
-    while at < lower.len() {
-        let next_open = lower[at..].find(&open).map(|i| i + at);
-        let next_close = lower[at..].find(&close).map(|i| i + at);
-        match (next_open, next_close) {
-            (Some(o), Some(c)) if o < c => {
-                let boundary = lower.as_bytes().get(o + open.len()).copied();
-                if boundary.is_some_and(|b| !b.is_ascii_alphanumeric()) {
-                    depth += 1;
-                }
-                at = o + open.len();
+    while let Some(offset) = html[at..].find('<') {
+        let i = at + offset;
+        let rest = &bytes[i + 1..];
+        let closing = rest.first() == Some(&b'/');
+        let from = usize::from(closing);
+        let named = rest
+            .get(from..from + name.len())
+            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
+            && rest
+                .get(from + name.len())
+                .is_none_or(|b| !b.is_ascii_alphanumeric());
+        if named && closing {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                return Some(html[i..].find('>').map_or(html.len(), |e| i + e + 1));
             }
-            (_, Some(c)) => {
-                depth = depth.saturating_sub(1);
-                let end = lower[c..].find('>').map_or(lower.len(), |e| c + e + 1);
-                if depth == 0 {
-                    return Some(end);
-                }
-                at = end;
-            }
-            (_, None) => return None,
+        } else if named {
+            depth += 1;
         }
+        at = i + 1;
     }
     None
 }
@@ -1003,6 +1008,9 @@ mod tests {
             "{html}"
         );
         assert!(html.contains("<p>After</p>"), "{html}");
+        // Deeply nested containers are kept, not a stack overflow.
+        let deep = format!("{}x{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+        assert!(autop(&deep).contains('x'));
         let (_, notes) = prepare(
             "<!-- wp:latest-posts /--><!-- wp:more --><!--more--><!-- /wp:more --><!-- wp:spacer /-->",
             "1",
