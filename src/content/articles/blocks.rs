@@ -45,7 +45,7 @@ pub enum Block {
     Table {
         #[serde(default)]
         header: bool,
-        #[schema(min_items = 1, max_items = 500)]
+        #[schema(schema_with = table_rows)]
         rows: Vec<Vec<String>>,
         #[serde(default)]
         #[schema(max_length = 2000)]
@@ -58,7 +58,7 @@ pub enum Block {
         #[schema(min_length = 1, max_length = 50_000)]
         text: String,
         #[serde(default)]
-        #[schema(max_length = 40)]
+        #[schema(max_length = 40, pattern = "^[A-Za-z0-9+#._-]*$")]
         language: Option<String>,
     },
     /// A photo from the library; `caption`/`credit` override the image's own. On reads,
@@ -107,6 +107,24 @@ pub enum Block {
         #[schema(max_length = 2000)]
         caption: Option<String>,
     },
+}
+
+/// The document's shape of a table's rows: 1–500 rows of 1–50 cells, each up to 5,000
+/// characters (what `Block::clean` checks).
+fn table_rows() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let cell = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(5000));
+    let row = ArrayBuilder::new()
+        .items(cell)
+        .min_items(Some(1))
+        .max_items(Some(50));
+    ArrayBuilder::new()
+        .items(row)
+        .min_items(Some(1))
+        .max_items(Some(500))
+        .build()
 }
 
 /// Read-only fields (filled in on reads) are accepted and ignored on writes, so a
