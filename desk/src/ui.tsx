@@ -1,6 +1,6 @@
 // Small shared pieces: links that route in place, labelled fields, error notes, a
 // loader hook and a polite live region for status ("Saved", "Uploaded").
-import type { ComponentChildren, InputHTMLAttributes } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes, TextareaHTMLAttributes } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api/client';
 import { href, navigate } from './router';
@@ -64,32 +64,35 @@ export function TextField(
   );
 }
 
-export function TextArea(props: {
-  label: string;
-  value: string;
-  onValue: (value: string) => void;
-  rows?: number;
-  error?: string | undefined;
-  placeholder?: string;
-  onKeyDown?: (e: KeyboardEvent) => void;
-}) {
+type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'onInput' | 'value' | 'label'> & { 'data-focus'?: boolean };
+
+/** A labelled textarea; the API's message for the field (or a hint) shows under it. */
+export function TextArea(
+  props: TextAreaProps & {
+    label: string;
+    value: string;
+    onValue: (value: string) => void;
+    error?: string | undefined;
+    hint?: string;
+  },
+) {
+  const { label, value, onValue, error, hint, rows, ...rest } = props;
   const id = useId();
   return (
-    <div class={`field${props.error ? ' field--error' : ''}`}>
-      <label for={id}>{props.label}</label>
+    <div class={`field${error ? ' field--error' : ''}`}>
+      <label for={id}>{label}</label>
       <textarea
         id={id}
-        rows={props.rows ?? 3}
-        value={props.value}
-        placeholder={props.placeholder}
-        aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${id}-note` : undefined}
-        onInput={(e) => props.onValue((e.currentTarget as HTMLTextAreaElement).value)}
-        onKeyDown={props.onKeyDown}
+        {...rest}
+        rows={rows ?? 3}
+        value={value}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error || hint ? `${id}-note` : undefined}
+        onInput={(e) => onValue((e.currentTarget as HTMLTextAreaElement).value)}
       />
-      {props.error ? (
-        <p id={`${id}-note`} class="field__error">
-          {props.error}
+      {error || hint ? (
+        <p id={`${id}-note`} class={error ? 'field__error' : 'field__hint'}>
+          {error || hint}
         </p>
       ) : null}
     </div>

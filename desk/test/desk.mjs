@@ -11,10 +11,12 @@
 // the first resolves the conflict without losing either text; publish; put it on the
 // homepage collection and drag it to the top (after a colleague's reorder answers
 // 412 and the desk shows the new order); the reference front end shows it with its
-// photo, caption and credit. Along the way: every view is checked with axe-core (no
-// serious or critical violation), no console error or CSP violation anywhere, the
-// editor at phone width, and a 5,000-word story typed into. Timings are printed, not
-// asserted (benchmarks, not timed tests: see BENCHMARKS.md).
+// photo, caption and credit; the demo story's list, table, code block and captioned
+// embed are edited and saved without losing a link or an indent. Along the way:
+// every view is checked with axe-core (no serious or critical violation), no console
+// error or CSP violation anywhere, the editor at phone width, and a 5,000-word story
+// typed into. Timings are printed, not asserted (benchmarks, not timed tests: see
+// BENCHMARKS.md).
 // Exits non-zero with a message on the first failure.
 
 import { mkdir, readFile } from 'node:fs/promises';
@@ -404,6 +406,108 @@ async function run(browser) {
     }
   }
   noProblems('on every view');
+
+  // ---- Every block type: the demo story's list, table, code and captioned embed ---------------
+  const demo = await api('GET', '/articles/leaders-agree-to-resume-talks?formats=blocks');
+  const positionOf = (type) => demo.body.findIndex((b) => b.type === type) + 1;
+  const [listAt, tableAt, codeAt, embedAt] = ['list', 'table', 'code', 'embed'].map(positionOf);
+  const demoCode = demo.body[codeAt - 1];
+  await page.goto(desk(`stories/${demo.id}`));
+  const grid = page.getByRole('table', { name: `Table ${tableAt} cells` });
+  await grid.waitFor();
+  const cell = (row, column) => page.getByRole('textbox', { name: `Table ${tableAt}, row ${row}, column ${column}` });
+  check(
+    (await cell(1, 1).innerText()) === 'Region' && (await cell(1, 2).innerText()) === 'Turnout' && (await cell(3, 2).innerText()) === '58%',
+    'the editor shows the demo story\'s table, cell by cell',
+  );
+  check(
+    (await page.getByLabel('The first row is a header row').isChecked()) &&
+      (await page.getByLabel(`Table ${tableAt} caption`).inputValue()) === 'Turnout by region',
+    'the table editor shows its header row and its caption',
+  );
+  const code = page.getByLabel(`Code ${codeAt} text`);
+  check((await code.inputValue()) === demoCode.text, 'the code editor shows the code exactly as stored, indentation and all');
+  const item = (n) => page.getByRole('textbox', { name: `List ${listAt} item ${n}` });
+  check(
+    (await item(1).locator('strong', { hasText: 'Monday' }).isVisible()) &&
+      (await item(2).getByRole('link', { name: 'full statement' }).isVisible()),
+    'list items show their bold text and their link, not tags',
+  );
+  await axe(page, 'the editor with a list, a table and a code block');
+
+  // A cell rewritten; a row added, its first cell linked from the table's toolbar and
+  // its second made bold from the keyboard.
+  await cell(3, 2).click();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('61%');
+  await page.getByRole('button', { name: 'Add row' }).click();
+  await page.keyboard.type('East');
+  await page.keyboard.press('Control+a');
+  await page.getByRole('toolbar', { name: `Table ${tableAt} formatting` }).getByRole('button', { name: 'Link' }).click();
+  await page.getByLabel('Link address').fill('https://example.com/east');
+  await page.getByRole('button', { name: 'Apply link' }).click();
+  await cell(4, 2).click();
+  await page.keyboard.press('Control+b');
+  await page.keyboard.type('70%');
+  await page.keyboard.press('Control+b');
+  // The code: a new indented line (Tab indents), then Esc and Tab move on.
+  await code.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type("--data 'region=east'");
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Tab');
+  check(
+    await page.getByLabel(`Code ${codeAt} language`).evaluate((el) => el === document.activeElement),
+    'Tab indents in the code editor, and Esc then Tab moves on to the next field',
+  );
+  // The list: words after the link in the second item; the embed: a new caption.
+  await item(2).click();
+  await page.keyboard.press('End');
+  await page.keyboard.type(', published today');
+  await page.getByLabel(`Embed ${embedAt} caption`).fill('The announcement, in full');
+  await waitSaved(page, 'edits to a table, a code block, a list and an embed');
+
+  saved = await api('GET', `/articles/${demo.id}?formats=blocks`);
+  const table = saved.body.find((b) => b.type === 'table');
+  check(
+    table?.header === true &&
+      table.rows[2]?.[1] === '61%' &&
+      /^<a href="https:\/\/example\.com\/east"[^>]*>East<\/a>$/.test(table.rows[3]?.[0] ?? '') &&
+      table.rows[3]?.[1] === '<strong>70%</strong>',
+    `the table is saved with the rewritten cell and the new row, its link and bold kept (${JSON.stringify(table?.rows)})`,
+  );
+  const savedCode = saved.body.find((b) => b.type === 'code');
+  check(
+    savedCode?.text === `${demoCode.text}\n  --data 'region=east'` && savedCode.language === 'shell',
+    `the code is saved with its new line, indentation kept (${JSON.stringify(savedCode?.text)})`,
+  );
+  const list = saved.body.find((b) => b.type === 'list');
+  check(
+    /^Read the <a href="https:\/\/example\.com\/statement"[^>]*>full statement/.test(list?.items[1] ?? '') &&
+      list.items[1].includes(', published today') &&
+      list.items[0] === 'Talks resume on <strong>Monday</strong>',
+    `the list item is saved with its link intact and the new words (${list?.items[1]})`,
+  );
+  check(saved.body.find((b) => b.type === 'embed')?.caption === 'The announcement, in full', 'the embed is saved with its caption');
+
+  // Add a code block from the bar, then remove the table: both saved.
+  await page.getByRole('group', { name: 'Add a block' }).getByRole('button', { name: 'Code', exact: true }).click();
+  const added = saved.body.length + 1;
+  await page.keyboard.type('print("turnout")');
+  await page.getByLabel(`Code ${added} language`).fill('python');
+  await page.getByRole('button', { name: `Remove Table ${tableAt}` }).click();
+  await waitSaved(page, 'a code block added and the table removed');
+  saved = await api('GET', `/articles/${demo.id}?formats=blocks`);
+  check(
+    !saved.body.some((b) => b.type === 'table') &&
+      saved.body.at(-1)?.type === 'code' &&
+      saved.body.at(-1).text === 'print("turnout")' &&
+      saved.body.at(-1).language === 'python',
+    'a code block added from the bar is saved with its language, and a removed table is gone',
+  );
+  noProblems('editing every block type');
 
   // ---- Live coverage console --------------------------------------------------------------
   const live = (await api('GET', '/articles?status=published&limit=50')).data.find((a) => a.live);

@@ -11,9 +11,10 @@
 // story adds its entries and follows them over Server-Sent Events (EventSource),
 // updating itself as the desk posts.
 //
-// Untrusted text goes in with textContent; only paragraph `html`, which the API has
-// sanitised to a, em, strong and br, is inserted as HTML. The page runs under a
-// strict CSP: no inline styles or scripts, so presentation lives in style.css classes.
+// Untrusted text goes in with textContent; only inline HTML the API has sanitised to
+// a, em, strong and br (a paragraph's `html`, list items, table cells) is inserted as
+// HTML. The page runs under a strict CSP: no inline styles or scripts, so
+// presentation lives in style.css classes.
 
 const params = new URLSearchParams(location.search);
 
@@ -127,6 +128,13 @@ function h(tag, attrs = {}, ...children) {
     if (child === undefined || child === null || child === false) continue;
     el.append(child instanceof Node ? child : String(child));
   }
+  return el;
+}
+
+/** An element holding inline HTML the API has sanitised (a, em, strong and br). */
+function inline(tag, html, attrs = {}) {
+  const el = h(tag, attrs);
+  el.innerHTML = html;
   return el;
 }
 
@@ -665,12 +673,8 @@ function renderBody(article) {
 
 function renderBlock(block, images, alsoRead) {
   switch (block.type) {
-    case 'paragraph': {
-      const p = h('p');
-      // Sanitised by the API to a, em, strong and br.
-      p.innerHTML = block.html;
-      return p;
-    }
+    case 'paragraph':
+      return inline('p', block.html);
     case 'heading': {
       const level = Math.min(Math.max(block.level || 2, 2), 4);
       return h(`h${level}`, { class: 'story__subhead' }, block.text);
@@ -686,7 +690,16 @@ function renderBlock(block, images, alsoRead) {
       return h(
         block.ordered ? 'ol' : 'ul',
         { class: 'story__list' },
-        (block.items || []).map((item) => h('li', {}, item)),
+        (block.items || []).map((item) => inline('li', item)),
+      );
+    case 'table':
+      return table(block);
+    case 'code':
+      // Text, never markup: textContent keeps every space and line break.
+      return h(
+        'pre',
+        { class: 'code', tabindex: 0 },
+        h('code', { class: block.language ? `language-${block.language}` : null }, block.text),
       );
     case 'image': {
       // Reads carry the photo in `image`; older servers gave only the id, which the
@@ -723,6 +736,29 @@ function renderBlock(block, images, alsoRead) {
   }
 }
 
+/** A table block: the first row heads the columns when `header` is set. A wide table
+ * scrolls sideways inside its own box (focusable, so a keyboard can scroll it). */
+function table(block) {
+  const rows = block.rows || [];
+  const head = block.header && rows.length ? rows[0] : null;
+  const body = head ? rows.slice(1) : rows;
+  return h(
+    'figure',
+    { class: 'table' },
+    h(
+      'div',
+      { class: 'table__scroll', tabindex: 0, role: 'region', 'aria-label': block.caption || 'Table' },
+      h(
+        'table',
+        {},
+        head ? h('thead', {}, h('tr', {}, head.map((cell) => inline('th', cell, { scope: 'col' })))) : null,
+        h('tbody', {}, body.map((row) => h('tr', {}, row.map((cell) => inline('td', cell))))),
+      ),
+    ),
+    block.caption ? h('figcaption', { class: 'table__caption' }, block.caption) : null,
+  );
+}
+
 function embed(block) {
   let url;
   try {
@@ -733,10 +769,11 @@ function embed(block) {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
   const provider = block.provider || url.hostname.replace(/^www\./, '');
   return h(
-    'p',
+    'figure',
     { class: 'embed' },
     h('span', { class: 'embed__label' }, `Embedded from ${provider}`),
     h('a', { href: url.href, rel: 'noopener noreferrer', class: 'embed__link' }, `View on ${provider}`),
+    block.caption ? h('figcaption', { class: 'embed__caption' }, block.caption) : null,
   );
 }
 

@@ -115,7 +115,8 @@ export async function getStory(
 export function renderBlock(block: Block, images: ReadonlyMap<string, ImageResponse>): string {
   switch (block.type) {
     case "paragraph":
-      // Already sanitised by the server: only a, em, strong and br survive.
+      // Already sanitised by the server: only a, em, strong and br survive (list items
+      // and table cells too).
       return `<p>${block.html}</p>`;
     case "heading": {
       const level = Math.min(Math.max(block.level, 2), 4);
@@ -126,8 +127,24 @@ export function renderBlock(block: Block, images: ReadonlyMap<string, ImageRespo
         block.attribution ? `<footer>${esc(block.attribution)}</footer>` : ""
       }</blockquote>`;
     case "list": {
+      // Each item is inline HTML, sanitised by the server as a paragraph's.
       const tag = block.ordered ? "ol" : "ul";
-      return `<${tag}>${block.items.map((item) => `<li>${esc(item)}</li>`).join("")}</${tag}>`;
+      return `<${tag}>${block.items.map((item) => `<li>${item}</li>`).join("")}</${tag}>`;
+    }
+    case "table": {
+      // Cells are inline HTML, sanitised as a paragraph's; the caption is plain text.
+      const [first, ...rest] = block.rows;
+      const headCells = block.header && first ? first.map((cell) => `<th scope="col">${cell}</th>`).join("") : "";
+      const head = headCells ? `<thead><tr>${headCells}</tr></thead>` : "";
+      const rows = block.header ? rest : block.rows;
+      const body = rows.map((row) => `<tr>${row.map((cell) => `<td>${cell}</td>`).join("")}</tr>`).join("");
+      const caption = block.caption ? `<figcaption>${esc(block.caption)}</figcaption>` : "";
+      return `<figure class="table"><table>${head}<tbody>${body}</tbody></table>${caption}</figure>`;
+    }
+    case "code": {
+      // Plain text, shown exactly as written: escaped, never markup.
+      const language = block.language ? ` class="language-${esc(block.language)}"` : "";
+      return `<pre><code${language}>${esc(block.text)}</code></pre>`;
     }
     case "image": {
       // Reads carry the photo itself; the `images` map (token-protected lookups) is
@@ -158,7 +175,7 @@ export function renderBlock(block: Block, images: ReadonlyMap<string, ImageRespo
     case "embed":
       return `<figure class="embed" data-provider="${esc(block.provider ?? "")}"><a href="${esc(block.url)}">${esc(
         block.url,
-      )}</a></figure>`;
+      )}</a>${block.caption ? `<figcaption>${esc(block.caption)}</figcaption>` : ""}</figure>`;
     default:
       return assertNever(block);
   }

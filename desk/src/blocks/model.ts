@@ -28,9 +28,24 @@ export function toApi(block: Block): Block {
     case 'quote':
       return { type: 'quote', text: block.text, ...(block.attribution ? { attribution: block.attribution } : {}) };
     case 'embed':
-      return { type: 'embed', url: block.url, ...(block.provider ? { provider: block.provider } : {}) };
+      return {
+        type: 'embed',
+        url: block.url,
+        ...(block.provider ? { provider: block.provider } : {}),
+        ...(block.caption ? { caption: block.caption } : {}),
+      };
     case 'list':
       return { type: 'list', ordered: block.ordered, items: block.items.filter((i) => i.trim()) };
+    case 'table':
+      return { type: 'table', header: !!block.header, rows: block.rows, ...(block.caption ? { caption: block.caption } : {}) };
+    case 'code':
+      // As the server keeps it (indentation is meaning: only blank lines before and
+      // trailing space after go), so trailing spaces alone are no change to save.
+      return {
+        type: 'code',
+        text: block.text.replace(/\r\n?/g, '\n').replace(/^\n+/, '').trimEnd(),
+        ...(block.language?.trim() ? { language: block.language.trim() } : {}),
+      };
     default:
       return block;
   }
@@ -41,6 +56,8 @@ export const BLOCK_LABEL: Record<Block['type'], string> = {
   heading: 'Heading',
   quote: 'Quote',
   list: 'List',
+  table: 'Table',
+  code: 'Code',
   image: 'Image',
   related: 'Also Read',
   embed: 'Embed',
@@ -56,6 +73,17 @@ export function emptyBlock(type: Block['type']): Block {
       return { type, text: '' };
     case 'list':
       return { type, ordered: false, items: [''] };
+    case 'table':
+      return {
+        type,
+        header: true,
+        rows: [
+          ['', ''],
+          ['', ''],
+        ],
+      };
+    case 'code':
+      return { type, text: '' };
     case 'image':
       return { type, image_id: '' };
     case 'related':
@@ -75,21 +103,27 @@ export function blockText(block: Block): string {
     case 'quote':
       return block.attribution ? `${block.text} — ${block.attribution}` : block.text;
     case 'list':
-      return block.items.join(' · ');
+      return block.items.map(textOf).join(' · ');
+    case 'table':
+      return [block.caption, ...block.rows.map((row) => row.map(textOf).join(' | '))].filter(Boolean).join(' / ');
+    case 'code':
+      return block.text;
     case 'image':
       return `[photo${block.caption ? `: ${block.caption}` : ''}]`;
     case 'related':
       return `[${block.label || 'Also Read'}: ${block.target?.headline ?? 'a linked story'}]`;
     case 'embed':
-      return `[embed: ${block.url}]`;
+      return `[embed: ${block.url}${block.caption ? ` — ${block.caption}` : ''}]`;
   }
 }
 
-/** Blocks that cannot be saved yet (an image not chosen, a link with no story). */
+/** Blocks that cannot be saved yet (an image not chosen, a link with no story, a table with no words). */
 export function incomplete(block: Block): boolean {
   return (
     (block.type === 'heading' && !block.text.trim()) ||
     (block.type === 'list' && !block.items.some((i) => i.trim())) ||
+    (block.type === 'table' && !block.rows.some((row) => row.some((cell) => cell.trim()))) ||
+    (block.type === 'code' && !block.text.trim()) ||
     (block.type === 'image' && !block.image_id) ||
     (block.type === 'related' && !block.article_id) ||
     (block.type === 'embed' && !block.url.trim())

@@ -2,7 +2,7 @@
 // featured image, SEO and canonical URL, and whether it is a live blog.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok, type Article, type Image } from '../api/client';
-import { FocalPhoto } from '../blocks/BlockList';
+import { FocalPhoto } from '../blocks/ImageBlock';
 import { authors, sections, tags, type Option } from '../lookups';
 import { LibraryPicker, UploadZone } from '../pickers';
 import { AddChoice, ErrorNote, Select, TextArea, TextField, announce } from '../ui';

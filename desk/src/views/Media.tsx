@@ -3,7 +3,7 @@
 // point (a click on the photo) edited in place.
 import { useEffect, useState } from 'preact/hooks';
 import { api, ok, type Image } from '../api/client';
-import { FocalPhoto } from '../blocks/BlockList';
+import { FocalPhoto } from '../blocks/ImageBlock';
 import { UploadZone, thumb } from '../pickers';
 import { ErrorNote, Link, TextArea, TextField, announce, useLoad, when } from '../ui';
 

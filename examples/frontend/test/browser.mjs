@@ -24,6 +24,8 @@ const MAX_API_REQUESTS_PER_STORY_VIEW = 4;
 const MAX_API_REQUESTS_PER_LIVE_VIEW = 6;
 // The demo newsroom's live story (`dateline demo`).
 const LIVE_SLUG = 'storm-watch-live-updates';
+// The demo story with a list (bold, a link), a table, a code block and a captioned embed.
+const DEMO_BLOCKS_SLUG = 'leaders-agree-to-resume-talks';
 const VIEWPORT = { width: 1280, height: 900 };
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
 
@@ -298,6 +300,52 @@ async function run(browser) {
   check(await page.evaluate(() => window.scrollY < 50), 'the next story opens at the top of the page');
   noProblems('on the next story');
   await page.screenshot({ path: path.join(screenshotDir, 'next.png') });
+
+  // The demo story with a list, a table, a code block and a captioned embed ------------
+  const blocks = await api(`/articles/${DEMO_BLOCKS_SLUG}?formats=blocks`);
+  const demoCode = blocks.body.find((b) => b.type === 'code');
+  await view(
+    'story with a table and code',
+    () => page.goto(pageUrl(`#/story/${DEMO_BLOCKS_SLUG}`)),
+    () => page.getByRole('heading', { level: 1, name: blocks.headline, exact: true }).waitFor(),
+  );
+  const demoBody = page.locator('.story__body');
+  const table = demoBody.getByRole('table');
+  const tableFigure = demoBody.locator('figure').filter({ has: page.getByRole('table') });
+  check(
+    (await table.getByRole('columnheader', { name: 'Region', exact: true }).isVisible()) &&
+      (await table.getByRole('columnheader', { name: 'Turnout', exact: true }).isVisible()) &&
+      (await table.locator('thead th').count()) === 2 &&
+      (await table.getByRole('cell', { name: '58%', exact: true }).isVisible()),
+    'a table block is a table, its first row the column headers',
+  );
+  check(
+    (await tableFigure.locator('figcaption').innerText()).trim() === 'Turnout by region',
+    'the table shows its caption ("Turnout by region")',
+  );
+  const code = demoBody.locator('pre code');
+  check(
+    (await code.innerText()) === demoCode.text && demoCode.text.includes('\n  --header'),
+    'a code block shows its lines as written, the second indented by two spaces',
+  );
+  const statement = demoBody.getByRole('listitem').getByRole('link', { name: 'full statement', exact: true });
+  check(
+    (await statement.getAttribute('href')) === 'https://example.com/statement' &&
+      (await demoBody.getByRole('listitem').locator('strong', { hasText: 'Monday' }).isVisible()),
+    'list items show their link and bold text as markup, not as tags',
+  );
+  check(
+    (await demoBody.locator('figure.embed figcaption').innerText()).trim() === 'The announcement',
+    'an embed shows its caption ("The announcement")',
+  );
+  await page.setViewportSize({ width: 375, height: 800 });
+  check(
+    await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    'on a phone-sized screen the table and the code scroll inside their boxes, not the page',
+  );
+  await page.setViewportSize(VIEWPORT);
+  noProblems('on the story with a table and code');
+  await tableFigure.screenshot({ path: path.join(screenshotDir, 'table.png') });
 
   // A live story -----------------------------------------------------------------------
   const liveStory = await api(`/articles/${LIVE_SLUG}`);
