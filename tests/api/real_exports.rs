@@ -415,6 +415,30 @@ async fn a_ghost_5_export_with_every_card_arrives_whole(app: TestApp) {
         "the markdown or html card's table"
     );
 
+    // Partners and feed readers get the new blocks too.
+    let ninjs = app
+        .get("/api/v1/articles/every-card?format=ninjs")
+        .send()
+        .await;
+    assert_eq!(ninjs.status, 200, "{}", ninjs.text());
+    let ninjs = ninjs.json();
+    let body_html = ninjs["bodies"][0]["value"].as_str().unwrap();
+    assert!(body_html.contains("<figure class=\"table\">"), "{body_html}");
+    assert!(
+        body_html.contains("<pre><code class=\"language-javascript\">"),
+        "{body_html}"
+    );
+    let feed = app.get("/feeds/json").send().await.json();
+    let item = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["title"] == "Every card")
+        .expect("the story in the feed");
+    let html = item["content_html"].as_str().unwrap();
+    assert!(html.contains("<th scope=\"col\">"), "{html}");
+    assert!(html.contains("<figcaption>"), "{html}");
+
     // Who may read: members-only and paid posts keep their date and get their level.
     let members = story(&app, "for-members-fish-chips").await;
     assert_eq!(members["headline"], "For members: Fish & Chips");
