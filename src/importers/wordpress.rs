@@ -1022,6 +1022,104 @@ mod tests {
     }
 
     #[test]
+    fn real_exports_quirks_are_read() {
+        let item = |id: &str, title: &str, local: &str, gmt: &str, extra: &str| {
+            format!(
+                "<item><title>{title}</title>{id}<wp:post_type>post</wp:post_type><wp:status>publish</wp:status>\
+                 <wp:post_date>{local}</wp:post_date><wp:post_date_gmt>{gmt}</wp:post_date_gmt>\
+                 <dc:creator>editor</dc:creator><content:encoded><![CDATA[Text]]></content:encoded>{extra}</item>"
+            )
+        };
+        let wxr = format!(
+            "<rss><channel><wp:wxr_version>1.2</wp:wxr_version><wp:base_blog_url>https://x.test</wp:base_blog_url>\
+             <wp:author><wp:author_login>editor</wp:author_login><wp:author_display_name>Ed &amp;amp; Co</wp:author_display_name></wp:author>\
+             {}{}{}{}\
+             <item><title>Jane Guest</title><wp:post_id>90</wp:post_id><wp:post_type>guest-author</wp:post_type>\
+             <wp:postmeta><wp:meta_key>cap-user_login</wp:meta_key><wp:meta_value>jane</wp:meta_value></wp:postmeta>\
+             <wp:postmeta><wp:meta_key>cap-display_name</wp:meta_key><wp:meta_value>Jane Guest</wp:meta_value></wp:postmeta></item>\
+             </channel></rss>",
+            // Both dates: the site is two hours ahead of UTC.
+            item(
+                "<wp:post_id>1</wp:post_id>",
+                "Media &amp;amp; Text",
+                "2024-03-05 12:00:00",
+                "2024-03-05 10:00:00",
+                ""
+            ),
+            // Only the local date: converted with that offset.
+            item(
+                "<wp:post_id>2</wp:post_id>",
+                "Local only",
+                "2024-03-06 09:30:00",
+                "0000-00-00 00:00:00",
+                "<category domain=\"author\" nicename=\"cap-jane\"><![CDATA[jane]]></category>\
+                 <category domain=\"author\" nicename=\"cap-editor\"><![CDATA[editor]]></category>\
+                 <category domain=\"author\" nicename=\"cap-sam-lee\"><![CDATA[Sam Lee]]></category>\
+                 <category domain=\"category\" nicename=\"news\"><![CDATA[News]]></category>\
+                 <category domain=\"category\" nicename=\"ports\"><![CDATA[Ports]]></category>\
+                 <category domain=\"post_tag\" nicename=\"ports\"><![CDATA[Ports]]></category>"
+            ),
+            // No post id: known by its guid.
+            item(
+                "<guid isPermaLink=\"false\">https://x.test/?p=3</guid>",
+                "No id",
+                "2024-03-07 08:00:00",
+                "2024-03-07 06:00:00",
+                ""
+            ),
+            item(
+                "",
+                "Nothing to know it by",
+                "2024-03-08 08:00:00",
+                "2024-03-08 06:00:00",
+                ""
+            ),
+        );
+        let bundle = read(&wxr, &Options::default()).unwrap();
+        let stories: Vec<(&str, &str)> = bundle
+            .stories
+            .iter()
+            .map(|s| (s.id.as_str(), s.headline.as_str()))
+            .collect();
+        assert_eq!(
+            stories,
+            [
+                ("1", "Media & Text"),
+                ("2", "Local only"),
+                ("https://x.test/?p=3", "No id")
+            ]
+        );
+        assert!(
+            bundle
+                .notes
+                .iter()
+                .any(|n| n.contains("\"Nothing to know it by\"") && n.contains("not imported")),
+            "{:?}",
+            bundle.notes
+        );
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        assert_eq!(
+            bundle.stories[1].state,
+            State::Published(at("2024-03-06 07:30:00"))
+        );
+        // Co-Authors Plus: a guest author, a user, and a name known only from the byline.
+        assert_eq!(
+            bundle.stories[1].authors,
+            ["guest:jane", "editor", "guest:sam-lee"]
+        );
+        let names: Vec<&str> = bundle.authors.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["Ed & Co", "Jane Guest", "Sam Lee"]);
+        assert_eq!(bundle.stories[1].section.as_deref(), Some("news"));
+        assert_eq!(bundle.stories[1].tags, ["ports"], "one tag, not two");
+        assert_eq!(bundle.stories[0].authors, ["editor"]);
+        assert!(
+            read(&wxr.replace(">1.2<", ">2.0<"), &Options::default())
+                .unwrap_err()
+                .contains("(WXR) 2.0")
+        );
+    }
+
+    #[test]
     fn hostile_xml_is_refused_not_a_crash() {
         let deep = "<a>".repeat(100_000);
         assert!(parse_xml(&deep).unwrap_err().contains("nested"));
