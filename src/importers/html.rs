@@ -105,6 +105,11 @@ pub fn to_blocks(html: &str) -> Converted {
             names.join(", ")
         ));
     }
+    let lower = html.to_ascii_lowercase();
+    if lower.contains("colspan") || lower.contains("rowspan") {
+        out.notes
+            .push("table cells spanning several columns or rows are shown as single cells".into());
+    }
     let clean = cleaner().clean(html).to_string();
     let nodes = tree(&clean);
     let mut walker = Walker {
@@ -1063,6 +1068,8 @@ https://vimeo.com/22439234
             let out = to_blocks(&format!("{}deep", deep.repeat(1_000)));
             assert!(format!("{:?}", out.blocks).contains("deep"), "{deep}");
         }
+        let out = to_blocks("<table><tr><td colspan=\"2\">wide</td></tr></table>");
+        assert!(out.notes[0].contains("spanning"), "{:?}", out.notes);
         // A table in a table's cell shows as text only; the report says so.
         let out = to_blocks(&format!("{}deep", "<table><tr><td>".repeat(500)));
         assert!(!out.notes.is_empty());

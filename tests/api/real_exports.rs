@@ -423,7 +423,10 @@ async fn a_ghost_5_export_with_every_card_arrives_whole(app: TestApp) {
     assert_eq!(ninjs.status, 200, "{}", ninjs.text());
     let ninjs = ninjs.json();
     let body_html = ninjs["bodies"][0]["value"].as_str().unwrap();
-    assert!(body_html.contains("<figure class=\"table\">"), "{body_html}");
+    assert!(
+        body_html.contains("<figure class=\"table\">"),
+        "{body_html}"
+    );
     assert!(
         body_html.contains("<pre><code class=\"language-javascript\">"),
         "{body_html}"
