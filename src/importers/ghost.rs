@@ -364,15 +364,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .filter_map(|t| tags.get(t).cloned())
         .collect();
     if !skipped_pages.is_empty() {
-        bundle.notes.push(format!(
-            "{} page(s) not imported (import them with --pages): {}",
-            skipped_pages.len(),
-            skipped_pages
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        bundle.notes.push(super::pages_left_out(&skipped_pages));
     }
     Ok(bundle)
 }
@@ -457,6 +449,13 @@ fn link_paragraph(url: Option<String>, label: Option<String>, out: &mut html::Co
         out.blocks.push(Block::Paragraph {
             html: format!("<a href=\"{}\">{}</a>", esc(&url), esc(&label)),
         });
+    }
+}
+
+/// A card's title field (HTML) as a heading of `level`.
+fn card_heading(node: &Value, key: &str, level: u8, out: &mut html::Converted) {
+    if let Some(text) = caption(node, key) {
+        out.blocks.push(Block::Heading { level, text });
     }
 }
 
@@ -589,12 +588,7 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
             }
         }
         "product" => {
-            if let Some(title) = caption(node, "productTitle") {
-                out.blocks.push(Block::Heading {
-                    level: 3,
-                    text: title,
-                });
-            }
+            card_heading(node, "productTitle", 3, out);
             if let Some(src) = text(node, "productImageSrc") {
                 lexical_block(&serde_json::json!({"type": "image", "src": src}), out);
             }
@@ -604,12 +598,7 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
             }
         }
         "header" => {
-            if let Some(title) = caption(node, "header") {
-                out.blocks.push(Block::Heading {
-                    level: 2,
-                    text: title,
-                });
-            }
+            card_heading(node, "header", 2, out);
             html_blocks(&text(node, "subheader").unwrap_or_default(), out);
             if node.get("buttonEnabled").and_then(Value::as_bool) == Some(true) {
                 link_paragraph(text(node, "buttonUrl"), text(node, "buttonText"), out);
@@ -628,12 +617,7 @@ fn lexical_block(node: &Value, out: &mut html::Converted) {
             }
         }
         "toggle" => {
-            if let Some(heading) = caption(node, "heading") {
-                out.blocks.push(Block::Heading {
-                    level: 3,
-                    text: heading,
-                });
-            }
+            card_heading(node, "heading", 3, out);
             html_blocks(&text(node, "content").unwrap_or_default(), out);
         }
         "button" => link_paragraph(text(node, "buttonUrl"), text(node, "buttonText"), out),

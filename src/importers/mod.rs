@@ -99,6 +99,16 @@ pub struct Story {
     pub notes: Vec<String>,
 }
 
+/// The report line for pages left out (`--pages` not given), each named.
+pub(crate) fn pages_left_out(titles: &[String]) -> String {
+    let named: Vec<String> = titles.iter().map(|t| format!("{t:?}")).collect();
+    format!(
+        "{} page(s) not imported (import them with --pages): {}",
+        titles.len(),
+        named.join(", ")
+    )
+}
+
 /// Everything read from one export, in our terms.
 #[derive(Debug, Default)]
 pub struct Bundle {

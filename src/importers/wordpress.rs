@@ -153,17 +153,9 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             })
             .unwrap_or_else(|| login.clone());
         logins.insert(login.clone(), login.clone());
-        // The public slug comes from the name: a login is often an email address.
-        let slug = crate::content::slug::Slug::derive(&name)
-            .ok()
-            .map(|s| s.to_string());
-        bundle.authors.push(Person {
-            id: login.clone(),
-            name,
-            slug,
-            bio: None,
-            links: Default::default(),
-        });
+        bundle
+            .authors
+            .push(named_person(login.clone(), name, None, Default::default()));
     }
 
     // Categories become sections; their parent is named by its slug.
@@ -436,15 +428,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         ));
     }
     if !pages_left.is_empty() {
-        bundle.notes.push(format!(
-            "{} page(s) not imported (import them with --pages): {}",
-            pages_left.len(),
-            pages_left
-                .iter()
-                .map(|p| format!("{p:?}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        bundle.notes.push(super::pages_left_out(&pages_left));
     }
     let mut skipped: Vec<_> = skipped.into_iter().collect();
     skipped.sort();
@@ -495,18 +479,33 @@ fn guest_authors(items: &[&Element], bundle: &mut Bundle) -> HashMap<String, Str
         if let Some(site) = find("cap-website") {
             links.insert("website".to_owned(), site);
         }
-        bundle.authors.push(Person {
-            id: id.clone(),
-            slug: crate::content::slug::Slug::derive(&name)
-                .ok()
-                .map(|s| s.to_string()),
+        bundle.authors.push(named_person(
+            id.clone(),
             name,
-            bio: find("cap-description"),
+            find("cap-description"),
             links,
-        });
+        ));
         out.insert(login, id);
     }
     out
+}
+
+/// A person whose public slug comes from the name (a login is often an e-mail address).
+fn named_person(
+    id: String,
+    name: String,
+    bio: Option<String>,
+    links: std::collections::BTreeMap<String, String>,
+) -> Person {
+    Person {
+        id,
+        slug: crate::content::slug::Slug::derive(&name)
+            .ok()
+            .map(|s| s.to_string()),
+        name,
+        bio,
+        links,
+    }
 }
 
 /// A Co-Authors Plus byline (`<category domain="author" nicename="cap-…">`): a
@@ -528,15 +527,9 @@ fn byline(
     let id = format!("guest:{login}");
     if !bundle.authors.iter().any(|a| a.id == id) {
         let name = decoded(Some(label.to_owned())).unwrap_or_else(|| login.to_owned());
-        bundle.authors.push(Person {
-            id: id.clone(),
-            slug: crate::content::slug::Slug::derive(&name)
-                .ok()
-                .map(|s| s.to_string()),
-            name,
-            bio: None,
-            links: Default::default(),
-        });
+        bundle
+            .authors
+            .push(named_person(id.clone(), name, None, Default::default()));
     }
     id
 }

@@ -279,6 +279,19 @@ pub(super) fn clip(text: &mut String, max: usize, what: &str, notes: &mut Vec<St
     }
 }
 
+/// `clip` for an optional field.
+fn clipped(
+    value: Option<String>,
+    max: usize,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    value.map(|mut v| {
+        clip(&mut v, max, what, notes);
+        v
+    })
+}
+
 /// Brings a story within the API's limits, noting every change, so that one long
 /// field does not cost the whole story.
 pub(super) fn fit(story: &mut Story) {
@@ -312,10 +325,7 @@ pub(super) fn fit(story: &mut Story) {
                 attribution,
             } => {
                 clip(&mut text, 2000, "a quote", notes);
-                let attribution = attribution.map(|mut a| {
-                    clip(&mut a, 300, "a quote's attribution", notes);
-                    a
-                });
+                let attribution = clipped(attribution, 300, "a quote's attribution", notes);
                 body.push(Block::Quote { text, attribution });
             }
             Block::List { ordered, items } => {
@@ -352,10 +362,7 @@ pub(super) fn fit(story: &mut Story) {
                         clip(cell, 5000, "a table cell", notes);
                     }
                 }
-                let caption = caption.map(|mut c| {
-                    clip(&mut c, 2000, "a table's caption", notes);
-                    c
-                });
+                let caption = clipped(caption, 2000, "a table's caption", notes);
                 // At most 500 rows a table: a longer one continues in the next block.
                 let mut first = true;
                 while !rows.is_empty() {
@@ -389,10 +396,7 @@ pub(super) fn fit(story: &mut Story) {
                 credit,
                 image,
             } => {
-                let caption = caption.map(|mut c| {
-                    clip(&mut c, 2000, "a caption", notes);
-                    c
-                });
+                let caption = clipped(caption, 2000, "a caption", notes);
                 body.push(Block::Image {
                     image_id,
                     caption,
@@ -406,10 +410,7 @@ pub(super) fn fit(story: &mut Story) {
                 caption,
             } => {
                 if crate::content::is_http_url(&url) {
-                    let caption = caption.map(|mut c| {
-                        clip(&mut c, 2000, "an embed's caption", notes);
-                        c
-                    });
+                    let caption = clipped(caption, 2000, "an embed's caption", notes);
                     body.push(Block::Embed {
                         url,
                         provider,
