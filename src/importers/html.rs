@@ -763,7 +763,19 @@ impl Walker<'_> {
                 c.find_all("img", &["figure", "figcaption"], &mut images);
             }
         }
-        if let Some(table) = within("table") {
+        let class = figure.attr("class").unwrap_or_default();
+        if class.contains("kg-bookmark-card")
+            && let Some(url) = within("a")
+                .and_then(|a| a.attr("href"))
+                .and_then(http_address)
+        {
+            // Ghost's bookmark card: a link with the page's title, icon and thumbnail.
+            self.out.blocks.push(Block::Embed {
+                url,
+                provider: None,
+                caption,
+            });
+        } else if let Some(table) = within("table") {
             self.table(table, caption);
         } else if let Some(quote) = within("blockquote") {
             self.quote(quote, caption);
@@ -1070,6 +1082,18 @@ https://vimeo.com/22439234
         }
         let out = to_blocks("<table><tr><td colspan=\"2\">wide</td></tr></table>");
         assert!(out.notes[0].contains("spanning"), "{:?}", out.notes);
+        // Ghost's bookmark card in HTML: an embed of its link, not its icon and thumbnail.
+        let out = to_blocks(
+            r#"<figure class="kg-card kg-bookmark-card"><a class="kg-bookmark-container" href="https://x.test/page"><div class="kg-bookmark-title">Title</div><img class="kg-bookmark-icon" src="https://x.test/i.png"><div class="kg-bookmark-thumbnail"><img src="https://x.test/t.jpg"></div></a><figcaption>Read this</figcaption></figure>"#,
+        );
+        assert_eq!(
+            out.blocks,
+            vec![Block::Embed {
+                url: "https://x.test/page".into(),
+                provider: None,
+                caption: Some("Read this".into())
+            }]
+        );
         // A table in a table's cell shows as text only; the report says so.
         let out = to_blocks(&format!("{}deep", "<table><tr><td>".repeat(500)));
         assert!(!out.notes.is_empty());
