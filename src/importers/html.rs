@@ -88,6 +88,7 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
             .add_tag_attributes("pre", ["class"])
             .add_tag_attributes("code", ["class"])
             .add_tag_attributes("figure", ["class"])
+            .add_tag_attributes("blockquote", ["class"])
             .url_schemes(["http", "https", "mailto"].into_iter().collect())
             .link_rel(None);
         builder
@@ -339,6 +340,9 @@ fn tree(html: &str) -> Vec<Node> {
     }
 }
 
+/// Elements inside a line of text (the cleaned HTML keeps only these inline ones).
+const INLINE: &[&str] = &["a", "em", "i", "strong", "b", "code", "cite"];
+
 /// The visible text of nodes: line breaks and block edges as spaces, whitespace
 /// collapsed. Elements named in `skip` are left out.
 fn plain_text(nodes: &[Node], skip: &[&str]) -> String {
@@ -350,9 +354,16 @@ fn plain_text(nodes: &[Node], skip: &[&str]) -> String {
                     if skip.contains(&name.as_str()) {
                         continue;
                     }
-                    out.push(' ');
+                    // Words run on across inline markup (`<em>real</em>-time`); a
+                    // line break or a block's edge parts them.
+                    let apart = !INLINE.contains(&name.as_str());
+                    if apart {
+                        out.push(' ');
+                    }
                     walk(children, skip, out);
-                    out.push(' ');
+                    if apart {
+                        out.push(' ');
+                    }
                 }
             }
         }
@@ -366,50 +377,61 @@ fn plain_text(nodes: &[Node], skip: &[&str]) -> String {
 /// holds it: paragraphs inside become line breaks; pictures and players are counted in
 /// `dropped` (an item or a cell shows text only).
 fn inline_html<'a>(nodes: impl IntoIterator<Item = &'a Node>, dropped: &mut usize) -> String {
-    fn walk(nodes: &[Node], out: &mut String, dropped: &mut usize) {
+    struct Out<'d> {
+        html: String,
+        /// Whether any visible text was written yet.
+        text: bool,
+        dropped: &'d mut usize,
+    }
+    fn walk(nodes: &[Node], out: &mut Out<'_>) {
         for node in nodes {
             let Node::Element { name, children, .. } = node else {
                 if let Node::Text(t) = node {
-                    out.push_str(&esc_text(t));
+                    out.text |= !t.trim().is_empty();
+                    out.html.push_str(&esc_text(t));
                 }
                 continue;
             };
             match name.as_str() {
-                "br" => out.push_str("<br>"),
+                "br" => out.html.push_str("<br>"),
                 "a" => match node.attr("href") {
                     Some(href) => {
-                        out.push_str(&format!("<a href=\"{}\">", esc(href)));
-                        walk(children, out, dropped);
-                        out.push_str("</a>");
+                        out.html.push_str(&format!("<a href=\"{}\">", esc(href)));
+                        walk(children, out);
+                        out.html.push_str("</a>");
                     }
-                    None => walk(children, out, dropped),
+                    None => walk(children, out),
                 },
                 "em" | "i" => {
-                    out.push_str("<em>");
-                    walk(children, out, dropped);
-                    out.push_str("</em>");
+                    out.html.push_str("<em>");
+                    walk(children, out);
+                    out.html.push_str("</em>");
                 }
                 "strong" | "b" => {
-                    out.push_str("<strong>");
-                    walk(children, out, dropped);
-                    out.push_str("</strong>");
+                    out.html.push_str("<strong>");
+                    walk(children, out);
+                    out.html.push_str("</strong>");
                 }
                 "p" | "div" | "dd" | "figcaption" => {
-                    if !strip_tags(out).trim().is_empty() {
-                        out.push_str("<br>");
+                    if out.text {
+                        out.html.push_str("<br>");
                     }
-                    walk(children, out, dropped);
+                    walk(children, out);
                 }
-                "img" | "iframe" | "audio" | "video" | "table" => *dropped += 1,
-                _ => walk(children, out, dropped),
+                "img" | "iframe" | "audio" | "video" | "table" => *out.dropped += 1,
+                _ => walk(children, out),
             }
         }
     }
-    let mut out = String::new();
+    let mut out = Out {
+        html: String::new(),
+        text: false,
+        dropped,
+    };
     for node in nodes {
-        walk(std::slice::from_ref(node), &mut out, dropped);
+        walk(std::slice::from_ref(node), &mut out);
     }
-    let squashed = squash(&out);
+    let squashed = squash(&out.html);
     squashed
         .trim_start_matches("<br>")
         .trim_end_matches("<br>")
@@ -529,7 +551,14 @@ impl Walker<'_> {
     }
 
     fn image(&mut self, img: &Node, caption: Option<String>) {
-        if let Some(src) = img.attr("src") {
+        // A picture pasted into the text (`data:`) loses its address to the cleaner.
+        let Some(src) = img.attr("src").filter(|s| !s.trim().is_empty()) else {
+            self.out
+                .notes
+                .push("a picture without a web address (pasted into the text) was left out".into());
+            return;
+        };
+        {
             self.out.images.push((
                 src.to_owned(),
                 img.attr("alt").unwrap_or_default().to_owned(),
@@ -565,10 +594,51 @@ impl Walker<'_> {
     }
 
     fn quote(&mut self, quote: &Node, fallback: Option<String>) {
-        let text = plain_text(quote.children(), &["cite", "footer"]);
-        let cite = quote
-            .find("cite")
-            .or_else(|| quote.find("footer"))
+        // A post embedded from a social network: the quote is its fallback text, the
+        // last link its address (what WordPress and Ghost embed from).
+        let class = quote.attr("class").unwrap_or_default();
+        if [
+            "twitter-tweet",
+            "instagram-media",
+            "tiktok-embed",
+            "bluesky-embed",
+        ]
+        .iter()
+        .any(|c| class.contains(c))
+        {
+            let mut links = Vec::new();
+            quote.find_all("a", &[], &mut links);
+            if let Some(url) = links
+                .iter()
+                .rev()
+                .find_map(|a| a.attr("href").and_then(http_address))
+            {
+                self.out.blocks.push(Block::Embed {
+                    url,
+                    provider: None,
+                    caption: fallback,
+                });
+                return;
+            }
+        }
+        // The attribution is the quote's own `<cite>` or `<footer>`, not a title cited
+        // in its text.
+        let own = quote
+            .children()
+            .iter()
+            .find(|c| c.is("cite") || c.is("footer"));
+        let kept: Vec<&Node> = quote
+            .children()
+            .iter()
+            .filter(|c| !own.is_some_and(|o| std::ptr::eq(*c, o)))
+            .collect();
+        let text = kept
+            .iter()
+            .map(|c| plain_text(std::slice::from_ref(*c), &[]))
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let cite = own
             .map(|c| plain_text(c.children(), &[]))
             .filter(|c| !c.is_empty())
             .or(fallback)
@@ -862,8 +932,20 @@ impl Walker<'_> {
             });
             return;
         }
+        // A line break at either edge shows as an empty line: dropped.
+        let mut html = inline.trim();
+        loop {
+            let before = html.len();
+            html = html
+                .trim_start_matches("<br>")
+                .trim_end_matches("<br>")
+                .trim();
+            if html.len() == before {
+                break;
+            }
+        }
         self.out.blocks.push(Block::Paragraph {
-            html: inline.trim().to_owned(),
+            html: html.to_owned(),
         });
     }
 }
@@ -1037,6 +1119,49 @@ https://vimeo.com/22439234
             ]
         );
         assert!(out.notes.is_empty(), "{:?}", out.notes);
+    }
+
+    #[test]
+    fn quirks_of_real_posts() {
+        let out = to_blocks(concat!(
+            "<h2>The <em>real</em>-time web</h2>",
+            "<blockquote><p>As <cite>The Times</cite> reported, <em>nothing</em>.</p><cite>— Ed</cite></blockquote>",
+            "<blockquote class=\"twitter-tweet\"><p>Hello</p>— Name <a href=\"https://twitter.com/x/status/1\">May 1</a></blockquote>",
+            "<p><img src=\"data:image/png;base64,AAAA\"></p>",
+            "<p><img src=\"https://x.test/a.jpg\"><br>\nThe council voted.</p>",
+            "<figure><img src=\"https://x.test/b.jpg\"><figcaption>Photo: <a href=\"https://x.test\">Jane Doe</a>/<em>Reuters</em></figcaption></figure>",
+        ));
+        assert_eq!(
+            out.blocks,
+            vec![
+                Block::Heading {
+                    level: 2,
+                    text: "The real-time web".into()
+                },
+                Block::Quote {
+                    text: "As The Times reported, nothing.".into(),
+                    attribution: Some("Ed".into())
+                },
+                Block::Embed {
+                    url: "https://twitter.com/x/status/1".into(),
+                    provider: None,
+                    caption: None
+                },
+                image_block("https://x.test/a.jpg".into(), None),
+                para("The council voted."),
+                image_block(
+                    "https://x.test/b.jpg".into(),
+                    Some("Photo: Jane Doe/Reuters".into())
+                ),
+            ]
+        );
+        assert!(
+            out.notes
+                .iter()
+                .any(|n| n.contains("without a web address")),
+            "{:?}",
+            out.notes
+        );
     }
 
     #[test]
