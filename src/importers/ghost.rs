@@ -95,23 +95,27 @@ fn check_version(db: &Value) -> Result<String, String> {
     Ok(version)
 }
 
-/// What names the site: `--source`, else its title and owner (an export has no URL).
-fn site_name(data: &Value, options: &Options) -> Result<String, String> {
-    if let Some(source) = &options.source {
-        return Ok(source.trim_end_matches('/').to_owned());
-    }
-    let title = rows(data, "settings")
-        .iter()
-        .find(|s| text(s, "key").as_deref() == Some("title"))
-        .and_then(|s| text(s, "value"));
-    let owner = owner_email(data);
-    match (title, owner) {
-        (Some(title), Some(owner)) => Ok(format!("{title} ({owner})")),
-        _ => Err(
+/// What names the site: `--source`, else its title and owner (an export has no URL);
+/// with the name by title and owner as the other name it goes by.
+fn site_name(data: &Value, options: &Options) -> Result<(String, Option<String>), String> {
+    let derived = derived_name(data);
+    match (&options.source, derived) {
+        (Some(source), derived) => Ok((source.trim_end_matches('/').to_owned(), derived)),
+        (None, Some(derived)) => Ok((derived, None)),
+        (None, None) => Err(
             "this Ghost export does not say which site it is from: name it with --source https://your-site.example (its address; the same on every re-run)"
                 .into(),
         ),
     }
+}
+
+/// The site's title and its owner's e-mail address, when the export has both.
+fn derived_name(data: &Value) -> Option<String> {
+    let title = rows(data, "settings")
+        .iter()
+        .find(|s| text(s, "key").as_deref() == Some("title"))
+        .and_then(|s| text(s, "value"));
+    Some(format!("{} ({})", title?, owner_email(data)?))
 }
 
 /// The e-mail address of the site's owner (the Owner role, else the first user).
@@ -145,7 +149,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         return Err("not a Ghost export: data.posts is not a list of posts".into());
     }
     check_version(db)?;
-    let site = site_name(data, options)?;
+    let (site, other_name) = site_name(data, options)?;
     // The site's own links: absolute when --source is its address, else site-relative.
     let base = options
         .source
@@ -169,6 +173,10 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
     let data = &db["data"];
     let mut bundle = Bundle {
         source: format!("ghost:{site}"),
+        also_known_as: other_name
+            .map(|n| format!("ghost:{n}"))
+            .into_iter()
+            .collect(),
         ..Bundle::default()
     };
     if placeholders > 0 && base.is_none() {
@@ -272,8 +280,17 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
             (Some("published"), Some(at)) => State::Published(at),
             (Some("scheduled"), Some(at)) => State::Scheduled(at),
             (Some("draft"), _) => State::Draft,
+            (Some(status @ ("published" | "scheduled")), None) => {
+                notes.push(format!(
+                    "{status} in Ghost without a publish date; imported as a draft"
+                ));
+                State::Draft
+            }
             (other, _) => {
-                notes.push(format!("Ghost status {other:?} imported as a draft"));
+                notes.push(format!(
+                    "Ghost status {:?} imported as a draft",
+                    other.unwrap_or("(none)")
+                ));
                 State::Draft
             }
         };

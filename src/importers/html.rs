@@ -981,6 +981,18 @@ fn image_block(src: String, caption: Option<String>) -> Block {
     }
 }
 
+/// Code as an editor stored it between shortcode tags: entities decoded, the line
+/// breaks autop-style editors add as `<br>` turned back into new lines, nothing else
+/// touched (tags in the code are code).
+pub fn text_of_code(raw: &str) -> String {
+    let lines = raw
+        .replace("<br />\n", "\n")
+        .replace("<br>\n", "\n")
+        .replace("<br />", "\n")
+        .replace("<br>", "\n");
+    unescape(lines.trim_matches('\n'))
+}
+
 /// Plain text of an HTML fragment (a caption, an excerpt, a title), whitespace
 /// collapsed and entities decoded.
 pub fn text_of(html: &str) -> String {

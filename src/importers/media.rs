@@ -17,6 +17,8 @@ pub(super) struct Images {
     pub(super) media_dir: Option<PathBuf>,
     /// Images already counted in the report (several URLs can lead to one).
     pub(super) counted: HashSet<ImageId>,
+    /// Source URLs whose file was found but could not be stored (already reported).
+    pub(super) failed: HashSet<String>,
 }
 
 /// `photo-1024x683.jpg` → `photo.jpg`: WordPress's resized copies of one upload.
@@ -62,7 +64,8 @@ pub(super) fn candidate_paths(url: &str, known: Option<&str>, dir: Option<&Path>
 
 impl Images {
     /// The image id for a source URL: remembered from an earlier run, or read from the
-    /// media folder and stored now. `None` (with a note) when the file is not there.
+    /// media folder and stored now. `None` when the file is not there (the caller
+    /// reports it) or could not be stored (reported here, and remembered in `failed`).
     pub(super) async fn resolve(
         &mut self,
         state: &AppState,
@@ -117,18 +120,24 @@ impl Images {
             let Some(bytes) = paths.iter().find_map(|p| std::fs::read(p).ok()) else {
                 continue;
             };
-            let meta = match crate::media::model::ImageMeta::parse(
-                picture.alt.clone(),
-                picture.caption.clone(),
-                picture.credit.clone(),
-                None,
-            ) {
+            // Long alt text or captions are shortened (and said), not a lost photo.
+            let mut notes = Vec::new();
+            let alt = super::write::clipped(picture.alt.clone(), 1000, "its alt text", &mut notes);
+            let caption =
+                super::write::clipped(picture.caption.clone(), 2000, "its caption", &mut notes);
+            let credit =
+                super::write::clipped(picture.credit.clone(), 300, "its credit", &mut notes);
+            report
+                .not_mapped
+                .extend(notes.into_iter().map(|n| format!("photo {key}: {n}")));
+            let meta = match crate::media::model::ImageMeta::parse(alt, caption, credit, None) {
                 Ok(meta) => meta,
                 Err(e) => {
                     report.images.failed += 1;
                     report
                         .not_mapped
-                        .push(format!("image {key}: {}", describe(&e)));
+                        .push(format!("photo {key}: {}", describe(&e)));
+                    self.failed.extend(keys.iter().cloned());
                     return None;
                 }
             };
@@ -165,7 +174,8 @@ impl Images {
                     report.images.failed += 1;
                     report
                         .not_mapped
-                        .push(format!("image {key}: {}", describe(&e)));
+                        .push(format!("photo {key}: {}", describe(&e)));
+                    self.failed.extend(keys.iter().cloned());
                     None
                 }
             };

@@ -114,6 +114,10 @@ pub(crate) fn pages_left_out(titles: &[String]) -> String {
 pub struct Bundle {
     /// Names the source in `import_sources`, e.g. `wordpress:https://example.com`.
     pub source: String,
+    /// Other names the same site goes by (the name the export gives itself when
+    /// `--source` names it otherwise): a site imported before under one of them keeps
+    /// that name, so naming it differently on a re-run duplicates nothing.
+    pub also_known_as: Vec<String>,
     pub authors: Vec<Person>,
     pub sections: Vec<Term>,
     pub tags: Vec<Term>,
@@ -272,12 +276,20 @@ fn counted(
 /// Imports `bundle` into the newsroom behind `state`.
 pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Report {
     let progress = Progress::new(options.progress);
-    let source = bundle.source.clone();
+    let source = settled_source(state, &bundle).await;
     let mut report = Report {
         source: source.clone(),
         not_mapped: std::mem::take(&mut bundle.notes),
         ..Report::default()
     };
+    if source != bundle.source {
+        report.not_mapped.insert(
+            0,
+            format!(
+                "this site was imported before as {source}: that name is kept, so nothing is made twice"
+            ),
+        );
+    }
 
     let mut author_ids = HashMap::new();
     for (n, person) in bundle.authors.iter().enumerate() {
@@ -380,6 +392,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
         pictures: std::mem::take(&mut bundle.pictures),
         media_dir: options.media_dir.clone(),
         counted: HashSet::new(),
+        failed: HashSet::new(),
     };
     let total = bundle.stories.len();
     // Photo files not found, each with the stories that lost it (one line per file).
@@ -406,6 +419,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
                         credit,
                         image: None,
                     }),
+                    None if images.failed.contains(&url) => {}
                     None => missing.entry(url).or_default().push(story.headline.clone()),
                 },
                 other => body.push(other),
@@ -414,7 +428,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
         let featured = match story.featured_image.clone() {
             Some(url) => {
                 let found = images.resolve(state, &source, &url, &mut report).await;
-                if found.is_none() {
+                if found.is_none() && !images.failed.contains(&url) {
                     missing.entry(url).or_default().push(story.headline.clone());
                 }
                 found
@@ -461,7 +475,7 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
             None => "(no --media folder was given)".to_owned(),
         };
         report.not_mapped.push(format!(
-            "{} photo file(s) not found {place}; each is left out of the stories below",
+            "{} photo file(s) not found {place}: photos are read from the media folder, never downloaded; each is left out of the stories below",
             missing.len()
         ));
     }
@@ -478,6 +492,29 @@ pub async fn run(state: &AppState, mut bundle: Bundle, options: &Options) -> Rep
         ));
     }
     report
+}
+
+/// The name to import under: the bundle's, unless the site was imported before under
+/// another of its names (and never under this one).
+async fn settled_source(state: &AppState, bundle: &Bundle) -> String {
+    let names: Vec<String> = std::iter::once(bundle.source.clone())
+        .chain(bundle.also_known_as.iter().cloned())
+        .collect();
+    let known = state
+        .db
+        .read(move |conn| {
+            for name in &names {
+                if write::source_known(conn, name)? {
+                    return Ok(Some(name.clone()));
+                }
+            }
+            Ok(None)
+        })
+        .await;
+    known
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| bundle.source.clone())
 }
 
 /// Reads `path` as `kind` (`wordpress` or `ghost`): nothing is written yet, so a file

@@ -5,7 +5,7 @@
 //! in blocks, and every old slug (`_wp_old_slug`) as a redirect. Every post is either
 //! read or named in the report with the reason.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 
@@ -19,21 +19,37 @@ fn gmt(raw: Option<String>) -> Option<NaiveDateTime> {
         .and_then(|r| NaiveDateTime::parse_from_str(&r, "%Y-%m-%d %H:%M:%S").ok())
 }
 
-/// The site's offset from UTC, learned from the posts that carry both their local and
-/// their GMT date (the most common difference): WXR does not state it, and real
-/// exports often have only the local `post_date` (`post_date_gmt` zero).
-fn site_offset(items: &[&Element]) -> Option<chrono::TimeDelta> {
-    let mut seen: HashMap<i64, usize> = HashMap::new();
-    for item in items {
-        if let (Some(local), Some(utc)) = (
-            gmt(item.get("wp:post_date")),
-            gmt(item.get("wp:post_date_gmt")),
-        ) {
-            *seen.entry((local - utc).num_minutes()).or_default() += 1;
-        }
+/// The site's offsets from UTC, learned from the posts that carry both their local and
+/// their GMT date, by local time: WXR does not state the site's zone, and real exports
+/// often have only the local `post_date` (`post_date_gmt` zero). A post with only its
+/// local date takes the offset of the post nearest in time that has both, which
+/// follows daylight saving as well as the export allows.
+struct Offsets(Vec<(NaiveDateTime, chrono::TimeDelta)>);
+
+impl Offsets {
+    fn learn(items: &[&Element]) -> Offsets {
+        let mut known: Vec<(NaiveDateTime, chrono::TimeDelta)> = items
+            .iter()
+            .filter_map(|item| {
+                let local = gmt(item.get("wp:post_date"))?;
+                let utc = gmt(item.get("wp:post_date_gmt"))?;
+                Some((local, local - utc))
+            })
+            .collect();
+        known.sort();
+        Offsets(known)
     }
-    let (minutes, _) = seen.into_iter().max_by_key(|(m, n)| (*n, -m.abs()))?;
-    Some(chrono::TimeDelta::minutes(minutes))
+
+    /// UTC for a local time, if any post tells the offset.
+    fn utc(&self, local: NaiveDateTime) -> Option<NaiveDateTime> {
+        let at = self.0.partition_point(|(t, _)| *t < local);
+        let nearest = [at.checked_sub(1), Some(at)]
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.0.get(i))
+            .min_by_key(|(t, _)| (*t - local).abs())?;
+        Some(local - nearest.1)
+    }
 }
 
 /// Text WordPress stores as HTML (titles, term and display names): tags dropped,
@@ -128,14 +144,18 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .or_else(|| channel.get("wp:base_site_url"))
         .or_else(|| channel.get("link"))
         .unwrap_or_else(|| "unknown-site".into());
-    let source = options
-        .source
-        .clone()
-        .unwrap_or_else(|| site.trim_end_matches('/').to_owned());
+    let own = format!("wordpress:{}", site.trim_end_matches('/'));
     let mut bundle = Bundle {
-        source: format!("wordpress:{source}"),
+        source: options
+            .source
+            .as_deref()
+            .map(|s| format!("wordpress:{}", s.trim_end_matches('/')))
+            .unwrap_or_else(|| own.clone()),
         ..Bundle::default()
     };
+    if bundle.source != own {
+        bundle.also_known_as.push(own);
+    }
 
     let mut logins = HashMap::new();
     for author in channel.all("wp:author") {
@@ -244,7 +264,7 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         .filter_map(|i| Some((i.get("wp:post_id")?, i.get("content:encoded")?)))
         .collect();
     let guests = guest_authors(&items, &mut bundle);
-    let offset = site_offset(&items);
+    let offsets = Offsets::learn(&items);
     let mut local_as_utc = 0;
 
     let mut skipped: HashMap<String, usize> = HashMap::new();
@@ -279,13 +299,10 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         let protected = item.get("wp:post_password").is_some();
         let when = gmt(item.get("wp:post_date_gmt")).or_else(|| {
             let local = gmt(item.get("wp:post_date"))?;
-            Some(match offset {
-                Some(offset) => local - offset,
-                None => {
-                    local_as_utc += 1;
-                    local
-                }
-            })
+            Some(offsets.utc(local).unwrap_or_else(|| {
+                local_as_utc += 1;
+                local
+            }))
         });
         let state = match (status.as_str(), when) {
             ("trash", _) => {
@@ -374,7 +391,25 @@ pub fn read(raw: &str, options: &Options) -> Result<Bundle, String> {
         let own = item.get("wp:post_id").unwrap_or_default();
         let (prepared, shortcode_notes) = prepare(&content, &own, &attachments, &reusable);
         notes.extend(shortcode_notes);
-        let converted = html::to_blocks(&prepared);
+        let mut converted = html::to_blocks(&prepared);
+        // The block editor keeps footnotes in the post's meta: they end the story.
+        let footnotes: Vec<String> = meta
+            .iter()
+            .find(|(k, _)| k == "footnotes")
+            .and_then(|(_, v)| serde_json::from_str::<Vec<serde_json::Value>>(v).ok())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|f| f.get("content")?.as_str().map(str::to_owned))
+            .filter(|f| !html::text_of(f).is_empty())
+            .collect();
+        if !footnotes.is_empty() {
+            converted
+                .blocks
+                .push(crate::content::articles::blocks::Block::List {
+                    ordered: true,
+                    items: footnotes,
+                });
+        }
         notes.extend(converted.notes);
         for (src, alt) in converted.images {
             let picture = bundle.pictures.entry(src).or_default();
@@ -535,7 +570,14 @@ fn byline(
 }
 
 /// WordPress blocks that leave nothing to read: page breaks, spacing, decoration.
-const SILENT_BLOCKS: &[&str] = &["more", "nextpage", "separator", "spacer", "block"];
+const SILENT_BLOCKS: &[&str] = &[
+    "more",
+    "nextpage",
+    "separator",
+    "spacer",
+    "block",
+    "footnotes",
+];
 
 /// WordPress's own markup turned into plain HTML: reusable blocks included, paragraphs
 /// from blank lines (`wpautop`), `[caption]` into figures, `[gallery]` into images (a
@@ -560,34 +602,71 @@ fn prepare(
     }
     let mut html = String::with_capacity(content.len() + 64);
     let mut rest = content.as_str();
+    // Shortcodes with no closing tag further on (so one search each, not one per use).
+    let mut unclosed: HashSet<String> = HashSet::new();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut unwrapped: HashSet<String> = HashSet::new();
     while let Some(open) = rest.find('[') {
         html.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        // `[[gallery]]` is how WordPress writes a shortcode's name as text.
-        if let Some(escaped) = after.strip_prefix('[')
-            && let Some(end) = escaped.find("]]")
-        {
+        let name_of = |s: &str| -> String {
+            s.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .collect()
+        };
+        // `[[gallery]]` is how WordPress writes a shortcode as text (`[[ -f x ]]` in
+        // code is not one).
+        if let Some(escaped) = after.strip_prefix('[') {
+            let name = name_of(escaped);
+            let next = escaped[name.len()..].chars().next();
+            if !name.is_empty()
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && matches!(next, Some(' ' | ']'))
+                && let Some(end) = escaped.find("]]")
+            {
+                html.push('[');
+                html.push_str(&escaped[..end]);
+                html.push(']');
+                rest = &escaped[end + 2..];
+                continue;
+            }
             html.push('[');
-            html.push_str(&escaped[..end]);
-            html.push(']');
-            rest = &escaped[end + 2..];
+            rest = after;
             continue;
         }
-        let name: String = after
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-            .collect();
-        let Some(close) = after.find(']') else {
-            html.push_str(&rest[open..]);
-            rest = "";
-            break;
+        let name = name_of(after);
+        // A shortcode is a name, then attributes or the bracket: `[x]`, `[x a="b"]`.
+        let shaped =
+            !name.is_empty() && matches!(after[name.len()..].chars().next(), Some(' ' | ']' | '/'));
+        // The bracket closes before any other opens (else this `[` is text).
+        let Some(close) = after
+            .find(['[', ']'])
+            .filter(|&c| after.as_bytes()[c] == b']')
+        else {
+            html.push('[');
+            rest = after;
+            continue;
         };
+        if !shaped {
+            html.push('[');
+            rest = after;
+            continue;
+        }
         let attrs = &after[name.len()..close];
         let tail = &after[close + 1..];
         let closing = format!("[/{name}]");
+        let closes_at = if unclosed.contains(&name) {
+            None
+        } else {
+            let found = tail.find(&closing);
+            if found.is_none() {
+                unclosed.insert(name.clone());
+            }
+            found
+        };
         match name.as_str() {
             "caption" | "wp_caption" => {
-                let end = tail.find(&closing).unwrap_or(tail.len());
+                let end = closes_at.unwrap_or(tail.len());
                 let inner = &tail[..end];
                 // The image (perhaps in a link), then the caption text (which may hold
                 // links of its own); an old-style `caption="…"` attribute otherwise.
@@ -626,15 +705,25 @@ fn prepare(
                             url
                         })
                         .collect(),
-                    // A bare [gallery]: the images attached to this post, in order.
-                    None => attachments
-                        .by_parent
-                        .get(own_id)
-                        .into_iter()
-                        .flatten()
-                        .map(|(_, _, url)| url.clone())
-                        .filter(|url| is_picture(url))
-                        .collect(),
+                    // A bare [gallery]: the images attached to this post (or to the
+                    // post its `id` names), in order, less any it excludes.
+                    None => {
+                        let parent = attribute(attrs, "id").unwrap_or_else(|| own_id.to_owned());
+                        let excluded: Vec<String> = attribute(attrs, "exclude")
+                            .unwrap_or_default()
+                            .split(',')
+                            .map(|i| i.trim().to_owned())
+                            .collect();
+                        attachments
+                            .by_parent
+                            .get(&parent)
+                            .into_iter()
+                            .flatten()
+                            .filter(|(_, id, _)| !excluded.contains(&id.to_string()))
+                            .map(|(_, _, url)| url.clone())
+                            .filter(|url| is_picture(url))
+                            .collect()
+                    }
                 };
                 if urls.is_empty() && listed.is_none() {
                     notes.push(
@@ -663,7 +752,7 @@ fn prepare(
                             .find(|a| a.starts_with("http://") || a.starts_with("https://"))
                             .map(str::to_owned)
                     });
-                let (end, skip) = match tail.find(&closing) {
+                let (end, skip) = match closes_at {
                     Some(end) => (end, end + closing.len()),
                     None => (0, 0),
                 };
@@ -679,23 +768,38 @@ fn prepare(
                 rest = &tail[skip..];
             }
             "embed" => {
-                let end = tail.find(&closing).unwrap_or(tail.len());
+                let end = closes_at.unwrap_or(tail.len());
                 html.push_str(&format!("\n\n{}\n\n", tail[..end].trim()));
                 rest = tail.get(end + closing.len()..).unwrap_or("");
             }
-            "" => {
-                html.push('[');
-                rest = after;
+            // SyntaxHighlighter and Jetpack: code, as written.
+            "code" | "sourcecode" | "source" if closes_at.is_some() => {
+                let end = closes_at.unwrap_or_default();
+                let language = attribute(attrs, "lang")
+                    .or_else(|| attribute(attrs, "language"))
+                    .map(|l| format!(" class=\"language-{}\"", l.replace(['"', '<', '>'], "")))
+                    .unwrap_or_default();
+                let code = html::text_of_code(&tail[..end]);
+                html.push_str(&format!(
+                    "\n\n<pre><code{language}>{}</code></pre>\n\n",
+                    code.replace('&', "&amp;")
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
+                ));
+                rest = &tail[end + closing.len()..];
             }
             other => {
-                if !other.chars().all(|c| c.is_ascii_digit())
-                    && !notes
-                        .iter()
-                        .any(|n: &String| n.contains(&format!("[{other}]")))
-                {
-                    notes.push(format!(
-                        "shortcode [{other}] has no Dateline equivalent; kept as text"
-                    ));
+                // A page builder's wrapper (`[vc_row]…[/vc_row]`): its content stays.
+                if closes_at.is_some() {
+                    unwrapped.insert(other.to_owned());
+                    rest = tail;
+                    continue;
+                }
+                // Reported only when it looks like a plugin's (attributes, or a
+                // plugin-style name), not a bracketed word such as [sic].
+                let plugin = attrs.contains('=') || other.contains(['-', '_']);
+                if plugin && !unknown.iter().any(|u| u == other) {
+                    unknown.push(other.to_owned());
                 }
                 html.push('[');
                 rest = after;
@@ -703,6 +807,29 @@ fn prepare(
         }
     }
     html.push_str(rest);
+    for name in &unwrapped {
+        html = html.replace(&format!("[/{name}]"), "");
+    }
+    if !unwrapped.is_empty() {
+        let mut names: Vec<&String> = unwrapped.iter().collect();
+        names.sort();
+        let names: Vec<String> = names.iter().map(|n| format!("[{n}]")).collect();
+        notes.push(format!(
+            "wrapping shortcode(s) {} removed; their content kept",
+            names.join(", ")
+        ));
+    }
+    for name in unknown.iter().take(20) {
+        notes.push(format!(
+            "shortcode [{name}] has no Dateline equivalent; kept as text"
+        ));
+    }
+    if unknown.len() > 20 {
+        notes.push(format!(
+            "{} more unknown shortcodes kept as text",
+            unknown.len() - 20
+        ));
+    }
     (autop(&html), notes)
 }
 
@@ -735,7 +862,14 @@ fn include_reusable(
         let id: String = after.chars().take_while(char::is_ascii_digit).collect();
         match reusable.get(&id) {
             // One level deep: a reusable block that includes another is not followed.
-            Some(inner) => out.push_str(&format!("\n\n{}\n\n", inner.replace(OPEN, "<!-- "))),
+            Some(inner) => {
+                if inner.contains(OPEN) {
+                    notes.push(format!(
+                        "reusable block {id} includes another reusable block, left out"
+                    ));
+                }
+                out.push_str(&format!("\n\n{}\n\n", inner.replace(OPEN, "<!-- ")));
+            }
             None => notes.push(format!(
                 "reusable block {id} is not in the export; left out"
             )),
@@ -750,11 +884,14 @@ fn include_reusable(
 /// page breaks and spacing: blocks WordPress draws at view time.
 fn dynamic_blocks(content: &str) -> Vec<String> {
     let mut found = std::collections::BTreeSet::new();
-    for (at, _) in content.match_indices("<!-- wp:") {
-        let after = &content[at + "<!-- wp:".len()..];
+    let mut rest = content;
+    while let Some(at) = rest.find("<!-- wp:") {
+        let after = &rest[at + "<!-- wp:".len()..];
         let Some(end) = after.find("-->") else {
             break;
         };
+        // The next search starts past this comment: one pass over the text.
+        rest = &after[end + 3..];
         if !after[..end].trim_end().ends_with('/') {
             continue;
         }
@@ -976,7 +1113,24 @@ mod tests {
             html.contains("<audio src=\"https://x.test/a.mp3\"></audio>"),
             "{html}"
         );
-        assert_eq!(notes.len(), 3, "{notes:?}");
+        // A bracketed word is not a plugin's shortcode: only [contact-form] is named.
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].contains("[contact-form]"), "{notes:?}");
+
+        let (html, notes) = prepare(
+            "[vc_row][vc_column_text]Kept text[/vc_column_text][/vc_row]\n\nif [[ -f x ]]; then a[i]=1; fi\n\n[code lang=\"html\"]<div>x</div>\n  &lt;b&gt;[/code]",
+            "1",
+            &Attachments::default(),
+            &HashMap::new(),
+        );
+        assert!(html.contains("<p>Kept text</p>"), "{html}");
+        assert!(html.contains("if [[ -f x ]]; then a[i]=1; fi"), "{html}");
+        assert!(
+            html.contains("<pre><code class=\"language-html\">&lt;div&gt;x&lt;/div&gt;\n  &lt;b&gt;</code></pre>"),
+            "{html}"
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("[vc_column_text], [vc_row]"), "{notes:?}");
     }
 
     #[test]
@@ -1005,7 +1159,7 @@ mod tests {
         let deep = format!("{}x{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
         assert!(autop(&deep).contains('x'));
         let (_, notes) = prepare(
-            "<!-- wp:latest-posts /--><!-- wp:more --><!--more--><!-- /wp:more --><!-- wp:spacer /-->",
+            "<!-- wp:latest-posts /--><!-- wp:more --><!--more--><!-- /wp:more --><!-- wp:spacer /--><!-- wp:footnotes /-->",
             "1",
             &Attachments::default(),
             &HashMap::new(),

@@ -42,6 +42,16 @@ pub(super) fn remembered(
         .optional()?)
 }
 
+/// Whether anything was imported under `source` before.
+pub(super) fn source_known(conn: &mut DbConn, source: &str) -> AppResult<bool> {
+    Ok(import_sources::table
+        .filter(import_sources::source.eq(source))
+        .select(import_sources::local_id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some())
+}
+
 /// What is remembered of one imported record.
 pub(super) struct Memory<'a> {
     pub(super) source: &'a str,
@@ -280,7 +290,7 @@ pub(super) fn clip(text: &mut String, max: usize, what: &str, notes: &mut Vec<St
 }
 
 /// `clip` for an optional field.
-fn clipped(
+pub(super) fn clipped(
     value: Option<String>,
     max: usize,
     what: &str,
@@ -299,6 +309,16 @@ pub(super) fn fit(story: &mut Story) {
     clip(&mut story.headline, 300, "the headline", notes);
     if let Some(s) = story.standfirst.as_mut() {
         clip(s, 2000, "the standfirst", notes);
+    }
+    // A canonical address must be absolute: one to the old site itself, made relative
+    // for want of the site's address, is dropped (the story is its own canonical).
+    if let Some(url) = &story.canonical_url
+        && !crate::content::is_http_url(url)
+    {
+        notes.push(format!(
+            "canonical URL {url:?} is not an absolute http(s) address; left out"
+        ));
+        story.canonical_url = None;
     }
     for (value, max, what) in [
         (&mut story.seo_title, 200, "the SEO title"),
@@ -411,6 +431,7 @@ pub(super) fn fit(story: &mut Story) {
             } => {
                 if crate::content::is_http_url(&url) {
                     let caption = clipped(caption, 2000, "an embed's caption", notes);
+                    let provider = clipped(provider, 100, "an embed's provider", notes);
                     body.push(Block::Embed {
                         url,
                         provider,

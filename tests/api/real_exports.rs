@@ -540,6 +540,33 @@ async fn two_ghost_sites_stay_apart(app: TestApp) {
         elsewhere["body"]
     );
     assert!(second.to_string().contains("give --source https://"));
+    // Following that advice on the next run updates the same stories, with whole links.
+    let third = import(
+        &app,
+        "ghost",
+        &second_file,
+        Options {
+            source: Some("https://elsewhere.example/".into()),
+            ..Options::default()
+        },
+    )
+    .await;
+    assert_eq!(third.source, second.source, "{third}");
+    assert_eq!(third.articles.created, 0, "{third}");
+    assert_eq!(
+        third.articles.updated + third.articles.unchanged,
+        8,
+        "{third}"
+    );
+    assert!(third.to_string().contains("imported before as"), "{third}");
+    let elsewhere = story(&app, "elsewhere-every-card").await;
+    assert!(
+        serde_json::to_string(&elsewhere["body"])
+            .unwrap()
+            .contains("https://elsewhere.example/second-post/"),
+        "{}",
+        elsewhere["body"]
+    );
 
     // Refused, with the reason, and nothing written.
     let before = headlines(&app).await.len();
