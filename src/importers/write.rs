@@ -383,10 +383,13 @@ pub(super) fn fit(story: &mut Story) {
                     }
                 }
                 let caption = clipped(caption, 2000, "a table's caption", notes);
-                // At most 500 rows a table: a longer one continues in the next block.
+                // At most 200 rows a table: a longer one continues in the next block.
                 let mut first = true;
                 while !rows.is_empty() {
-                    let rest = rows.split_off(rows.len().min(500));
+                    let rest = rows.split_off(
+                        rows.len()
+                            .min(crate::content::articles::blocks::MAX_TABLE_ROWS),
+                    );
                     body.push(Block::Table {
                         header: header && first,
                         rows,

@@ -12,7 +12,7 @@ import { FormatBar, InlineText, focusText } from './InlineText';
 type TableBlock = Extract<Block, { type: 'table' }>;
 
 /** The API's limits. */
-const MAX_ROWS = 500;
+const MAX_ROWS = 200;
 const MAX_COLUMNS = 50;
 
 /** A row widened to `columns` cells. */
