@@ -11,7 +11,9 @@
 pub mod ghost;
 pub mod html;
 pub mod wordpress;
+mod wordpress_markup;
 
+mod dom;
 mod media;
 mod write;
 mod xml;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Outcome, Person, State, Story, Term};
-use crate::content::articles::blocks::Block;
+use crate::content::articles::blocks::{self, Block};
 use crate::content::articles::db as articles;
 use crate::content::articles::model::Action;
 use crate::content::articles::model::Status;
@@ -371,25 +371,23 @@ pub(super) fn fit(story: &mut Story) {
                 caption,
             } => {
                 for row in &mut rows {
-                    if row.len() > 50 {
+                    if row.len() > blocks::MAX_TABLE_CELLS {
                         notes.push(format!(
-                            "a table row had {} cells; only the first 50 were kept",
-                            row.len()
+                            "a table row had {} cells; only the first {} were kept",
+                            row.len(),
+                            blocks::MAX_TABLE_CELLS
                         ));
-                        row.truncate(50);
+                        row.truncate(blocks::MAX_TABLE_CELLS);
                     }
                     for cell in row.iter_mut() {
-                        clip(cell, 5000, "a table cell", notes);
+                        clip(cell, blocks::MAX_CELL_CHARS, "a table cell", notes);
                     }
                 }
                 let caption = clipped(caption, 2000, "a table's caption", notes);
                 // At most 200 rows a table: a longer one continues in the next block.
                 let mut first = true;
                 while !rows.is_empty() {
-                    let rest = rows.split_off(
-                        rows.len()
-                            .min(crate::content::articles::blocks::MAX_TABLE_ROWS),
-                    );
+                    let rest = rows.split_off(rows.len().min(blocks::MAX_TABLE_ROWS));
                     body.push(Block::Table {
                         header: header && first,
                         rows,
@@ -405,12 +403,8 @@ pub(super) fn fit(story: &mut Story) {
             }
             Block::Code { mut text, language } => {
                 clip(&mut text, 50_000, "a code block", notes);
-                let language = language.filter(|l| {
-                    l.len() <= 40
-                        && l.chars().all(|c| {
-                            c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_')
-                        })
-                });
+                // A language name the API would refuse is dropped, not the story.
+                let language = language.filter(|l| l.len() <= 40 && blocks::is_language_name(l));
                 body.push(Block::Code { text, language });
             }
             Block::Image {
@@ -447,13 +441,13 @@ pub(super) fn fit(story: &mut Story) {
             other => body.push(other),
         }
     }
-    if body.len() > crate::content::articles::blocks::MAX_BLOCKS {
+    if body.len() > blocks::MAX_BLOCKS {
         notes.push(format!(
             "the body had {} blocks; only the first {} were kept",
             body.len(),
-            crate::content::articles::blocks::MAX_BLOCKS
+            blocks::MAX_BLOCKS
         ));
-        body.truncate(crate::content::articles::blocks::MAX_BLOCKS);
+        body.truncate(blocks::MAX_BLOCKS);
     }
     story.body = body;
 }

@@ -118,7 +118,7 @@ fn table_rows() -> utoipa::openapi::schema::Array {
     let row = ArrayBuilder::new()
         .items(cell)
         .min_items(Some(1))
-        .max_items(Some(50));
+        .max_items(Some(MAX_TABLE_CELLS));
     ArrayBuilder::new()
         .items(row)
         .min_items(Some(1))
@@ -150,6 +150,17 @@ pub struct RelatedTarget {
 
 /// Most rows a table may have (a longer one is split over several tables).
 pub const MAX_TABLE_ROWS: usize = 200;
+/// Most cells a table row may have.
+pub const MAX_TABLE_CELLS: usize = 50;
+/// Most characters a table cell may have.
+pub const MAX_CELL_CHARS: usize = 5000;
+
+/// Whether `name` can name a code block's language: letters, digits and `+ - # . _`
+/// (`python`, `c++`, `objective-c`, `f#`).
+pub fn is_language_name(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_'))
+}
 
 /// Most blocks a body may have.
 pub const MAX_BLOCKS: usize = 500;
@@ -260,13 +271,21 @@ impl Block {
                     .iter()
                     .enumerate()
                     .map(|(r, row)| {
-                        if row.is_empty() || row.len() > 50 {
-                            errors.add(format!("body[{at}].rows[{r}]"), "must have 1 to 50 cells");
+                        if row.is_empty() || row.len() > MAX_TABLE_CELLS {
+                            errors.add(
+                                format!("body[{at}].rows[{r}]"),
+                                format!("must have 1 to {MAX_TABLE_CELLS} cells"),
+                            );
                         }
                         row.iter()
                             .enumerate()
                             .map(|(c, cell)| {
-                                inline(&format!("body[{at}].rows[{r}][{c}]"), cell, 5000, errors)
+                                inline(
+                                    &format!("body[{at}].rows[{r}][{c}]"),
+                                    cell,
+                                    MAX_CELL_CHARS,
+                                    errors,
+                                )
                             })
                             .collect()
                     })
@@ -296,9 +315,7 @@ impl Block {
                     .map(|l| plain(&field("language"), &l, 40, errors))
                     .filter(|l| !l.is_empty());
                 if let Some(l) = &language
-                    && !l.chars().all(|c| {
-                        c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '.' | '_')
-                    })
+                    && !is_language_name(l)
                 {
                     errors.add(
                         field("language"),
