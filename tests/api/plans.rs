@@ -99,9 +99,10 @@ fn full_scans(plan: &[String], tables: &[&str]) -> Vec<String> {
 
 /// Whether `plan` sorts the whole candidate set of a query on a large table: SQLite's
 /// temporary B-tree for the ORDER BY, a PostgreSQL Sort node. Lookups of a page's own
-/// keys (`= ANY`, `json_each`) are bounded by the page and may sort what they find.
+/// keys (`= ANY`, `json_each`, `unnest`) are bounded by the page and may sort what they
+/// find.
 fn whole_sort(sql: &str, plan: &[String]) -> bool {
-    if sql.contains("= ANY(") || sql.contains("json_each(") {
+    if sql.contains("= ANY(") || sql.contains("json_each(") || sql.contains("unnest(") {
         return false;
     }
     let large = LARGE.iter().any(|t| {

@@ -291,6 +291,153 @@ pub fn adjacent(
     Ok(found)
 }
 
+/// What a story page shows around the story: the public stories just before and after
+/// it in its section, the newest public stories of each of its tags (ids, newest
+/// first, each once), and whether it has translations.
+#[derive(Debug, Default)]
+pub struct Around {
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub tagged: Vec<String>,
+    pub translated: bool,
+}
+
+/// [`Around`] the story `id` at `place` (its section and publish time, if any), with
+/// the first `per_tag` of each of `tags`. On PostgreSQL one statement: each statement
+/// is a round trip there, and a story page's round trips were most of its cost (two
+/// context switches and a TLS record each way, on both sides). SQLite runs in process,
+/// where the same bounded ranges as separate prepared statements cost less than one
+/// planned compound statement.
+pub fn around(
+    conn: &mut DbConn,
+    id: &str,
+    place: Option<(&str, NaiveDateTime)>,
+    tags: &[String],
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Around> {
+    if let DbConn::Postgres(pg) = conn {
+        return around_pg(pg, id, place, tags, per_tag, now);
+    }
+    let mut out = Around::default();
+    if let Some((section, at)) = place {
+        out.previous = adjacent(conn, section, (at, id), false, now)?;
+        out.next = adjacent(conn, section, (at, id), true, now)?;
+    }
+    out.tagged = newest_tagged(conn, tags, per_tag, now)?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    out.translated = super::translations::has_translations(conn, id)?;
+    Ok(out)
+}
+
+/// [`around`] on PostgreSQL: the same bounded index ranges as [`adjacent`],
+/// [`newest_tagged`] and `has_translations`, as subqueries of one statement.
+fn around_pg(
+    pg: &mut diesel::PgConnection,
+    id: &str,
+    place: Option<(&str, NaiveDateTime)>,
+    tags: &[String],
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Around> {
+    let (previous, next, mut tagged, translated) = AroundPg {
+        now,
+        section: place.map(|(section, _)| section),
+        at: place.map(|(_, at)| at),
+        id,
+        tags,
+        per_tag,
+    }
+    .get_result::<(Option<String>, Option<String>, Vec<String>, bool)>(pg)?;
+    // A story under two of the tags comes twice, side by side (same time and id).
+    tagged.dedup();
+    Ok(Around {
+        previous,
+        next,
+        tagged,
+        translated,
+    })
+}
+
+/// The statement of [`around_pg`]. A query type of its own rather than `sql_query`,
+/// which diesel never keeps prepared: parsed and planned on every page, it cost more
+/// in the database than the five statements it replaces.
+struct AroundPg<'a> {
+    now: NaiveDateTime,
+    section: Option<&'a str>,
+    at: Option<NaiveDateTime>,
+    id: &'a str,
+    tags: &'a [String],
+    per_tag: i64,
+}
+
+impl diesel::query_builder::QueryId for AroundPg<'_> {
+    type QueryId = AroundPg<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl diesel::query_builder::Query for AroundPg<'_> {
+    type SqlType = (
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+        diesel::sql_types::Array<diesel::sql_types::Text>,
+        diesel::sql_types::Bool,
+    );
+}
+
+impl RunQueryDsl<diesel::PgConnection> for AroundPg<'_> {}
+
+impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AroundPg<'_> {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+        // Previous: `public_from <= now` alone, as in `adjacent`.
+        out.push_sql("SELECT (SELECT a.id FROM articles a WHERE a.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.section_id = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.section)?;
+        out.push_sql(" AND a.published_at <= ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&self.at)?;
+        out.push_sql(" AND (a.published_at < ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&self.at)?;
+        out.push_sql(" OR a.id < ");
+        out.push_bind_param::<Text, _>(&self.id)?;
+        out.push_sql(") ORDER BY a.published_at DESC, a.id DESC LIMIT 1) AS previous, ");
+        out.push_sql("(SELECT a.id FROM articles a WHERE a.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.published_at <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.section_id = ");
+        out.push_bind_param::<Nullable<Text>, _>(&self.section)?;
+        out.push_sql(" AND a.published_at >= ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&self.at)?;
+        out.push_sql(" AND (a.published_at > ");
+        out.push_bind_param::<Nullable<Timestamp>, _>(&self.at)?;
+        out.push_sql(" OR a.id > ");
+        out.push_bind_param::<Text, _>(&self.id)?;
+        out.push_sql(") ORDER BY a.published_at, a.id LIMIT 1) AS next, ");
+        // Each tag's newest: one bounded range of `article_tags_public` per tag.
+        out.push_sql("ARRAY(SELECT t.article_id FROM unnest(");
+        out.push_bind_param::<Array<Text>, _>(&self.tags)?;
+        out.push_sql("::text[]) AS g(tag_id) CROSS JOIN LATERAL (SELECT s.published_at, s.article_id ");
+        out.push_sql("FROM article_tags s WHERE s.tag_id = g.tag_id AND s.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND s.published_at <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" ORDER BY s.published_at DESC, s.article_id DESC LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.per_tag)?;
+        out.push_sql(") AS t ORDER BY t.published_at DESC, t.article_id DESC) AS tagged, ");
+        out.push_sql("EXISTS (SELECT 1 FROM articles a WHERE a.translation_of = ");
+        out.push_bind_param::<Text, _>(&self.id)?;
+        out.push_sql(") AS translated");
+        Ok(())
+    }
+}
+
 /// Links to the public stories with these ids, in no particular order: from the
 /// narrow `public_stories` rows, falling back to the stories themselves for any not
 /// listed there yet (a scheduled story whose time came a moment ago).

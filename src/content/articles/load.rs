@@ -244,15 +244,10 @@ pub fn neighbours_of(
     tags: Option<Vec<String>>,
     translation_of: Option<&str>,
 ) -> AppResult<Neighbours> {
-    use super::listing::{adjacent, links, links_by_id, newest_tagged};
+    use super::listing::{around, links, links_by_id};
     const RELATED: usize = 5;
     let now = now();
     let mut out = Neighbours::default();
-    let (mut previous, mut next) = (None, None);
-    if let (Some(section), Some(at)) = (section_id, published_at) {
-        previous = adjacent(conn, section, (at, id), false, now)?;
-        next = adjacent(conn, section, (at, id), true, now)?;
-    }
     let linked = links(conn, explicit, now)?;
     for key in explicit {
         if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
@@ -262,42 +257,45 @@ pub fn neighbours_of(
             out.related.push(ArticleLink::from(found));
         }
     }
-    let mut candidates: Vec<String> = Vec::new();
-    if out.related.len() < RELATED {
-        let tag_ids: Vec<String> = match tags {
-            Some(tags) => tags,
-            None => inner!(conn, |c| article_tags::table
-                .filter(article_tags::article_id.eq(id))
-                .select(article_tags::tag_id)
-                .load(c))?,
-        };
-        // Enough of each tag's newest to fill up past this story and the explicit ones.
-        let wanted = RELATED - out.related.len();
-        let per_tag = (wanted + out.related.len() + 1) as i64;
-        candidates = newest_tagged(conn, &tag_ids, per_tag, now)?
-            .into_iter()
-            .map(|(_, id)| id)
-            .filter(|c| c != id && !out.related.iter().any(|r| &r.id == c))
-            .take(wanted)
-            .collect();
+    // Topped up by tag: enough of each tag's newest to fill up past this story and the
+    // explicit ones.
+    let wanted = RELATED.saturating_sub(out.related.len());
+    let tag_ids: Vec<String> = match (wanted, tags) {
+        (0, _) => Vec::new(),
+        (_, Some(tags)) => tags,
+        (_, None) => inner!(conn, |c| article_tags::table
+            .filter(article_tags::article_id.eq(id))
+            .select(article_tags::tag_id)
+            .load(c))?,
+    };
+    let place = section_id.zip(published_at);
+    let near = around(conn, id, place, &tag_ids, (RELATED + 1) as i64, now)?;
+    let candidates: Vec<String> = near
+        .tagged
+        .into_iter()
+        .filter(|c| c != id && !out.related.iter().any(|r| &r.id == c))
+        .take(wanted)
+        .collect();
+    if wanted > 0 {
         out.by_tags = tag_ids;
     }
     // Previous, next and the related stories' links in one lookup.
-    let ids: Vec<String> = previous
+    let ids: Vec<String> = near
+        .previous
         .iter()
-        .chain(next.iter())
+        .chain(near.next.iter())
         .chain(candidates.iter())
         .cloned()
         .collect();
     let found = links_by_id(conn, &ids, now)?;
     let link = |id: &String| found.iter().find(|f| &f.id == id).map(ArticleLink::from);
-    out.previous = previous.as_ref().and_then(link);
-    out.next = next.as_ref().and_then(link);
+    out.previous = near.previous.as_ref().and_then(link);
+    out.next = near.next.as_ref().and_then(link);
     out.related.extend(candidates.iter().filter_map(link));
     // Its other languages: an original without translations (most stories) costs one
-    // probe of the translations index.
+    // probe of the translations index (part of `around`).
     out.group = translation_of.unwrap_or(id).to_owned();
-    if translation_of.is_some() || super::translations::has_translations(conn, id)? {
+    if translation_of.is_some() || near.translated {
         out.translations = super::translations::public_of(conn, &out.group, id, now)?;
     }
     Ok(out)
