@@ -423,7 +423,9 @@ impl diesel::query_builder::QueryFragment<diesel::pg::Pg> for AroundPg<'_> {
         // Each tag's newest: one bounded range of `article_tags_public` per tag.
         out.push_sql("ARRAY(SELECT t.article_id FROM unnest(");
         out.push_bind_param::<Array<Text>, _>(&self.tags)?;
-        out.push_sql("::text[]) AS g(tag_id) CROSS JOIN LATERAL (SELECT s.published_at, s.article_id ");
+        out.push_sql(
+            "::text[]) AS g(tag_id) CROSS JOIN LATERAL (SELECT s.published_at, s.article_id ",
+        );
         out.push_sql("FROM article_tags s WHERE s.tag_id = g.tag_id AND s.public_from <= ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" AND s.published_at <= ");
