@@ -293,13 +293,14 @@ pub fn adjacent(
 
 /// What a story page shows around the story: the public stories just before and after
 /// it in its section, the newest public stories of each of its tags (ids, newest
-/// first, each once), and whether it has translations.
+/// first, each once), and whether it has translations (where asked in the same
+/// statement: `None` on SQLite, where the caller probes for them).
 #[derive(Debug, Default)]
 pub struct Around {
     pub previous: Option<String>,
     pub next: Option<String>,
     pub tagged: Vec<String>,
-    pub translated: bool,
+    pub translated: Option<bool>,
 }
 
 /// [`Around`] the story `id` at `place` (its section and publish time, if any), with
@@ -328,7 +329,6 @@ pub fn around(
         .into_iter()
         .map(|(_, id)| id)
         .collect();
-    out.translated = super::translations::has_translations(conn, id)?;
     Ok(out)
 }
 
@@ -357,7 +357,7 @@ fn around_pg(
         previous,
         next,
         tagged,
-        translated,
+        translated: Some(translated),
     })
 }
 

@@ -295,7 +295,12 @@ pub fn neighbours_of(
     // Its other languages: an original without translations (most stories) costs one
     // probe of the translations index (part of `around`).
     out.group = translation_of.unwrap_or(id).to_owned();
-    if translation_of.is_some() || near.translated {
+    let translated = match (translation_of, near.translated) {
+        (Some(_), _) => true,
+        (None, Some(known)) => known,
+        (None, None) => super::translations::has_translations(conn, id)?,
+    };
+    if translated {
         out.translations = super::translations::public_of(conn, &out.group, id, now)?;
     }
     Ok(out)
