@@ -276,9 +276,7 @@ pub fn neighbours_of(
         .filter(|c| c != id && !out.related.iter().any(|r| &r.id == c))
         .take(wanted)
         .collect();
-    if wanted > 0 {
-        out.by_tags = tag_ids;
-    }
+    out.by_tags = tag_ids;
     // Previous, next and the related stories' links in one lookup.
     let ids: Vec<String> = near
         .previous
