@@ -127,9 +127,8 @@ pub async fn record(
         }
         None => return Ok(res),
     };
-    let pattern = request
-        .match_pattern()
-        .unwrap_or_else(|| request.path().to_owned());
+    let pattern =
+        crate::http::route::pattern(&request).unwrap_or_else(|| request.path().to_owned());
     let row = AuditRow {
         id: new_id(),
         at: now(),

@@ -31,7 +31,16 @@ pub async fn observe(
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned);
+        // From the thread's random generator: `Uuid::new_v4` asks the kernel each time.
+        .map_or_else(
+            || {
+                uuid::Builder::from_random_bytes(rand::random())
+                    .into_uuid()
+                    .simple()
+                    .to_string()
+            },
+            str::to_owned,
+        );
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
     // HEAD is GET without the body: route it to the GET handler. The HTTP codec saw the
@@ -47,16 +56,7 @@ pub async fn observe(
     let mut res = next.call(req).instrument(span.clone()).await?;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
-    let route = res
-        .request()
-        .match_pattern()
-        .or_else(|| {
-            res.request()
-                .extensions()
-                .get::<super::response_cache::CachedRoute>()
-                .map(|r| r.0.clone())
-        })
-        .unwrap_or_else(|| "unmatched".into());
+    let route = super::route::pattern(res.request()).unwrap_or_else(|| "unmatched".into());
     span.in_scope(|| {
         tracing::info!(status, route = %route, elapsed_ms = elapsed.as_secs_f64() * 1000.0, "served")
     });

@@ -15,6 +15,7 @@ pub mod ops_routes;
 pub mod pagination;
 pub mod problem;
 pub mod response_cache;
+pub mod route;
 pub mod security;
 
 /// A stored UTC time as the API shows it.

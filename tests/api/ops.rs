@@ -18,11 +18,20 @@ async fn health_readiness_and_metrics_answer(app: TestApp) {
     assert_eq!(ready.json()["status"], "ready");
 
     app.get("/api/v1/tags").send().await;
+    // A cache hit never reaches the router; it is counted under the route it was
+    // built by all the same.
+    let again = app.get("/api/v1/tags").send().await;
+    assert_eq!(again.header("x-cache").as_deref(), Some("hit"));
+    app.get("/no/such/place").send().await;
     let metrics = app.get("/metrics").send().await;
     assert_eq!(metrics.status, 200);
     let text = metrics.text();
     assert!(
-        text.contains(r#"http_requests_total{method="GET",route="/api/v1/tags",status="200"} 1"#),
+        text.contains(r#"http_requests_total{method="GET",route="/api/v1/tags",status="200"} 2"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="unmatched",status="404"} 1"#),
         "{text}"
     );
     assert!(

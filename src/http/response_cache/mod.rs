@@ -22,6 +22,7 @@ use actix_web::web::Data;
 use actix_web::{Error, HttpMessage, HttpResponse};
 
 use crate::http::compress::{self, Effort};
+use crate::http::route::{self, Route};
 use crate::store::invalidation::{ALL, Invalidation};
 
 mod entry;
@@ -32,10 +33,6 @@ pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// The response header carrying surrogate keys.
 pub const SURROGATE_KEY: HeaderName = HeaderName::from_static("surrogate-key");
-
-/// The route pattern a cached response was built by, for metrics on hits.
-#[derive(Clone, Debug)]
-pub struct CachedRoute(pub String);
 
 struct Slot {
     entry: Arc<Entry>,
@@ -357,7 +354,7 @@ fn hit(req: ServiceRequest, entry: &Entry) -> Result<ServiceResponse<BoxBody>, S
         (HttpResponse::build(entry.status).body(body), coding)
     };
     req.extensions_mut()
-        .insert(CachedRoute(entry.route.clone()));
+        .insert(Route(Some(entry.route.clone())));
     for (name, value) in &entry.headers {
         if not_modified && *name == header::CONTENT_TYPE {
             continue;
@@ -425,10 +422,7 @@ pub async fn serve(
     if res.status() != StatusCode::OK || !public || keys.is_empty() {
         return Ok(miss(res.map_into_boxed_body()));
     }
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
+    let route = route::pattern(res.request()).unwrap_or_else(|| "unmatched".into());
     let accepted = compress::negotiate(res.request().headers());
     let (request, response) = res.into_parts();
     let (mut head, body) = response.into_parts();
