@@ -5,6 +5,7 @@ pub mod ids;
 pub mod invalidation;
 pub mod schema;
 pub mod slow;
+pub mod stamp;
 pub mod text;
 
 use std::sync::{Arc, Mutex};

@@ -19,6 +19,7 @@ use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
     article_authors, article_tags, articles, public_counts, public_stories,
 };
+use crate::store::stamp::Stamp;
 use crate::store::{DbConn, inner, keys_in};
 
 /// The public-visibility rule in SQL for `articles` at `$now` (the Rust form is
@@ -27,8 +28,8 @@ use crate::store::{DbConn, inner, keys_in};
 macro_rules! public_at {
     ($now:expr) => {
         articles::public_from
-            .le($now)
-            .and(articles::published_at.le($now))
+            .le($crate::store::stamp::Stamp($now))
+            .and(articles::published_at.le($crate::store::stamp::Stamp($now)))
     };
 }
 pub(crate) use public_at;
@@ -37,7 +38,9 @@ pub(crate) use public_at;
 /// that the time bound is an index range: `t <= at AND (t < at OR id < id)`.
 macro_rules! before {
     ($time:expr, $id:expr, $at:expr, $key:expr) => {
-        $time.le($at).and($time.lt($at).or($id.lt($key)))
+        $time
+            .le($crate::store::stamp::Stamp($at))
+            .and($time.lt($crate::store::stamp::Stamp($at)).or($id.lt($key)))
     };
 }
 
@@ -79,8 +82,8 @@ pub fn page(
         let mut q = article_tags::table
             .inner_join(articles::table)
             .filter(article_tags::tag_id.eq(tag))
-            .filter(article_tags::public_from.le(now))
-            .filter(articles::public_from.le(now))
+            .filter(article_tags::public_from.le(Stamp(now)))
+            .filter(articles::public_from.le(Stamp(now)))
             .order((
                 article_tags::published_at.desc(),
                 article_tags::article_id.desc(),
@@ -100,13 +103,13 @@ pub fn page(
                     id
                 ))
             }
-            None => q = q.filter(article_tags::published_at.le(now)),
+            None => q = q.filter(article_tags::published_at.le(Stamp(now))),
         }
         if let Some(since) = scope.since {
-            q = q.filter(article_tags::published_at.ge(since));
+            q = q.filter(article_tags::published_at.ge(Stamp(since)));
         }
         if let Some(until) = scope.until {
-            q = q.filter(article_tags::published_at.lt(until));
+            q = q.filter(article_tags::published_at.lt(Stamp(until)));
         }
         if let Some(sections) = &scope.sections {
             q = q.filter(articles::section_id.eq_any(sections.clone()));
@@ -128,8 +131,8 @@ pub fn page(
         let mut q = article_authors::table
             .inner_join(articles::table)
             .filter(article_authors::author_id.eq(author))
-            .filter(article_authors::public_from.le(now))
-            .filter(articles::public_from.le(now))
+            .filter(article_authors::public_from.le(Stamp(now)))
+            .filter(articles::public_from.le(Stamp(now)))
             .order((
                 article_authors::published_at.desc(),
                 article_authors::article_id.desc(),
@@ -149,13 +152,13 @@ pub fn page(
                     id
                 ))
             }
-            None => q = q.filter(article_authors::published_at.le(now)),
+            None => q = q.filter(article_authors::published_at.le(Stamp(now))),
         }
         if let Some(since) = scope.since {
-            q = q.filter(article_authors::published_at.ge(since));
+            q = q.filter(article_authors::published_at.ge(Stamp(since)));
         }
         if let Some(until) = scope.until {
-            q = q.filter(article_authors::published_at.lt(until));
+            q = q.filter(article_authors::published_at.lt(Stamp(until)));
         }
         if let Some(sections) = &scope.sections {
             q = q.filter(articles::section_id.eq_any(sections.clone()));
@@ -189,7 +192,7 @@ fn in_articles(
     now: NaiveDateTime,
 ) -> AppResult<Vec<Position>> {
     let mut q = articles::table
-        .filter(articles::public_from.le(now))
+        .filter(articles::public_from.le(Stamp(now)))
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(limit)
         .select((articles::published_at.assume_not_null(), articles::id))
@@ -199,13 +202,13 @@ fn in_articles(
     }
     match after {
         Some((at, id)) => q = q.filter(before!(articles::published_at, articles::id, *at, id)),
-        None => q = q.filter(articles::published_at.le(now)),
+        None => q = q.filter(articles::published_at.le(Stamp(now))),
     }
     if let Some(since) = scope.since {
-        q = q.filter(articles::published_at.ge(since));
+        q = q.filter(articles::published_at.ge(Stamp(since)));
     }
     if let Some(until) = scope.until {
-        q = q.filter(articles::published_at.lt(until));
+        q = q.filter(articles::published_at.lt(Stamp(until)));
     }
     if let Some(language) = &scope.language {
         q = q.filter(articles::language.eq(language.clone()));
@@ -268,8 +271,8 @@ pub fn adjacent(
             .filter(articles::section_id.eq(section))
             .filter(
                 articles::published_at
-                    .ge(at)
-                    .and(articles::published_at.gt(at).or(articles::id.gt(id))),
+                    .ge(Stamp(at))
+                    .and(articles::published_at.gt(Stamp(at)).or(articles::id.gt(id))),
             )
             .order((articles::published_at.asc(), articles::id.asc()))
             .select(articles::id)
@@ -280,7 +283,7 @@ pub fn adjacent(
         // upper bound on the publish time lets SQLite range from now down to `at`,
         // every story of the section in between.
         inner!(conn, |c| articles::table
-            .filter(articles::public_from.le(now))
+            .filter(articles::public_from.le(Stamp(now)))
             .filter(articles::section_id.eq(section))
             .filter(before!(articles::published_at, articles::id, at, id))
             .order((articles::published_at.desc(), articles::id.desc()))
@@ -453,7 +456,7 @@ pub fn links_by_id(
     }
     let mut found: Vec<LinkRow> = inner!(conn, |c| public_stories::table
         .filter(keys_in(public_stories::article_id, ids))
-        .filter(public_stories::published_at.le(now))
+        .filter(public_stories::published_at.le(Stamp(now)))
         .select((
             public_stories::article_id,
             public_stories::slug,
@@ -486,8 +489,8 @@ pub fn newest_tagged(
     for tag in tags {
         let found: Vec<Position> = inner!(conn, |c| article_tags::table
             .filter(article_tags::tag_id.eq(tag))
-            .filter(article_tags::public_from.le(now))
-            .filter(article_tags::published_at.le(now))
+            .filter(article_tags::public_from.le(Stamp(now)))
+            .filter(article_tags::published_at.le(Stamp(now)))
             .order((
                 article_tags::published_at.desc(),
                 article_tags::article_id.desc(),

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::schema::{
     article_assignees, article_authors, article_links, article_tags, articles,
 };
+use crate::store::stamp::Stamp;
 use crate::store::{DbConn, inner, keys_in, now};
 
 /// What an address (`/articles/{key}`) names.
@@ -166,16 +167,16 @@ pub fn list(
             );
         }
         if let Some(since) = filter.since {
-            query = query.filter(articles::updated_at.ge(since));
+            query = query.filter(articles::updated_at.ge(Stamp(since)));
         }
         if let Some(until) = filter.until {
-            query = query.filter(articles::updated_at.lt(until));
+            query = query.filter(articles::updated_at.lt(Stamp(until)));
         }
         if let Some((at, id)) = after {
             query = query.filter(
                 articles::updated_at
-                    .lt(at)
-                    .or(articles::updated_at.eq(at).and(articles::id.lt(id))),
+                    .lt(Stamp(at))
+                    .or(articles::updated_at.eq(Stamp(at)).and(articles::id.lt(id))),
             );
         }
     }
@@ -326,15 +327,15 @@ pub fn backlinks(conn: &mut DbConn, article_id: &str) -> AppResult<Vec<ArticleRo
 pub fn next_visibility_change(conn: &mut DbConn) -> AppResult<Option<NaiveDateTime>> {
     let now = now();
     let scheduled: Option<NaiveDateTime> = articles::table
-        .filter(articles::published_at.gt(now))
+        .filter(articles::published_at.gt(Stamp(now)))
         .select(diesel::dsl::min(articles::published_at))
         .first(conn)?;
     let embargo: Option<NaiveDateTime> = articles::table
-        .filter(articles::embargo_until.gt(now))
+        .filter(articles::embargo_until.gt(Stamp(now)))
         .select(diesel::dsl::min(articles::embargo_until))
         .first(conn)?;
     let leaving: Option<NaiveDateTime> = articles::table
-        .filter(articles::unpublish_at.gt(now))
+        .filter(articles::unpublish_at.gt(Stamp(now)))
         .select(diesel::dsl::min(articles::unpublish_at))
         .first(conn)?;
     Ok([scheduled, embargo, leaving].into_iter().flatten().min())

@@ -33,6 +33,7 @@ use crate::http::compress::Part;
 use crate::store::ids::ArticleId;
 use crate::store::invalidation::Invalidation;
 use crate::store::schema::article_renders;
+use crate::store::stamp::Stamp;
 use crate::store::{DbConn, inner, keys_in, now};
 
 /// Bump when what a render holds changes in a way the API document does not show (the
@@ -166,11 +167,11 @@ pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<
     );
     let valid = article_renders::generation
         .eq(generation)
-        .and(article_renders::public_from.le(now))
+        .and(article_renders::public_from.le(Stamp(now)))
         .and(
             article_renders::valid_until
                 .is_null()
-                .or(article_renders::valid_until.gt(now)),
+                .or(article_renders::valid_until.gt(Stamp(now))),
         );
     // As `db::find` reads an address: what looks like an id is one.
     let looks_like_id = key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit());
@@ -243,11 +244,11 @@ pub fn items(
     let rows: Vec<(String, String, String, Vec<u8>)> = inner!(conn, |c| article_renders::table
         .filter(keys_in(article_renders::article_id, ids))
         .filter(article_renders::generation.eq(generation))
-        .filter(article_renders::public_from.le(now))
+        .filter(article_renders::public_from.le(Stamp(now)))
         .filter(
             article_renders::valid_until
                 .is_null()
-                .or(article_renders::valid_until.gt(now)),
+                .or(article_renders::valid_until.gt(Stamp(now))),
         )
         .select((
             article_renders::article_id,
