@@ -127,8 +127,7 @@ pub async fn record(
         }
         None => return Ok(res),
     };
-    let pattern =
-        crate::http::route::pattern(&request).unwrap_or_else(|| request.path().to_owned());
+    let pattern = crate::http::route::pattern(request).unwrap_or_else(|| request.path().to_owned());
     let row = AuditRow {
         id: new_id(),
         at: now(),

@@ -67,9 +67,9 @@ fn sqlite_text(at: NaiveDateTime) -> String {
     digits(&mut out, at.second(), 2);
     if nanos != 0 {
         out.push('.');
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             digits(&mut out, nanos / 1_000_000, 3);
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             digits(&mut out, nanos / 1_000, 6);
         } else {
             digits(&mut out, nanos, 9);
