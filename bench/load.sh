@@ -9,8 +9,8 @@
 # an editor saves a draft 5 times a second and publishes every 10 s (bench/writer.py).
 # The long tail, the section list and the hot page are measured again as a browser or
 # CDN asks (Accept-Encoding: gzip, deflate, br, zstd), against the same encoded bytes.
-# The cold cases are measured again at half the rate each reached (bench/paced.lua),
-# for latency with room to spare rather than at saturation.
+# The cold cases are measured again at half the rate each reached (BENCH_RATE in
+# bench/paths.lua), for latency with room to spare rather than at saturation.
 # For each: req/s, p50, p99, and the server's CPU time per request (user + system from
 # /proc, which a busy machine does not inflate the way it does latency); on PostgreSQL
 # also the database's CPU per request. Seeded databases are kept in target/bench-data/.
@@ -120,14 +120,14 @@ row() { # name url [script] — measures one case against its limit and prints t
     "$(awk -v a="$rps" -v b="$lrps" 'BEGIN {printf "%.2f", a / b}')"
   last_rps=$rps
 }
-# The same case at half the rate just measured (bench/paced.lua: pauses between
-# requests, so the 64 connections arrive about as a Poisson stream): the latency of a
-# request on a server with room to spare, where the closed-loop rows above measure
-# the queue at saturation (their p50 is about 64 ÷ req/s).
+# The same case at half the rate just measured (BENCH_RATE in bench/paths.lua: pauses
+# between requests, so the 64 connections arrive about as a Poisson stream): the
+# latency of a request on a server with room to spare, where the closed-loop rows above
+# measure the queue at saturation (their p50 is about 64 ÷ req/s).
 paced() { # name url [paths]
   local name=$1 url=$2 paths=${3:-} rate rps p50 p99 cpu pg
   rate=$(awk -v r="$last_rps" 'BEGIN {printf "%d", r / 2}')
-  read -r rps p50 p99 cpu pg < <(BENCH_RATE=$rate BENCH_PATHS=$paths measure "$url" bench/paced.lua)
+  read -r rps p50 p99 cpu pg < <(BENCH_RATE=$rate BENCH_PATHS=$paths measure "$url" bench/paths.lua)
   printf '%-44s %9s %8s %8s %8s %8s %9s %6s\n' "$name" "$rps" "$p50" "$p99" "$cpu" "$pg" "–" "–"
 }
 header() {

@@ -264,9 +264,14 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         // the status in the query, SQLite searched `articles_status` instead, every
         // published story's row, which the checks above take for a range
         // (without statistics, as SQLite runs; with them it chose well).
-        let unpublish = selects
+        let unpublish: Vec<&&String> = selects
             .iter()
-            .filter(|q| q.replace(['`', '"'], "").contains("unpublish_at <="));
+            .filter(|q| q.replace(['`', '"'], "").contains("unpublish_at <="))
+            .collect();
+        assert!(
+            !unpublish.is_empty(),
+            "the scheduler's look-up ran: {selects:?}"
+        );
         for sql in unpublish {
             let plan = explain(&mut conn, sql);
             if !plan.iter().any(|line| line.contains("articles_unpublish")) {
