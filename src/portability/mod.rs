@@ -205,7 +205,7 @@ pub async fn backup(db: &Db, path: &Path) -> Result<(), String> {
         return Err(format!("{} exists; back up to a new file", path.display()));
     }
     let target = path.display().to_string();
-    db.read(move |conn| {
+    db.outside_transaction(move |conn| {
         conn.batch_execute(&format!("VACUUM INTO {}", quote_text(&target)))?;
         Ok(())
     })
