@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::listing::public_at;
+use super::around::{Around, around};
+use super::listing::{LinkRow, public_at};
 use super::model::{ArticleLink, ArticleRow, Neighbours, Stage, Status};
 use crate::error::{AppError, AppResult};
 use crate::store::schema::{
@@ -231,6 +232,7 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
         &explicit,
         None,
         row.translation_of.as_deref(),
+        None,
     )
 }
 
@@ -244,24 +246,28 @@ pub fn neighbours_of(
     explicit: &[String],
     tags: Option<Vec<String>>,
     translation_of: Option<&str>,
+    near: Option<Around>,
 ) -> AppResult<Neighbours> {
-    use super::listing::{around, links, links_by_id};
-    const RELATED: usize = 5;
+    use super::listing::{PER_TAG, links, links_by_id};
+    const RELATED: usize = PER_TAG as usize - 1;
     let now = now();
     let mut out = Neighbours::default();
-    let linked = links(conn, explicit, now)?;
-    for key in explicit {
-        if let Some(found) = linked.iter().find(|a| &a.id == key || &a.slug == key)
-            && found.id != id
-            && !out.related.iter().any(|r| r.id == found.id)
-        {
-            out.related.push(ArticleLink::from(found));
-        }
-    }
-    // Topped up by tag: enough of each tag's newest to fill up past this story and the
-    // explicit ones.
-    let wanted = RELATED.saturating_sub(out.related.len());
-    let tag_ids: Vec<String> = match (wanted, tags) {
+    // Fewer explicit targets than related places (almost every story): each tag's
+    // newest are wanted whichever of them are public, so the explicit targets' links
+    // come in the one look-up with previous, next and the tagged candidates, from the
+    // public index (never a story row, whose link columns sit past its body). Five or
+    // more: looked up first, as the tags may not be wanted at all.
+    let early = if explicit.len() >= RELATED {
+        links(conn, explicit, now)?
+    } else {
+        Vec::new()
+    };
+    let may_want = if explicit.len() >= RELATED {
+        RELATED.saturating_sub(public_explicit(&early, explicit, id).len())
+    } else {
+        RELATED
+    };
+    let tag_ids: Vec<String> = match (may_want, tags) {
         (0, _) => Vec::new(),
         (_, Some(tags)) => tags,
         (_, None) => inner!(conn, |c| article_tags::table
@@ -270,27 +276,54 @@ pub fn neighbours_of(
             .load(c))?,
     };
     let place = section_id.zip(published_at);
-    let near = around(conn, id, place, &tag_ids, (RELATED + 1) as i64, now)?;
-    let candidates: Vec<String> = near
+    // Read with the story's render (PostgreSQL) for its tags, which are these unless
+    // no related place is left.
+    let near = match near {
+        Some(mut near) => {
+            if tag_ids.is_empty() {
+                near.tagged.clear();
+            }
+            near
+        }
+        None => around(conn, id, place, &tag_ids, PER_TAG, now)?,
+    };
+    // Whichever explicit targets are public, the candidates shown are among the first
+    // `RELATED + explicit` tagged stories other than this one.
+    let tagged: Vec<&String> = near
         .tagged
-        .into_iter()
-        .filter(|c| c != id && !out.related.iter().any(|r| &r.id == c))
-        .take(wanted)
+        .iter()
+        .filter(|c| *c != id)
+        .take(RELATED + explicit.len())
         .collect();
-    out.by_tags = tag_ids;
-    // Previous, next and the related stories' links in one lookup.
-    let ids: Vec<String> = near
+    let mut ids: Vec<String> = near
         .previous
         .iter()
         .chain(near.next.iter())
-        .chain(candidates.iter())
         .cloned()
         .collect();
-    let found = links_by_id(conn, &ids, now)?;
+    if explicit.len() < RELATED {
+        ids.extend(explicit.iter().cloned());
+    }
+    ids.extend(tagged.iter().map(|c| (*c).clone()));
+    ids.sort();
+    ids.dedup();
+    let mut found = links_by_id(conn, &ids, now)?;
+    found.extend(early);
+    for linked in public_explicit(&found, explicit, id) {
+        out.related.push(ArticleLink::from(linked));
+    }
+    let wanted = RELATED.saturating_sub(out.related.len());
+    let candidates: Vec<&String> = tagged
+        .into_iter()
+        .filter(|c| !out.related.iter().any(|r| &r.id == *c))
+        .take(wanted)
+        .collect();
+    out.by_tags = tag_ids;
     let link = |id: &String| found.iter().find(|f| &f.id == id).map(ArticleLink::from);
     out.previous = near.previous.as_ref().and_then(link);
     out.next = near.next.as_ref().and_then(link);
-    out.related.extend(candidates.iter().filter_map(link));
+    out.related
+        .extend(candidates.into_iter().filter_map(|c| link(c)));
     // Its other languages: an original without translations (most stories) costs one
     // probe of the translations index (part of `around`).
     out.group = translation_of.unwrap_or(id).to_owned();
@@ -303,6 +336,21 @@ pub fn neighbours_of(
         out.translations = super::translations::public_of(conn, &out.group, id, now)?;
     }
     Ok(out)
+}
+
+/// The explicit "Also Read" targets among `found` (public stories' links), in body
+/// order, each once, never the story `id` itself.
+fn public_explicit<'a>(found: &'a [LinkRow], explicit: &[String], id: &str) -> Vec<&'a LinkRow> {
+    let mut out: Vec<&LinkRow> = Vec::new();
+    for key in explicit {
+        if let Some(linked) = found.iter().find(|a| &a.id == key || &a.slug == key)
+            && linked.id != id
+            && !out.iter().any(|r| r.id == linked.id)
+        {
+            out.push(linked);
+        }
+    }
+    out
 }
 
 /// Live stories whose body links to `article_id` ("Also Read").

@@ -1,6 +1,7 @@
 //! Articles: the stories themselves, their body blocks, workflow and revisions.
 
 pub mod announce;
+pub mod around;
 pub mod blocks;
 pub mod db;
 pub mod diff;

@@ -375,7 +375,8 @@ pub async fn get_article(
     let found = state
         .db
         .read(move |conn| {
-            if plain && let Some(stored) = renders::find(conn, &key, &generation)? {
+            if plain && let Some(mut stored) = renders::find(conn, &key, &generation)? {
+                let around = stored.around.take();
                 let neighbours = load::neighbours_of(
                     conn,
                     &stored.id,
@@ -384,6 +385,7 @@ pub async fn get_article(
                     &stored.related,
                     Some(stored.tag_ids()),
                     stored.translation_of(),
+                    around,
                 )?;
                 return Ok(Ok(Built {
                     public: true,

@@ -26,6 +26,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::around::Around;
+use super::listing::PER_TAG;
 use super::model::ArticleResponse;
 use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
@@ -61,6 +63,9 @@ pub struct Stored {
     pub digest: String,
     /// The story's JSON object, open and packed.
     pub part: Part,
+    /// What is around the story (previous, next, its tags' newest), where the same
+    /// statement read it (PostgreSQL, see `around::render_around`).
+    pub around: Option<Around>,
 }
 
 /// This process's renders: their generation and the stories waiting for one.
@@ -145,16 +150,6 @@ impl Renders {
 /// The stored render `key` (an id or a slug) names, if valid now.
 pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<Stored>> {
     let now = now();
-    type Row = (
-        String,
-        Option<String>,
-        Option<NaiveDateTime>,
-        i64,
-        String,
-        String,
-        String,
-        Vec<u8>,
-    );
     let columns = (
         article_renders::article_id,
         article_renders::section_id,
@@ -175,6 +170,24 @@ pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<
         );
     // As `db::find` reads an address: what looks like an id is one.
     let looks_like_id = key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit());
+    if let DbConn::Postgres(pg) = conn {
+        let found = super::around::render_around(pg, key, looks_like_id, generation, PER_TAG, now)?;
+        return Ok(found.map(|(row, around)| {
+            let (id, section_id, published_at, version, related, keys, digest, packed, ..) = row;
+            let mut stored = stored((
+                id,
+                section_id,
+                published_at,
+                version,
+                related,
+                keys,
+                digest,
+                packed,
+            ));
+            stored.around = Some(around);
+            stored
+        }));
+    }
     let row: Option<Row> = if looks_like_id {
         inner!(conn, |c| article_renders::table
             .find(key)
@@ -190,18 +203,32 @@ pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<
             .first(c)
             .optional())?
     };
-    Ok(row.map(
-        |(id, section_id, published_at, version, related, keys, digest, packed)| Stored {
-            id: ArticleId::from(id),
-            section_id,
-            published_at,
-            version,
-            related: words(&related),
-            keys: words(&keys),
-            digest,
-            part: Part::Packed(packed),
-        },
-    ))
+    Ok(row.map(stored))
+}
+
+type Row = (
+    String,
+    Option<String>,
+    Option<NaiveDateTime>,
+    i64,
+    String,
+    String,
+    String,
+    Vec<u8>,
+);
+
+fn stored((id, section_id, published_at, version, related, keys, digest, packed): Row) -> Stored {
+    Stored {
+        id: ArticleId::from(id),
+        section_id,
+        published_at,
+        version,
+        related: words(&related),
+        keys: words(&keys),
+        digest,
+        part: Part::Packed(packed),
+        around: None,
+    }
 }
 
 /// A story's JSON as a page or a list shows it (left open, see [`Part`]), with its

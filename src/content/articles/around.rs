@@ -1,0 +1,333 @@
+//! What is around a story on its page: the stories before and after it in its
+//! section, its tags' newest, whether it has translations. On SQLite separate bounded
+//! index ranges; on PostgreSQL one statement, and the same statement joined to the
+//! story's stored render, so that an uncached public story page there is two round
+//! trips: its render with what is around it, then the links it shows.
+//!
+//! The PostgreSQL statements are query types of their own rather than `sql_query`,
+//! which diesel never keeps prepared: parsed and planned on every page, the
+//! neighbourhood cost more in the database than the five statements it replaced.
+
+use chrono::NaiveDateTime;
+use diesel::pg::{Pg, PgConnection};
+use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, Text, Timestamp};
+
+use super::listing::{adjacent, newest_tagged};
+use crate::error::AppResult;
+use crate::store::DbConn;
+
+/// What a story page shows around the story: the public stories just before and after
+/// it in its section, the newest public stories of each of its tags (ids, newest
+/// first, each once), and whether it has translations (where asked in the same
+/// statement: `None` on SQLite, where the caller probes for them).
+#[derive(Debug, Default)]
+pub struct Around {
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub tagged: Vec<String>,
+    pub translated: Option<bool>,
+}
+
+/// [`Around`] the story `id` at `place` (its section and publish time, if any), with
+/// the first `per_tag` of each of `tags`. On PostgreSQL one statement: each statement
+/// is a round trip there, and a story page's round trips were most of its cost (two
+/// context switches and a TLS record each way, on both sides). SQLite runs in process,
+/// where the same bounded ranges as separate prepared statements cost less than one
+/// planned compound statement.
+pub fn around(
+    conn: &mut DbConn,
+    id: &str,
+    place: Option<(&str, NaiveDateTime)>,
+    tags: &[String],
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Around> {
+    if let DbConn::Postgres(pg) = conn {
+        return around_pg(pg, id, place, tags, per_tag, now);
+    }
+    let mut out = Around::default();
+    if let Some((section, at)) = place {
+        out.previous = adjacent(conn, section, (at, id), false, now)?;
+        out.next = adjacent(conn, section, (at, id), true, now)?;
+    }
+    out.tagged = newest_tagged(conn, tags, per_tag, now)?
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    Ok(out)
+}
+
+/// [`around`] on PostgreSQL: the same bounded index ranges as [`adjacent`],
+/// [`newest_tagged`] and `has_translations`, as subqueries of one statement.
+fn around_pg(
+    pg: &mut PgConnection,
+    id: &str,
+    place: Option<(&str, NaiveDateTime)>,
+    tags: &[String],
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Around> {
+    let found = AroundPg(Columns {
+        now,
+        per_tag,
+        place: Place::Bound {
+            section: place.map(|(section, _)| section),
+            at: place.map(|(_, at)| at),
+            id,
+            tags,
+        },
+    })
+    .get_result::<(Option<String>, Option<String>, Vec<String>, bool)>(pg)?;
+    Ok(around_of(found))
+}
+
+/// A stored render's columns (as `renders::find` reads them) and what is around its
+/// story, for `per_tag` of each of the story's tags.
+pub type RenderRow = (
+    String,
+    Option<String>,
+    Option<NaiveDateTime>,
+    i64,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+    bool,
+);
+
+/// The valid stored render of the story `key` (an id when `by_id`, else a slug) with
+/// what is around its story, in one statement.
+pub fn render_around(
+    pg: &mut PgConnection,
+    key: &str,
+    by_id: bool,
+    generation: &str,
+    per_tag: i64,
+    now: NaiveDateTime,
+) -> AppResult<Option<(RenderRow, Around)>> {
+    let columns = Columns {
+        now,
+        per_tag,
+        place: Place::Render,
+    };
+    let row: Option<RenderRow> = if by_id {
+        RenderAroundPg::<true>(key, generation, columns)
+            .get_result(pg)
+            .optional()?
+    } else {
+        RenderAroundPg::<false>(key, generation, columns)
+            .get_result(pg)
+            .optional()?
+    };
+    Ok(row.map(|row| {
+        let around = around_of((row.8.clone(), row.9.clone(), row.10.clone(), row.11));
+        (row, around)
+    }))
+}
+
+fn around_of(
+    (previous, next, mut tagged, translated): (Option<String>, Option<String>, Vec<String>, bool),
+) -> Around {
+    // A story under two of the tags comes twice, side by side (same time and id).
+    tagged.dedup();
+    Around {
+        previous,
+        next,
+        tagged,
+        translated: Some(translated),
+    }
+}
+
+/// Where the story's place comes from.
+enum Place<'a> {
+    /// Bound values.
+    Bound {
+        section: Option<&'a str>,
+        at: Option<NaiveDateTime>,
+        id: &'a str,
+        tags: &'a [String],
+    },
+    /// The columns of the stored render `r` the statement found (its tags are the
+    /// `tag:<id>` keys of what it shows).
+    Render,
+}
+
+impl Place<'_> {
+    fn section<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Place::Bound { section, .. } => out.push_bind_param::<Nullable<Text>, _>(section),
+            Place::Render => {
+                out.push_sql("r.section_id");
+                Ok(())
+            }
+        }
+    }
+
+    fn at<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Place::Bound { at, .. } => out.push_bind_param::<Nullable<Timestamp>, _>(at),
+            Place::Render => {
+                out.push_sql("r.published_at");
+                Ok(())
+            }
+        }
+    }
+
+    fn id<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Place::Bound { id, .. } => out.push_bind_param::<Text, _>(id),
+            Place::Render => {
+                out.push_sql("r.article_id");
+                Ok(())
+            }
+        }
+    }
+
+    fn tags<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        match self {
+            Place::Bound { tags, .. } => out.push_bind_param::<Array<Text>, _>(tags),
+            Place::Render => {
+                out.push_sql(
+                    "ARRAY(SELECT substr(k, 5) FROM unnest(string_to_array(r.keys, ' ')) AS k \
+                     WHERE k LIKE 'tag:%')",
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The neighbourhood's columns: previous, next, tagged, translated.
+struct Columns<'a> {
+    now: NaiveDateTime,
+    per_tag: i64,
+    place: Place<'a>,
+}
+
+impl Columns<'_> {
+    fn walk<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let place = &self.place;
+        // Previous: `public_from <= now` alone, as in `adjacent`.
+        out.push_sql("(SELECT a.id FROM articles a WHERE a.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.section_id = ");
+        place.section(out)?;
+        out.push_sql(" AND a.published_at <= ");
+        place.at(out)?;
+        out.push_sql(" AND (a.published_at < ");
+        place.at(out)?;
+        out.push_sql(" OR a.id < ");
+        place.id(out)?;
+        out.push_sql(") ORDER BY a.published_at DESC, a.id DESC LIMIT 1) AS previous, ");
+        out.push_sql("(SELECT a.id FROM articles a WHERE a.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.published_at <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND a.section_id = ");
+        place.section(out)?;
+        out.push_sql(" AND a.published_at >= ");
+        place.at(out)?;
+        out.push_sql(" AND (a.published_at > ");
+        place.at(out)?;
+        out.push_sql(" OR a.id > ");
+        place.id(out)?;
+        out.push_sql(") ORDER BY a.published_at, a.id LIMIT 1) AS next, ");
+        // Each tag's newest: one bounded range of `article_tags_public` per tag.
+        out.push_sql("ARRAY(SELECT t.article_id FROM unnest(");
+        place.tags(out)?;
+        out.push_sql(
+            "::text[]) AS g(tag_id) CROSS JOIN LATERAL (SELECT s.published_at, s.article_id ",
+        );
+        out.push_sql("FROM article_tags s WHERE s.tag_id = g.tag_id AND s.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" AND s.published_at <= ");
+        out.push_bind_param::<Timestamp, _>(&self.now)?;
+        out.push_sql(" ORDER BY s.published_at DESC, s.article_id DESC LIMIT ");
+        out.push_bind_param::<BigInt, _>(&self.per_tag)?;
+        out.push_sql(") AS t ORDER BY t.published_at DESC, t.article_id DESC) AS tagged, ");
+        out.push_sql("EXISTS (SELECT 1 FROM articles a WHERE a.translation_of = ");
+        place.id(out)?;
+        out.push_sql(") AS translated");
+        Ok(())
+    }
+}
+
+/// The statement of [`around`].
+struct AroundPg<'a>(Columns<'a>);
+
+impl QueryId for AroundPg<'_> {
+    type QueryId = AroundPg<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for AroundPg<'_> {
+    type SqlType = (Nullable<Text>, Nullable<Text>, Array<Text>, Bool);
+}
+
+impl RunQueryDsl<PgConnection> for AroundPg<'_> {}
+
+impl QueryFragment<Pg> for AroundPg<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT ");
+        self.0.walk(&mut out)
+    }
+}
+
+/// The statement of [`render_around`]: the render as `renders::find` reads it (same
+/// validity), then [`Columns`] at its story's place.
+struct RenderAroundPg<'a, const BY_ID: bool>(&'a str, &'a str, Columns<'a>);
+
+impl<const BY_ID: bool> QueryId for RenderAroundPg<'_, BY_ID> {
+    type QueryId = RenderAroundPg<'static, BY_ID>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const BY_ID: bool> Query for RenderAroundPg<'_, BY_ID> {
+    type SqlType = (
+        Text,
+        Nullable<Text>,
+        Nullable<Timestamp>,
+        BigInt,
+        Text,
+        Text,
+        Text,
+        Binary,
+        Nullable<Text>,
+        Nullable<Text>,
+        Array<Text>,
+        Bool,
+    );
+}
+
+impl<const BY_ID: bool> RunQueryDsl<PgConnection> for RenderAroundPg<'_, BY_ID> {}
+
+impl<const BY_ID: bool> QueryFragment<Pg> for RenderAroundPg<'_, BY_ID> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let Self(key, generation, columns) = self;
+        out.push_sql(
+            "SELECT r.article_id, r.section_id, r.published_at, r.version, r.related, r.keys, \
+             r.digest, r.packed, ",
+        );
+        columns.walk(&mut out)?;
+        out.push_sql(" FROM article_renders r WHERE ");
+        out.push_sql(if BY_ID {
+            "r.article_id = "
+        } else {
+            "r.slug = "
+        });
+        out.push_bind_param::<Text, _>(key)?;
+        out.push_sql(" AND r.generation = ");
+        out.push_bind_param::<Text, _>(generation)?;
+        out.push_sql(" AND r.public_from <= ");
+        out.push_bind_param::<Timestamp, _>(&columns.now)?;
+        out.push_sql(" AND (r.valid_until IS NULL OR r.valid_until > ");
+        out.push_bind_param::<Timestamp, _>(&columns.now)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
