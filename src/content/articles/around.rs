@@ -1,20 +1,21 @@
 //! What is around a story on its page: the stories before and after it in its
 //! section, its tags' newest, whether it has translations. On SQLite separate bounded
 //! index ranges; on PostgreSQL one statement, and the same statement joined to the
-//! story's stored render, so that an uncached public story page there is two round
-//! trips: its render with what is around it, then the links it shows.
+//! story's stored render and the links the page shows, so that an uncached public
+//! story page there is one round trip.
 //!
 //! The PostgreSQL statements are query types of their own rather than `sql_query`,
 //! which diesel never keeps prepared: parsed and planned on every page, the
 //! neighbourhood cost more in the database than the five statements it replaced.
 
 use chrono::NaiveDateTime;
+use diesel::pg::sql_types::Record;
 use diesel::pg::{Pg, PgConnection};
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Binary, Bool, Nullable, Text, Timestamp};
 
-use super::listing::{adjacent, newest_tagged};
+use super::listing::{LinkRow, adjacent, newest_tagged};
 use crate::error::AppResult;
 use crate::store::DbConn;
 
@@ -28,6 +29,9 @@ pub struct Around {
     pub next: Option<String>,
     pub tagged: Vec<String>,
     pub translated: Option<bool>,
+    /// The links of previous, next, the explicit "Also Read" targets and the first of
+    /// `tagged`, where the same statement read them (PostgreSQL, with the render).
+    pub links: Option<Vec<LinkRow>>,
 }
 
 /// [`Around`] the story `id` at `place` (its section and publish time, if any), with
@@ -98,10 +102,21 @@ pub type RenderRow = (
     Option<String>,
     Vec<String>,
     bool,
+    Vec<LinkTuple>,
+);
+
+/// A link as the statement of [`render_around`] reads it (a record).
+type LinkTuple = (
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    Option<String>,
 );
 
 /// The valid stored render of the story `key` (an id when `by_id`, else a slug) with
-/// what is around its story, in one statement.
+/// what is around its story and the links of those a page may show, in one statement.
 pub fn render_around(
     pg: &mut PgConnection,
     key: &str,
@@ -124,22 +139,35 @@ pub fn render_around(
             .get_result(pg)
             .optional()?
     };
-    Ok(row.map(|row| {
-        let around = around_of((row.8.clone(), row.9.clone(), row.10.clone(), row.11));
+    Ok(row.map(|mut row| {
+        let links = std::mem::take(&mut row.12)
+            .into_iter()
+            .map(
+                |(id, slug, headline, standfirst, published_at, image)| LinkRow {
+                    id: id.into(),
+                    slug,
+                    headline,
+                    standfirst,
+                    published_at,
+                    featured_image_id: image.map(Into::into),
+                },
+            )
+            .collect();
+        let mut around = around_of((row.8.clone(), row.9.clone(), row.10.clone(), row.11));
+        around.links = Some(links);
         (row, around)
     }))
 }
 
 fn around_of(
-    (previous, next, mut tagged, translated): (Option<String>, Option<String>, Vec<String>, bool),
+    (previous, next, tagged, translated): (Option<String>, Option<String>, Vec<String>, bool),
 ) -> Around {
-    // A story under two of the tags comes twice, side by side (same time and id).
-    tagged.dedup();
     Around {
         previous,
         next,
         tagged,
         translated: Some(translated),
+        links: None,
     }
 }
 
@@ -249,7 +277,11 @@ impl Columns<'_> {
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" ORDER BY s.published_at DESC, s.article_id DESC LIMIT ");
         out.push_bind_param::<BigInt, _>(&self.per_tag)?;
-        out.push_sql(") AS t ORDER BY t.published_at DESC, t.article_id DESC) AS tagged, ");
+        // A story under two of the tags once (its place in `tagged` bounds the links).
+        out.push_sql(
+            ") AS t GROUP BY t.published_at, t.article_id \
+             ORDER BY t.published_at DESC, t.article_id DESC) AS tagged, ",
+        );
         out.push_sql("EXISTS (SELECT 1 FROM articles a WHERE a.translation_of = ");
         place.id(out)?;
         out.push_sql(") AS translated");
@@ -301,6 +333,7 @@ impl<const BY_ID: bool> Query for RenderAroundPg<'_, BY_ID> {
         Nullable<Text>,
         Array<Text>,
         Bool,
+        Array<Record<(Text, Text, Text, Text, Nullable<Timestamp>, Nullable<Text>)>>,
     );
 }
 
@@ -309,9 +342,25 @@ impl<const BY_ID: bool> RunQueryDsl<PgConnection> for RenderAroundPg<'_, BY_ID> 
 impl<const BY_ID: bool> QueryFragment<Pg> for RenderAroundPg<'_, BY_ID> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let Self(key, generation, columns) = self;
+        // `x` is the render and its neighbourhood (OFFSET 0 keeps it a subquery, so its
+        // columns are computed once, not again where the links use them); then the
+        // links of previous, next, the explicit targets and enough of the tagged to
+        // fill the related places past the story and its explicit targets.
         out.push_sql(
-            "SELECT r.article_id, r.section_id, r.published_at, r.version, r.related, r.keys, \
-             r.digest, r.packed, ",
+            "SELECT x.*, ARRAY(SELECT ROW(p.article_id, p.slug, p.headline, p.standfirst, \
+             p.published_at, p.featured_image_id) FROM public_stories p WHERE \
+             p.published_at <= ",
+        );
+        out.push_bind_param::<Timestamp, _>(&columns.now)?;
+        out.push_sql(
+            " AND p.article_id = ANY(array_remove(ARRAY[x.previous, x.next], NULL) \
+             || string_to_array(x.related, ' ') || x.tagged[1:(",
+        );
+        out.push_bind_param::<BigInt, _>(&columns.per_tag)?;
+        out.push_sql(
+            " + cardinality(string_to_array(x.related, ' ')))::int])) AS links FROM (\
+             SELECT r.article_id, r.section_id, r.published_at, r.version, r.related, \
+             r.keys, r.digest, r.packed, ",
         );
         columns.walk(&mut out)?;
         out.push_sql(" FROM article_renders r WHERE ");
@@ -327,7 +376,7 @@ impl<const BY_ID: bool> QueryFragment<Pg> for RenderAroundPg<'_, BY_ID> {
         out.push_bind_param::<Timestamp, _>(&columns.now)?;
         out.push_sql(" AND (r.valid_until IS NULL OR r.valid_until > ");
         out.push_bind_param::<Timestamp, _>(&columns.now)?;
-        out.push_sql(")");
+        out.push_sql(") OFFSET 0) AS x");
         Ok(())
     }
 }

@@ -321,6 +321,18 @@ pub fn links_by_id(
             public_stories::featured_image_id,
         ))
         .load::<LinkRow>(c))?;
+    with_missing(conn, &mut found, ids, now)?;
+    Ok(found)
+}
+
+/// Adds to `found` (links from `public_stories`) those of `ids` it lacks, from the
+/// stories themselves (one listed there a moment late, or an id given as a slug).
+pub fn with_missing(
+    conn: &mut DbConn,
+    found: &mut Vec<LinkRow>,
+    ids: &[String],
+    now: NaiveDateTime,
+) -> AppResult<()> {
     let missing: Vec<String> = ids
         .iter()
         .filter(|id| !found.iter().any(|f| &f.id == *id))
@@ -329,7 +341,7 @@ pub fn links_by_id(
     if !missing.is_empty() {
         found.extend(links(conn, &missing, now)?);
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The newest public stories carrying any of `tags`: the first `per_tag` of each

@@ -307,7 +307,15 @@ pub fn neighbours_of(
     ids.extend(tagged.iter().map(|c| (*c).clone()));
     ids.sort();
     ids.dedup();
-    let mut found = links_by_id(conn, &ids, now)?;
+    // Read with the story's render and what is around it (PostgreSQL): every link
+    // these ids could need, from `public_stories`.
+    let mut found = match near.links {
+        Some(mut found) => {
+            super::listing::with_missing(conn, &mut found, &ids, now)?;
+            found
+        }
+        None => links_by_id(conn, &ids, now)?,
+    };
     found.extend(early);
     for linked in public_explicit(&found, explicit, id) {
         out.related.push(ArticleLink::from(linked));
