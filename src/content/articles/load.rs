@@ -237,7 +237,8 @@ pub fn neighbours(conn: &mut DbConn, row: &ArticleRow) -> AppResult<Neighbours> 
 }
 
 /// [`neighbours`] of the story `id` at its place (section, publish time), with the
-/// explicit "Also Read" targets of its body.
+/// explicit "Also Read" targets of its body; `tags` and `near` where already read.
+#[allow(clippy::too_many_arguments)]
 pub fn neighbours_of(
     conn: &mut DbConn,
     id: &str,
@@ -330,8 +331,7 @@ pub fn neighbours_of(
     let link = |id: &String| found.iter().find(|f| &f.id == id).map(ArticleLink::from);
     out.previous = near.previous.as_ref().and_then(link);
     out.next = near.next.as_ref().and_then(link);
-    out.related
-        .extend(candidates.into_iter().filter_map(|c| link(c)));
+    out.related.extend(candidates.into_iter().filter_map(link));
     // Its other languages: an original without translations (most stories) costs one
     // probe of the translations index (part of `around`).
     out.group = translation_of.unwrap_or(id).to_owned();
