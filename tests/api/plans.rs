@@ -213,9 +213,21 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
                 .is_some()
         );
         // On PostgreSQL a stored page with what is around it and its links is one
-        // statement, one round trip (a story without translations: those are one more).
+        // statement, one round trip, for a story without translations (those are one
+        // more). Which story that is, is asked outside what the plans below hold.
+        let asked = seen.lock().unwrap().len();
+        let untranslated = diesel::sql_query(
+            "SELECT a.slug FROM public_stories p JOIN articles a ON a.id = p.article_id \
+             WHERE a.translation_of IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM articles t WHERE t.translation_of = a.id) \
+             ORDER BY p.published_at DESC, p.article_id DESC LIMIT 1 OFFSET 1",
+        )
+        .get_result::<Slug>(&mut *conn)
+        .unwrap()
+        .slug;
+        seen.lock().unwrap().truncate(asked);
         let sent = seen.lock().unwrap().len();
-        let mut page = renders::find(&mut conn, &first[1].slug, &generation)
+        let mut page = renders::find(&mut conn, &untranslated, &generation)
             .unwrap()
             .expect("a stored render");
         let around = page.around.take();
@@ -233,7 +245,8 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         assert!(shown.previous.is_some());
         assert!(!shown.related.is_empty());
         let sent: Vec<String> = seen.lock().unwrap()[sent..].to_vec();
-        if matches!(*conn, DbConn::Postgres(_)) && shown.translations.is_empty() {
+        assert!(shown.translations.is_empty(), "{untranslated} has none");
+        if matches!(*conn, DbConn::Postgres(_)) {
             assert_eq!(sent.len(), 1, "one statement: {sent:?}");
         }
         let ids: Vec<&str> = first.iter().map(|r| r.id.as_str()).collect();

@@ -87,9 +87,8 @@ fn around_pg(
     Ok(around_of(found))
 }
 
-/// A stored render's columns (as `renders::find` reads them) and what is around its
-/// story, for `per_tag` of each of the story's tags.
-pub type RenderRow = (
+/// A stored render's columns, as `renders::find` reads them on both backends.
+pub type RenderColumns = (
     String,
     Option<String>,
     Option<NaiveDateTime>,
@@ -98,6 +97,23 @@ pub type RenderRow = (
     String,
     String,
     Vec<u8>,
+);
+
+/// The SQL types of [`RenderColumns`].
+type RenderSql = (
+    Text,
+    Nullable<Text>,
+    Nullable<Timestamp>,
+    BigInt,
+    Text,
+    Text,
+    Text,
+    Binary,
+);
+
+/// A stored render and what is around its story, as [`render_around`] reads them.
+type RenderRow = (
+    RenderColumns,
     Option<String>,
     Option<String>,
     Vec<String>,
@@ -124,7 +140,7 @@ pub fn render_around(
     generation: &str,
     per_tag: i64,
     now: NaiveDateTime,
-) -> AppResult<Option<(RenderRow, Around)>> {
+) -> AppResult<Option<(RenderColumns, Around)>> {
     let columns = Columns {
         now,
         per_tag,
@@ -139,24 +155,26 @@ pub fn render_around(
             .get_result(pg)
             .optional()?
     };
-    Ok(row.map(|mut row| {
-        let links = std::mem::take(&mut row.12)
-            .into_iter()
-            .map(
-                |(id, slug, headline, standfirst, published_at, image)| LinkRow {
-                    id: id.into(),
-                    slug,
-                    headline,
-                    standfirst,
-                    published_at,
-                    featured_image_id: image.map(Into::into),
-                },
-            )
-            .collect();
-        let mut around = around_of((row.8.clone(), row.9.clone(), row.10.clone(), row.11));
-        around.links = Some(links);
-        (row, around)
-    }))
+    Ok(
+        row.map(|(render, previous, next, tagged, translated, links)| {
+            let links = links
+                .into_iter()
+                .map(
+                    |(id, slug, headline, standfirst, published_at, image)| LinkRow {
+                        id: id.into(),
+                        slug,
+                        headline,
+                        standfirst,
+                        published_at,
+                        featured_image_id: image.map(Into::into),
+                    },
+                )
+                .collect();
+            let mut around = around_of((previous, next, tagged, translated));
+            around.links = Some(links);
+            (render, around)
+        }),
+    )
 }
 
 fn around_of(
@@ -185,47 +203,41 @@ enum Place<'a> {
     Render,
 }
 
+/// Which of the story's place a statement names.
+#[derive(Clone, Copy)]
+enum Field {
+    Section,
+    At,
+    Id,
+    Tags,
+}
+
 impl Place<'_> {
-    fn section<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        match self {
-            Place::Bound { section, .. } => out.push_bind_param::<Nullable<Text>, _>(section),
-            Place::Render => {
-                out.push_sql("r.section_id");
-                Ok(())
-            }
-        }
-    }
-
-    fn at<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        match self {
-            Place::Bound { at, .. } => out.push_bind_param::<Nullable<Timestamp>, _>(at),
-            Place::Render => {
-                out.push_sql("r.published_at");
-                Ok(())
-            }
-        }
-    }
-
-    fn id<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        match self {
-            Place::Bound { id, .. } => out.push_bind_param::<Text, _>(id),
-            Place::Render => {
-                out.push_sql("r.article_id");
-                Ok(())
-            }
-        }
-    }
-
-    fn tags<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        match self {
-            Place::Bound { tags, .. } => out.push_bind_param::<Array<Text>, _>(tags),
-            Place::Render => {
-                out.push_sql(
+    /// `field` of the place: a bound value, or the stored render's column.
+    fn put<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, field: Field) -> QueryResult<()> {
+        let Place::Bound {
+            section,
+            at,
+            id,
+            tags,
+        } = self
+        else {
+            out.push_sql(match field {
+                Field::Section => "r.section_id",
+                Field::At => "r.published_at",
+                Field::Id => "r.article_id",
+                Field::Tags => {
                     "ARRAY(SELECT substr(k, 5) FROM unnest(string_to_array(r.keys, ' ')) AS k \
-                     WHERE k LIKE 'tag:%')",
-                );
-                Ok(())
-            }
+                     WHERE k LIKE 'tag:%')"
+                }
+            });
+            return Ok(());
+        };
+        match field {
+            Field::Section => out.push_bind_param::<Nullable<Text>, _>(section),
+            Field::At => out.push_bind_param::<Nullable<Timestamp>, _>(at),
+            Field::Id => out.push_bind_param::<Text, _>(id),
+            Field::Tags => out.push_bind_param::<Array<Text>, _>(tags),
         }
     }
 }
@@ -244,30 +256,30 @@ impl Columns<'_> {
         out.push_sql("(SELECT a.id FROM articles a WHERE a.public_from <= ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" AND a.section_id = ");
-        place.section(out)?;
+        place.put(out, Field::Section)?;
         out.push_sql(" AND a.published_at <= ");
-        place.at(out)?;
+        place.put(out, Field::At)?;
         out.push_sql(" AND (a.published_at < ");
-        place.at(out)?;
+        place.put(out, Field::At)?;
         out.push_sql(" OR a.id < ");
-        place.id(out)?;
+        place.put(out, Field::Id)?;
         out.push_sql(") ORDER BY a.published_at DESC, a.id DESC LIMIT 1) AS previous, ");
         out.push_sql("(SELECT a.id FROM articles a WHERE a.public_from <= ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" AND a.published_at <= ");
         out.push_bind_param::<Timestamp, _>(&self.now)?;
         out.push_sql(" AND a.section_id = ");
-        place.section(out)?;
+        place.put(out, Field::Section)?;
         out.push_sql(" AND a.published_at >= ");
-        place.at(out)?;
+        place.put(out, Field::At)?;
         out.push_sql(" AND (a.published_at > ");
-        place.at(out)?;
+        place.put(out, Field::At)?;
         out.push_sql(" OR a.id > ");
-        place.id(out)?;
+        place.put(out, Field::Id)?;
         out.push_sql(") ORDER BY a.published_at, a.id LIMIT 1) AS next, ");
         // Each tag's newest: one bounded range of `article_tags_public` per tag.
         out.push_sql("ARRAY(SELECT t.article_id FROM unnest(");
-        place.tags(out)?;
+        place.put(out, Field::Tags)?;
         out.push_sql(
             "::text[]) AS g(tag_id) CROSS JOIN LATERAL (SELECT s.published_at, s.article_id ",
         );
@@ -283,7 +295,7 @@ impl Columns<'_> {
              ORDER BY t.published_at DESC, t.article_id DESC) AS tagged, ",
         );
         out.push_sql("EXISTS (SELECT 1 FROM articles a WHERE a.translation_of = ");
-        place.id(out)?;
+        place.put(out, Field::Id)?;
         out.push_sql(") AS translated");
         Ok(())
     }
@@ -321,14 +333,7 @@ impl<const BY_ID: bool> QueryId for RenderAroundPg<'_, BY_ID> {
 
 impl<const BY_ID: bool> Query for RenderAroundPg<'_, BY_ID> {
     type SqlType = (
-        Text,
-        Nullable<Text>,
-        Nullable<Timestamp>,
-        BigInt,
-        Text,
-        Text,
-        Text,
-        Binary,
+        RenderSql,
         Nullable<Text>,
         Nullable<Text>,
         Array<Text>,

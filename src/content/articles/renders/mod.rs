@@ -172,20 +172,9 @@ pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<
     let looks_like_id = key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit());
     if let DbConn::Postgres(pg) = conn {
         let found = super::around::render_around(pg, key, looks_like_id, generation, PER_TAG, now)?;
-        return Ok(found.map(|(row, around)| {
-            let (id, section_id, published_at, version, related, keys, digest, packed, ..) = row;
-            let mut stored = stored((
-                id,
-                section_id,
-                published_at,
-                version,
-                related,
-                keys,
-                digest,
-                packed,
-            ));
-            stored.around = Some(around);
-            stored
+        return Ok(found.map(|(row, around)| Stored {
+            around: Some(around),
+            ..stored(row)
         }));
     }
     let row: Option<Row> = if looks_like_id {
@@ -206,16 +195,7 @@ pub fn find(conn: &mut DbConn, key: &str, generation: &str) -> AppResult<Option<
     Ok(row.map(stored))
 }
 
-type Row = (
-    String,
-    Option<String>,
-    Option<NaiveDateTime>,
-    i64,
-    String,
-    String,
-    String,
-    Vec<u8>,
-);
+type Row = super::around::RenderColumns;
 
 fn stored((id, section_id, published_at, version, related, keys, digest, packed): Row) -> Stored {
     Stored {
