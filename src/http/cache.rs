@@ -117,7 +117,7 @@ pub fn assemble(req: &HttpRequest, parts: &[Part]) -> AppResult<(Vec<u8>, Option
     }
     let mut out = Vec::with_capacity(16 * 1024);
     for part in parts {
-        out.extend_from_slice(&part.plain().map_err(AppError::internal)?);
+        part.append_plain(&mut out).map_err(AppError::internal)?;
     }
     Ok((out, None))
 }
