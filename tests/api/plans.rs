@@ -355,7 +355,11 @@ async fn list_paths_never_scan_whole_tables(app: TestApp) {
         }
         for sql in &selects {
             let plan = explain(&mut conn, sql);
-            if !full_scans(&plan, &large).is_empty() {
+            // A tag's page comes from an index in publish order. With statistics, a
+            // generic plan guessed the average tag's few stories and sorted the whole
+            // tag instead (10 ms for the most used tag at 10k stories).
+            let by_tag = sql.contains("\"article_tags\"");
+            if !full_scans(&plan, &large).is_empty() || (by_tag && whole_sort(sql, &plan)) {
                 failures.push(format!("with statistics: {sql}\n  {}", plan.join("\n  ")));
             }
         }

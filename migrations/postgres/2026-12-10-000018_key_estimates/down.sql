@@ -1,0 +1,1 @@
+ALTER TABLE article_tags ALTER COLUMN tag_id RESET (n_distinct);
