@@ -84,7 +84,14 @@ fn around_pg(
         },
     })
     .get_result::<(Option<String>, Option<String>, Vec<String>, bool)>(pg)?;
-    Ok(around_of(found))
+    let (previous, next, tagged, translated) = found;
+    Ok(Around {
+        previous,
+        next,
+        tagged,
+        translated: Some(translated),
+        links: None,
+    })
 }
 
 /// A stored render's columns, as `renders::find` reads them on both backends.
@@ -170,23 +177,16 @@ pub fn render_around(
                     },
                 )
                 .collect();
-            let mut around = around_of((previous, next, tagged, translated));
-            around.links = Some(links);
+            let around = Around {
+                previous,
+                next,
+                tagged,
+                translated: Some(translated),
+                links: Some(links),
+            };
             (render, around)
         }),
     )
-}
-
-fn around_of(
-    (previous, next, tagged, translated): (Option<String>, Option<String>, Vec<String>, bool),
-) -> Around {
-    Around {
-        previous,
-        next,
-        tagged,
-        translated: Some(translated),
-        links: None,
-    }
 }
 
 /// Where the story's place comes from.
