@@ -115,7 +115,8 @@ pub fn assemble(req: &HttpRequest, parts: &[Part]) -> AppResult<(Vec<u8>, Option
         }
         return Ok((gzip.finish(), Some(Coding::Gzip)));
     }
-    let mut out = Vec::with_capacity(16 * 1024);
+    // Sized once: grown text by text, a list's body was copied again for every story.
+    let mut out = Vec::with_capacity(parts.iter().map(Part::plain_len).sum());
     for part in parts {
         part.append_plain(&mut out).map_err(AppError::internal)?;
     }

@@ -221,6 +221,14 @@ impl Part {
         }
     }
 
+    /// The length of the text itself (a packed text's as it says; 0 if unreadable).
+    pub fn plain_len(&self) -> usize {
+        match self {
+            Part::Plain(bytes) => bytes.len(),
+            Part::Packed(packed) => split(packed).map_or(0, |(_, length, _)| length as usize),
+        }
+    }
+
     /// The text itself, appended to `out`.
     pub fn append_plain(&self, out: &mut Vec<u8>) -> Result<(), String> {
         match self {
@@ -273,7 +281,8 @@ thread_local! {
 pub fn unpack_into(packed: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let (stream, length, _) = split(packed)?;
     let start = out.len();
-    out.reserve_exact(length as usize);
+    // Not `reserve_exact`: the texts of a list follow one another into one body.
+    out.reserve(length as usize);
     let done = INFLATE.with_borrow_mut(|(inflate, input)| {
         inflate.reset(false);
         // With the final empty block the packed stream leaves off, the whole stream in
