@@ -19,7 +19,7 @@ use crate::store::ids::{ArticleId, ImageId};
 use crate::store::schema::{
     article_authors, article_tags, articles, public_counts, public_stories,
 };
-use crate::store::stamp::Stamp;
+use crate::store::stamp::{MaybeStamp, Stamp};
 use crate::store::{DbConn, inner, keys_in};
 
 /// The public-visibility rule in SQL for `articles` at `$now` (the Rust form is
@@ -224,6 +224,7 @@ pub struct LinkRow {
     pub slug: String,
     pub headline: String,
     pub standfirst: String,
+    #[diesel(deserialize_as = MaybeStamp)]
     pub published_at: Option<NaiveDateTime>,
     pub featured_image_id: Option<ImageId>,
 }
@@ -354,7 +355,7 @@ pub fn newest_tagged(
 ) -> AppResult<Vec<Position>> {
     let mut all: Vec<Position> = Vec::new();
     for tag in tags {
-        let found: Vec<Position> = inner!(conn, |c| article_tags::table
+        let found: Vec<(Stamp, String)> = inner!(conn, |c| article_tags::table
             .filter(article_tags::tag_id.eq(tag))
             .filter(article_tags::public_from.le(Stamp(now)))
             .filter(article_tags::published_at.le(Stamp(now)))
@@ -368,7 +369,7 @@ pub fn newest_tagged(
                 article_tags::article_id,
             ))
             .load(c))?;
-        all.extend(found);
+        all.extend(found.into_iter().map(|(at, id)| (at.0, id)));
     }
     all.sort_by(|a, b| b.cmp(a));
     all.dedup_by(|a, b| a.1 == b.1);
