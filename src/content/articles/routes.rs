@@ -118,14 +118,15 @@ pub async fn update_article(
     ))
 }
 
-/// Registers the article routes.
+/// Registers the article routes: the list and a story first, as most requests are
+/// theirs (see `routes::register`).
 pub fn register(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(super::read_routes::list_articles)
+        .service(super::read_routes::get_article);
     cfg.configure(super::history_routes::register);
     cfg.configure(super::preview_routes::register);
     cfg.configure(super::working_copy_routes::register);
-    cfg.service(super::read_routes::list_articles)
-        .service(super::read_routes::get_article)
-        .service(create_article)
+    cfg.service(create_article)
         .service(update_article)
         .service(super::lifecycle_routes::publish_article)
         .service(super::lifecycle_routes::unpublish_article)
