@@ -22,17 +22,10 @@ use diesel::sqlite::Sqlite;
 
 use super::MultiBackend;
 
-/// A `NaiveDateTime` bound as a `Timestamp` (or a nullable one).
-/// Read as one, with `#[diesel(deserialize_as = Stamp)]` on a `NaiveDateTime` field.
+/// A `NaiveDateTime` bound as a `Timestamp` (or a nullable one), or read as one.
 #[derive(Debug, Clone, Copy, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Timestamp)]
 pub struct Stamp(pub NaiveDateTime);
-
-impl From<Stamp> for NaiveDateTime {
-    fn from(stamp: Stamp) -> Self {
-        stamp.0
-    }
-}
 
 impl FromSql<Timestamp, Sqlite> for Stamp {
     fn from_sql(mut value: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
@@ -214,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_what_it_writes_and_leaves_the_rest_to_diesel() {
+    fn reads_what_it_writes_and_declines_other_spellings() {
         let base = NaiveDate::from_ymd_opt(2026, 12, 7)
             .and_then(|d| d.and_hms_opt(8, 5, 9))
             .unwrap_or_default();
