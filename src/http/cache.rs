@@ -8,7 +8,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
-use crate::http::compress::{self, Coding, Gzip, Part};
+use crate::http::compress::{self, Coding};
+use crate::http::packed::{Gzip, Part};
 
 /// Who may cache a response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod metrics;
 pub mod middleware;
 pub mod ops_routes;
+pub mod packed;
 pub mod pagination;
 pub mod problem;
 pub mod response_cache;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{AppError, AppResult};
-use crate::http::compress::Part;
+use crate::http::packed::Part;
 
 /// Default and maximum page sizes.
 pub const DEFAULT_LIMIT: i64 = 20;

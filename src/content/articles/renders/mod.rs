@@ -31,7 +31,7 @@ use super::listing::PER_TAG;
 use super::model::ArticleResponse;
 use crate::content::keys::Keys;
 use crate::error::{AppError, AppResult};
-use crate::http::compress::Part;
+use crate::http::packed::Part;
 use crate::store::ids::ArticleId;
 use crate::store::invalidation::Invalidation;
 use crate::store::schema::article_renders;
