@@ -126,7 +126,7 @@ pub fn page(
                 ),
             );
         }
-        q.load(conn)?
+        positions(q.load(conn)?)
     } else if let Some(author) = &scope.author {
         let mut q = article_authors::table
             .inner_join(articles::table)
@@ -166,7 +166,7 @@ pub fn page(
         if let Some(language) = &scope.language {
             q = q.filter(articles::language.eq(language.clone()));
         }
-        q.load(conn)?
+        positions(q.load(conn)?)
     } else if let Some(sections) = &scope.sections {
         let mut all = Vec::new();
         for section in sections {
@@ -213,7 +213,13 @@ fn in_articles(
     if let Some(language) = &scope.language {
         q = q.filter(articles::language.eq(language.clone()));
     }
-    Ok(q.load(conn)?)
+    Ok(positions(q.load(conn)?))
+}
+
+/// Positions as loaded: times read as [`Stamp`] reads them, not by chrono's parser (a
+/// list reads a page and one more of them, from each of a section's subsections).
+fn positions(rows: Vec<(Stamp, String)>) -> Vec<Position> {
+    rows.into_iter().map(|(at, id)| (at.0, id)).collect()
 }
 
 /// A story as links show it: the columns a link needs, never the body.

@@ -282,9 +282,9 @@ async fn stored_list(
             );
             let mut ordered = Vec::with_capacity(ids.len());
             for id in &ids {
-                if let Some(item) = items.remove(*id) {
-                    for key in &item.keys {
-                        keys.add(key.clone());
+                if let Some(mut item) = items.remove(*id) {
+                    for key in std::mem::take(&mut item.keys) {
+                        keys.add(key);
                     }
                     ordered.push(item);
                 }
