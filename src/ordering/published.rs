@@ -89,8 +89,7 @@ pub fn keys(conn: &mut DbConn, page: &CollectionPage) -> AppResult<Keys> {
     }
     if let Some(section) = &page.collection.fill.section {
         out.add(keys::section(&section.id));
-        let all = sections::db::all(conn)?;
-        for id in sections::model::Tree::new(&all).with_descendants(&section.id) {
+        for id in sections::db::with_descendants(conn, &section.id)? {
             out.add(keys::section_articles(&id));
         }
     }
@@ -107,10 +106,7 @@ fn fill_ids(conn: &mut DbConn, row: &CollectionRow, curated: usize) -> AppResult
         return Ok(Vec::new());
     }
     let sections = match &row.fill_section_id {
-        Some(section) => {
-            let all = sections::db::all(conn)?;
-            Some(sections::model::Tree::new(&all).with_descendants(section))
-        }
+        Some(section) => Some(sections::db::with_descendants(conn, section)?),
         None => None,
     };
     let scope = crate::content::articles::listing::Scope {

@@ -71,8 +71,7 @@ pub fn resolve_filters(
         Some(key) => {
             let root = sec::db::get(conn, &key)
                 .map_err(|_| AppError::invalid("section", format!("no section '{key}'")))?;
-            let all = sec::db::all(conn)?;
-            Some(sec::model::Tree::new(&all).with_descendants(&root.id))
+            Some(sec::db::with_descendants(conn, &root.id)?)
         }
         None => None,
     };

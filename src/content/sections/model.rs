@@ -156,20 +156,6 @@ impl<'a> Tree<'a> {
             .collect()
     }
 
-    /// `id` and every section below it.
-    pub fn with_descendants(&self, id: &str) -> Vec<String> {
-        let mut out = vec![id.to_owned()];
-        let mut at = 0;
-        while at < out.len() && out.len() <= 10_000 {
-            let current = out[at].clone();
-            if let Some(kids) = self.children.get(&Some(current.as_str())) {
-                out.extend(kids.iter().map(|k| k.id.clone()));
-            }
-            at += 1;
-        }
-        out
-    }
-
     /// `id`'s ancestors, top-level first.
     pub fn ancestors(&self, id: &str) -> Vec<&'a SectionRow> {
         let mut chain = Vec::new();
