@@ -244,7 +244,7 @@ async fn stored_list(
     let media = state.media.clone();
     let (items, next_cursor, keys, missing) = state
         .db
-        .read(move |conn| {
+        .read_page(move |conn| {
             let filters = load::resolve_filters(conn, section, tag, author)?;
             let scope = super::listing::Scope {
                 sections: filters.sections.clone(),
@@ -374,7 +374,7 @@ pub async fn get_article(
     let generation = state.renders.generation().to_owned();
     let found = state
         .db
-        .read(move |conn| {
+        .read_page(move |conn| {
             if plain && let Some(mut stored) = renders::find(conn, &key, &generation)? {
                 let around = stored.around.take();
                 let neighbours = load::neighbours_of(
