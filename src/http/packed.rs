@@ -85,9 +85,8 @@ pub fn unpack_into(packed: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
         return Err("a packed text's length does not match".into());
     }
     let start = out.len();
-    // Grown by `reserve`'s doubling, not exactly: the texts of a list follow one another
-    // into one body, which its maker sized once.
-    out.reserve(length as usize);
+    // Grown by doubling if at all: the texts of a list follow one another into one body,
+    // which its maker sized once.
     out.resize(start + length as usize, 0);
     let done = INFLATE.with_borrow_mut(|(inflate, input)| {
         // libdeflate inflates a stream to its final block: the packed stream leaves off

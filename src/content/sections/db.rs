@@ -8,7 +8,7 @@ use crate::content::slug;
 use crate::error::{AppError, AppResult};
 use crate::store::invalidation::invalidate;
 use crate::store::schema::sections;
-use crate::store::{DbConn, new_id, now};
+use crate::store::{DbConn, inner, new_id, now};
 use crate::store::{check_version, versioned};
 
 /// Every section (a site has tens to hundreds; the tree is read whole).
@@ -31,14 +31,9 @@ pub fn with_descendants(conn: &mut DbConn, id: &str) -> AppResult<Vec<String>> {
            SELECT CAST($1 AS TEXT) \
            UNION SELECT s.id FROM sections s JOIN below b ON s.parent_id = b.id) \
          SELECT id FROM below";
-    let found: Vec<Below> = match conn {
-        DbConn::Sqlite(c) => diesel::sql_query(BELOW)
-            .bind::<diesel::sql_types::Text, _>(id)
-            .load(c)?,
-        DbConn::Postgres(c) => diesel::sql_query(BELOW)
-            .bind::<diesel::sql_types::Text, _>(id)
-            .load(c)?,
-    };
+    let found: Vec<Below> = inner!(conn, |c| diesel::sql_query(BELOW)
+        .bind::<diesel::sql_types::Text, _>(id)
+        .load(c))?;
     Ok(found.into_iter().map(|b| b.id).collect())
 }
 
