@@ -101,9 +101,10 @@ fn fits_in_memory(path: &std::path::Path) -> bool {
 /// a start, and on an archive larger than memory (34 GB at 1M stories) whenever its
 /// pages are not in the kernel's cache. Elapsed time would not tell: a read of 0.2 ms
 /// preempted under load takes milliseconds, and treating that as a wait cost a fifth
-/// of an uncached list's throughput. Measured at 1M stories: from a cold cache, in
-/// place throughout, 1,824–2,168 req/s against 3,149–5,276 on blocking threads;
-/// warm, 11,294–11,447 against 6,742–7,134, at 0.14 ms of CPU against 0.21–0.23.
+/// of an uncached list's throughput. Measured on the long tail at 1M stories, in
+/// place throughout against blocking threads throughout: from a cold cache 1,824–3,989
+/// req/s against 3,149–5,714; warm 11,294–12,555 (0.13–0.15 ms of CPU) against
+/// 6,742–9,078 (0.17–0.23 ms). This rule: 5,602 cold, 9,786–12,341 warm (0.13–0.17).
 #[derive(Debug)]
 struct InPlace {
     opened: Instant,
